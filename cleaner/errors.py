@@ -34,3 +34,12 @@ class ExtractionTimeout(ExtractionError):
 
 class DedupIndexError(CleanerError):
     """A persisted near-duplicate index is unreadable or incompatible."""
+
+
+class NoContentError(CleanerError):
+    """Nothing of the article was left (or there was none to begin with)."""
+
+    def __init__(self, source: str, message: str) -> None:
+        self.source = source
+        self.message = message
+        super().__init__(f"{source}: {message}")

@@ -1,0 +1,105 @@
+"""The strip stage: from a raw Document to its cleaned text, removed spans and attribution.
+
+Two steps, each a pure function over one document:
+
+* :func:`prepare_document` turns the raw content into the text the noise
+  rules see (HTML: prune + main-content extraction; text: the content as is);
+* :func:`strip_document` runs the text stage on it, with corpus evidence when
+  the driver gathered some in between (``cleaner.strip.corpus``).
+
+Every driver (CLI, library, pre-commit hook, Dask engine) calls these two, in
+this order, and nothing else.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from ..errors import CleanerError, ExtractionError
+from ..records import Document, Rejected
+
+
+@dataclass(frozen=True)
+class StripOptions:
+    """Options of the strip stage (text rules + HTML extraction)."""
+
+    language: str = "en"
+    text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
+    html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
+    min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
+    # When the HTML extractor returns nothing, run the text rules on the whole page text.
+    html_fallback: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> Document | Rejected:
+    """Fill ``source_text`` (and, for HTML, metadata) ready for the noise rules."""
+    if doc.mode != "html":
+        return replace(doc, source_text=doc.content)
+    from .html import HtmlOptions, extract_html
+
+    html_options = options.html or HtmlOptions()
+    try:
+        extracted = extract_html(doc.content, doc_id=doc.id, url=doc.url, options=html_options)
+    except ExtractionError as exc:
+        return Rejected(id=doc.id, stage="extract", reason=exc.message, path=doc.origin.path, line=doc.origin.line)
+    notes = list(doc.notes) + list(extracted.notes)
+    metadata = dict(doc.metadata)
+    if extracted.pruned:
+        metadata["html_pruned"] = _pruned_summary(extracted.pruned)
+    return replace(
+        doc,
+        source_text=extracted.text,
+        title=doc.title or extracted.title,
+        author=doc.author or extracted.author,
+        date=doc.date or extracted.date,
+        site=doc.site or extracted.site,
+        url=doc.url or extracted.url,
+        language=doc.language or extracted.language,
+        notes=notes,
+        metadata=metadata,
+    )
+
+
+def _pruned_summary(pruned: list[dict]) -> dict[str, int]:
+    """Characters pruned from the HTML before extraction, by kind."""
+    summary: dict[str, int] = {}
+    for item in pruned:
+        summary[item.get("kind", "other")] = summary.get(item.get("kind", "other"), 0) + int(item.get("chars", 0))
+    return dict(sorted(summary.items()))
+
+
+def strip_document(doc: Document, evidence=None, options: StripOptions = StripOptions()) -> Document | Rejected:
+    """Run the text noise rules on a prepared document.
+
+    ``evidence`` is a :class:`cleaner.strip.corpus.CorpusEvidence` (or None
+    for a document on its own). A document left with no article text is
+    rejected with the reason, never emitted empty.
+    """
+    from .text import strip_text
+
+    if doc.source_text is None:
+        doc = prepare_document(doc, options)
+        if isinstance(doc, Rejected):
+            return doc
+    assert doc.source_text is not None
+    language = doc.language.split("-")[0].lower() if doc.language else options.language
+    per_doc = evidence.for_document(doc.site, doc.title) if evidence is not None else None
+    try:
+        stripped = strip_text(
+            doc.source_text, title=doc.title, site=doc.site, evidence=per_doc, language=language, options=options.text
+        )
+    except CleanerError as exc:
+        return Rejected(id=doc.id, stage="strip", reason=str(exc), path=doc.origin.path, line=doc.origin.line)
+    if len(stripped.text.strip()) < options.min_chars:
+        kinds = sorted({s.kind for s in stripped.removed})
+        reason = "no article text left after removing noise"
+        if kinds:
+            reason += f" (removed: {', '.join(kinds)})"
+        return Rejected(id=doc.id, stage="strip", reason=reason, path=doc.origin.path, line=doc.origin.line)
+    return replace(
+        doc,
+        text=stripped.text,
+        title=stripped.title or doc.title,
+        removed=list(stripped.removed),
+        attribution=stripped.attribution,
+    )

@@ -1,0 +1,273 @@
+"""The ``cleaner`` command line (typer).
+
+Exit codes: 0 ok, 1 findings (pre-commit: something was or would be
+written), 2 usage or input error. Progress bars go to stderr, only on a
+terminal and never under ``PRE_COMMIT=1``.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from . import __version__
+from .config import FORMATS, MODES, find_config
+from .errors import CleanerError
+from .records import Rejected
+
+app = typer.Typer(
+    name="cleaner",
+    help="Strip site noise from scraped news, merge syndicated copies into one canonical text per story, with provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> "typer.Exit":
+    typer.echo(f"cleaner: error: {message}", err=True)
+    return typer.Exit(EXIT_ERROR)
+
+
+def show_progress() -> bool:
+    return sys.stderr.isatty() and os.environ.get("PRE_COMMIT") != "1"
+
+
+class RichProgress:
+    """Adapts the pipeline's ``progress(stage, n, total)`` calls to a rich bar on stderr."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._progress = Progress(
+            TextColumn("{task.description:<8}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+            console=Console(stderr=True), transient=True,
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> "RichProgress":
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._progress.__exit__(*exc)
+
+    def __call__(self, stage: str, n: int, total: int | None) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total)
+        self._progress.advance(self._tasks[stage], n)
+
+
+def _config() -> dict[str, Any]:
+    try:
+        found = find_config()
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    return found[1] if found else {}
+
+
+def _pick(cli_value: Any, config: dict[str, Any], key: str, default: Any) -> Any:
+    return cli_value if cli_value is not None else config.get(key, default)
+
+
+def build_run_options(
+    config: dict[str, Any],
+    *,
+    mode: str | None = None,
+    no_dedup: bool | None = None,
+    threshold: float | None = None,
+    num_perm: int | None = None,
+    workers: int | None = None,
+    formats: list[str] | None = None,
+    language: str | None = None,
+    index: str | None = None,
+    corpus_evidence: bool | None = None,
+    id_field: str | None = None,
+    text_field: str | None = None,
+    html_field: str | None = None,
+):
+    """RunOptions from CLI values over config values over defaults (shared with the pre-commit hook)."""
+    from .api import dedup_params
+    from .io.readers import ReadOptions
+    from .pipeline import RunOptions
+    from .strip import StripOptions
+
+    mode = _pick(mode, config, "mode", "auto")
+    if mode not in MODES:
+        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    fmts = tuple(_pick(formats or None, config, "format", ["jsonl"]))
+    for fmt in fmts:
+        if fmt not in FORMATS:
+            raise _fail(f"--format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    dedup = not no_dedup if no_dedup is not None else config.get("dedup", True)
+    workers = int(_pick(workers, config, "workers", 1))
+    if workers < 1:
+        raise _fail("--workers must be at least 1")
+    threshold = _pick(threshold, config, "threshold", None)
+    if threshold is not None and not 0.0 < float(threshold) <= 1.0:
+        raise _fail("--threshold must be in (0, 1]")
+    return RunOptions(
+        read=ReadOptions(
+            mode=mode,
+            id_field=_pick(id_field, config, "id_field", "id"),
+            text_field=_pick(text_field, config, "text_field", "text"),
+            html_field=_pick(html_field, config, "html_field", "html"),
+        ),
+        strip=StripOptions(language=_pick(language, config, "language", "en")),
+        dedup=bool(dedup),
+        dedup_params=dedup_params(threshold=threshold, num_perm=_pick(num_perm, config, "num_perm", None)),
+        corpus_evidence=bool(_pick(corpus_evidence, config, "corpus_evidence", True)),
+        workers=workers,
+        index=_pick(index, config, "index", None),
+        formats=fmts,  # type: ignore[arg-type]
+    )
+
+
+@app.command()
+def run(
+    inputs: Optional[List[str]] = typer.Argument(None, help="Folders, files, globs, or - for JSONL on stdin. Default: `inputs` from the config."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Output folder (documents.jsonl, clusters.jsonl, rejected.jsonl, manifest.json)."),
+    no_dedup: Optional[bool] = typer.Option(None, "--no-dedup", help="One record per input document instead of one per story.", show_default=False),
+    threshold: Optional[float] = typer.Option(None, help="Jaccard threshold of near-duplicates (default: cleaner.neardup.DedupParams)."),
+    num_perm: Optional[int] = typer.Option(None, "--num-perm", help="MinHash permutations."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Processes for the per-document stages (1 = in-process)."),
+    mode: Optional[str] = typer.Option(None, help="auto | text | html (auto: detected per document)."),
+    formats: Optional[List[str]] = typer.Option(None, "--format", "-f", help="jsonl (default), txt (adds one .txt per story), parquet (instead of JSONL). Repeatable."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (default en)."),
+    index: Optional[str] = typer.Option(None, help="Persisted near-duplicate index: a folder or redis://HOST:PORT/DB."),
+    corpus_evidence: Optional[bool] = typer.Option(None, "--corpus-evidence/--no-corpus-evidence", help="Use lines repeated across a site's documents and other documents' titles.", show_default=False),
+    id_field: Optional[str] = typer.Option(None, "--id-field", help="JSONL/Parquet id field (default id)."),
+    text_field: Optional[str] = typer.Option(None, "--text-field", help="JSONL/Parquet text field (default text)."),
+    html_field: Optional[str] = typer.Option(None, "--html-field", help="JSONL/Parquet HTML field (default html)."),
+) -> None:
+    """Clean and de-duplicate a corpus; write one canonical record per story."""
+    from .pipeline import run_paths
+
+    config = _config()
+    inputs = inputs or config.get("inputs")
+    output = output or (Path(config["output"]) if config.get("output") else None)
+    if not inputs:
+        raise _fail("no INPUT given (and no `inputs` in [tool.cleaner] / .cleaner.toml)")
+    if output is None:
+        raise _fail("no output folder: give -o OUT (or `output` in the config)")
+    options = build_run_options(
+        config, mode=mode, no_dedup=no_dedup, threshold=threshold, num_perm=num_perm, workers=workers,
+        formats=formats, language=language, index=index, corpus_evidence=corpus_evidence,
+        id_field=id_field, text_field=text_field, html_field=html_field,
+    )
+    try:
+        if show_progress():
+            with RichProgress() as progress:
+                result = run_paths(inputs, output, options, progress)
+        else:
+            result = run_paths(inputs, output, options)
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    counts = result.manifest["counts"]
+    typer.echo(
+        f"cleaner: {counts['inputs']} inputs -> {counts['records']} records "
+        f"({counts['clusters_with_copies']} stories with several copies, largest {counts['largest_cluster']}), "
+        f"{counts['rejected']} rejected"
+    )
+    for kind, path in result.written.items():
+        typer.echo(f"  {kind:<9} {path}")
+    for rejected in result.rejected[:5]:
+        typer.echo(f"  rejected  {rejected.id}: {rejected.reason}", err=True)
+    if len(result.rejected) > 5:
+        typer.echo(f"  ... and {len(result.rejected) - 5} more in {result.written.get('rejected')}", err=True)
+
+
+def _one_document(file: str, mode: str | None, language: str | None):
+    from .io.readers import ReadOptions, iter_documents
+    from .strip import StripOptions, strip_document
+
+    if mode is not None and mode not in MODES:
+        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+    try:
+        records = list(iter_documents([file], ReadOptions(mode=mode or "auto")))  # type: ignore[arg-type]
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    if len(records) != 1:
+        raise _fail(f"{file}: holds {len(records)} documents; `strip`/`explain` take one (use `cleaner run`)")
+    doc = records[0]
+    if isinstance(doc, Rejected):
+        raise _fail(f"{file}: {doc.reason}")
+    result = strip_document(doc, None, StripOptions(language=language or "en"))
+    if isinstance(result, Rejected):
+        raise _fail(f"{file}: {result.reason}")
+    return result
+
+
+@app.command()
+def strip(
+    file: str = typer.Argument(..., help="One document (.txt, .html, .gz, a one-line JSONL) or - for text on stdin."),
+    mode: Optional[str] = typer.Option(None, help="auto | text | html."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    title: bool = typer.Option(False, "--title", help="Print the detected title first, then a blank line."),
+) -> None:
+    """Print the cleaned text of one document."""
+    if file == "-":
+        file = _stdin_to_temp()
+    doc = _one_document(file, mode, language)
+    if title and doc.title:
+        typer.echo(doc.title + "\n")
+    typer.echo(doc.text)
+
+
+@app.command()
+def explain(
+    file: str = typer.Argument(..., help="One document, or - for text on stdin."),
+    mode: Optional[str] = typer.Option(None, help="auto | text | html."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour (default: on a terminal).", show_default=False),
+) -> None:
+    """Show one document with every removed span marked, its kind and its reason."""
+    from .explain import explain_document
+
+    if file == "-":
+        file = _stdin_to_temp()
+    doc = _one_document(file, mode, language)
+    use_color = color if color is not None else sys.stdout.isatty()
+    typer.echo(explain_document(doc, color=use_color), nl=False)
+
+
+def _stdin_to_temp() -> str:
+    import tempfile
+
+    data = sys.stdin.read()
+    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
+    with handle:
+        handle.write(data)
+    return handle.name
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=version_callback, is_eager=True, help="Print the version."),
+) -> None:
+    """cleaner: news and web text preprocessor."""
+
+
+def main() -> None:
+    """Console entry point; usage errors exit 2 (click's convention too)."""
+    try:
+        app(standalone_mode=True)
+    except CleanerError as exc:  # pragma: no cover - commands catch their own
+        typer.echo(f"cleaner: error: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

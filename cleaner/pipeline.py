@@ -1,0 +1,256 @@
+"""The stage order, in one place: read -> prepare -> evidence -> strip -> dedup -> write.
+
+Drivers (``cleaner run``, :func:`cleaner.run`, the pre-commit hook, the Dask
+engine) call :func:`run_documents` or the stage helpers below; none of them
+re-implements a stage. Per-document stages run in-process for ``workers=1``
+and over a local process pool otherwise; the output is identical for any
+number of workers because results are collected in input order and sorted by
+id before anything is written.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, is_dataclass
+from importlib import metadata as importlib_metadata
+from pathlib import Path
+from typing import Any
+
+from .io.readers import ReadOptions, ReadReport, iter_documents
+from .io.writers import OutputFormat, write_outputs
+from .neardup import DedupParams, DedupResult, dedup_documents, singletons
+from .records import Canonical, Cluster, Document, Rejected
+from .strip import StripOptions, prepare_document, strip_document
+
+Progress = Callable[[str, int, "int | None"], None]
+"""``progress(stage, advanced_by, total)``: called as documents pass a stage."""
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything a run can be told. Names match the CLI options."""
+
+    read: ReadOptions = ReadOptions()
+    strip: StripOptions = StripOptions()
+    dedup: bool = True
+    dedup_params: DedupParams = DedupParams()
+    corpus_evidence: bool = True  # gather per-site repeated lines and other docs' titles first
+    workers: int = 1
+    index: str | None = None  # folder or redis:// URL of a persisted near-duplicate index
+    formats: tuple[OutputFormat, ...] = ("jsonl",)
+
+
+@dataclass
+class RunResult:
+    """What a run produced, before or after writing."""
+
+    canonicals: list[Canonical]
+    clusters: list[Cluster]
+    rejected: list[Rejected]
+    documents: list[Document]  # the cleaned input documents, sorted by id
+    manifest: dict[str, Any] = field(default_factory=dict)
+    written: dict[str, str] = field(default_factory=dict)  # file kind -> path, after write
+
+
+# -- per-document stages over a process pool ---------------------------------
+
+_worker_state: dict[str, Any] = {}
+
+
+def _init_worker(options: StripOptions, evidence: Any) -> None:
+    _worker_state["options"] = options
+    _worker_state["evidence"] = evidence
+
+
+def _prepare_one(doc: Document) -> Document | Rejected:
+    return prepare_document(doc, _worker_state["options"])
+
+
+def _strip_one(doc: Document) -> Document | Rejected:
+    return strip_document(doc, _worker_state["evidence"], _worker_state["options"])
+
+
+def map_documents(
+    fn: Callable[[Document], Document | Rejected],
+    docs: Sequence[Document],
+    options: StripOptions,
+    evidence: Any = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    stage: str = "",
+) -> list[Document | Rejected]:
+    """Apply a per-document stage, in order, in-process or over ``workers`` processes."""
+    if workers <= 1 or len(docs) < 2:
+        _init_worker(options, evidence)
+        out = []
+        for doc in docs:
+            out.append(fn(doc))
+            if progress:
+                progress(stage, 1, len(docs))
+        return out
+    chunksize = max(1, min(64, len(docs) // (workers * 4) or 1))
+    out = []
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence)) as pool:
+        for result in pool.map(fn, docs, chunksize=chunksize):
+            out.append(result)
+            if progress:
+                progress(stage, 1, len(docs))
+    return out
+
+
+def gather_corpus_evidence(docs: Sequence[Document]) -> Any:
+    """Corpus-level evidence over prepared documents (one pass, no I/O)."""
+    from .strip.corpus import gather_evidence
+
+    return gather_evidence((d.site, d.source_text or "", d.title) for d in docs)
+
+
+def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:
+    kept = []
+    for r in results:
+        (rejected if isinstance(r, Rejected) else kept).append(r)
+    return kept
+
+
+def open_index(location: str | None, params: DedupParams) -> Any:
+    if not location:
+        return None
+    from .neardup.index import open_index as _open
+
+    return _open(location, params)
+
+
+def run_documents(
+    records: Iterable[Document | Rejected],
+    options: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run every stage after reading over in-memory records."""
+    timings: dict[str, float] = {}
+    rejected: list[Rejected] = []
+    t0 = time.perf_counter()
+    docs = _split(records, rejected)
+    timings["read"] = time.perf_counter() - t0
+    read_count = len(docs) + len(rejected)
+
+    t0 = time.perf_counter()
+    docs = _split(map_documents(_prepare_one, docs, options.strip, None, options.workers, progress, "extract"), rejected)
+    timings["extract"] = time.perf_counter() - t0
+
+    evidence = None
+    t0 = time.perf_counter()
+    if options.corpus_evidence and len(docs) > 1:
+        evidence = gather_corpus_evidence(docs)
+    timings["evidence"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    docs = _split(map_documents(_strip_one, docs, options.strip, evidence, options.workers, progress, "strip"), rejected)
+    docs.sort(key=lambda d: d.id)
+    timings["strip"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    if options.dedup:
+        index = open_index(options.index, options.dedup_params)
+        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index)
+        if index is not None:
+            index.save()
+    else:
+        result = singletons(docs)
+    if progress:
+        progress("dedup", len(docs), len(docs))
+    timings["dedup"] = time.perf_counter() - t0
+
+    removed = Counter(span.kind for d in docs for span in d.removed)
+    manifest = build_manifest(
+        options,
+        counts={
+            "inputs": read_count,
+            "documents": len(docs),
+            "rejected": len(rejected),
+            "rejected_by_stage": dict(sorted(Counter(r.stage for r in rejected).items())),
+            "html_documents": sum(1 for d in docs if d.mode == "html"),
+            "records": len(result.canonicals),
+            "clusters_with_copies": sum(1 for c in result.clusters if c.size > 1),
+            "largest_cluster": max((c.size for c in result.clusters), default=0),
+            "removed_spans_by_kind": dict(sorted(removed.items())),
+        },
+        dedup_stats=result.stats,
+        timings=timings,
+    )
+    return RunResult(
+        canonicals=sorted(result.canonicals, key=lambda c: c.id),
+        clusters=sorted(result.clusters, key=lambda c: c.id),
+        rejected=sorted(rejected, key=lambda r: (r.id, r.stage)),
+        documents=docs,
+        manifest=manifest,
+    )
+
+
+def run_paths(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str] | None,
+    options: RunOptions = RunOptions(),
+    progress: Progress | None = None,
+) -> RunResult:
+    """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder."""
+    report = ReadReport()
+    t0 = time.perf_counter()
+    records = list(iter_documents(inputs, options.read, report))
+    read_time = time.perf_counter() - t0
+    result = run_documents(records, options, progress)
+    result.manifest["timings_s"]["read"] = round(read_time, 4)
+    result.manifest["inputs"] = {
+        "paths": [os.fspath(p) for p in inputs],
+        "files": dict(sorted(report.files.items())),
+        "ignored_files": sorted(report.ignored),
+    }
+    if out is not None:
+        result.written = write_outputs(
+            Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats
+        )
+    return result
+
+
+# -- manifest -----------------------------------------------------------------
+
+def _version(name: str) -> str | None:
+    try:
+        return importlib_metadata.version(name)
+    except importlib_metadata.PackageNotFoundError:
+        return None
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _plain(v) for k, v in asdict(value).items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def build_manifest(options: RunOptions, counts: dict, dedup_stats: dict, timings: dict[str, float]) -> dict[str, Any]:
+    from . import __version__
+
+    params = _plain(options)
+    params["dedup_params"] = options.dedup_params.to_dict()
+    return {
+        "cleaner": __version__,
+        "versions": {
+            "python": platform.python_version(),
+            "trafilatura": _version("trafilatura"),
+            "datasketch": _version("datasketch"),
+            "selectolax": _version("selectolax"),
+            "numpy": _version("numpy"),
+            "xxhash": _version("xxhash"),
+        },
+        "parameters": params,
+        "counts": counts,
+        "dedup": _plain(dedup_stats),
+        "timings_s": {k: round(v, 4) for k, v in timings.items()},
+    }
