@@ -1,0 +1,94 @@
+"""Writers: sorted, deterministic, atomic, one trailing newline."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cleaner.io.writers import atomic_write, cluster_rows, write_outputs
+from cleaner.records import Attribution, Canonical, Cluster, Document, Member, Rejected, Span
+
+
+def make(ids_by_cluster: dict[str, list[str]]) -> tuple[list[Canonical], list[Cluster]]:
+    canonicals, clusters = [], []
+    for cid, ids in ids_by_cluster.items():
+        members = [Member(id=i, similarity=1.0 if n == 0 else 0.8, site=f"site-{i}", removed={"see_also": 1}) for n, i in enumerate(ids)]
+        cluster = Cluster(id=cid, canonical_id=ids[0], members=members, reason="most complete copy")
+        doc = Document(id=ids[0], content="raw", text=f"Text of {ids[0]}.", title=f"Title {ids[0]}",
+                       removed=[Span(0, 3, "see_also", "why")])
+        clusters.append(cluster)
+        canonicals.append(Canonical(id=ids[0], title=doc.title, text=doc.text, cluster=cluster, document=doc,
+                                    attribution=Attribution(original_publisher="Wire"), removed=doc.removed))
+    return canonicals, clusters
+
+
+def test_outputs_are_sorted_and_end_with_one_newline(tmp_path: Path) -> None:
+    canonicals, clusters = make({"c-2": ["b", "a"], "c-1": ["c"]})
+    rejected = [Rejected(id="z", stage="read", reason="empty file"), Rejected(id="y", stage="strip", reason="nothing left")]
+    written = write_outputs(tmp_path, canonicals, clusters, rejected, {"counts": {}})
+    docs = (tmp_path / "documents.jsonl").read_text()
+    rows = (tmp_path / "clusters.jsonl").read_text()
+    assert docs.endswith("}\n") and not docs.endswith("\n\n")
+    assert [json.loads(l)["id"] for l in docs.splitlines()] == ["b", "c"]
+    assert [json.loads(l)["id"] for l in rows.splitlines()] == ["a", "b", "c"]
+    first = json.loads(rows.splitlines()[0])
+    assert first == {"id": "a", "cluster": "c-2", "canonical_id": "b", "similarity": 0.8}
+    assert [json.loads(l)["id"] for l in (tmp_path / "rejected.jsonl").read_text().splitlines()] == ["y", "z"]
+    record = json.loads(docs.splitlines()[0])
+    for key in ("id", "title", "text", "members", "attribution", "cluster", "removed", "origin"):
+        assert key in record
+    assert record["members"][1] == {"id": "a", "site": "site-a", "url": None, "similarity": 0.8, "removed": {"see_also": 1}}
+    assert set(written) == {"documents", "clusters", "rejected", "manifest"}
+    assert json.loads((tmp_path / "manifest.json").read_text()) == {"counts": {}}
+
+
+def test_same_input_gives_byte_identical_files(tmp_path: Path) -> None:
+    canonicals, clusters = make({"c-1": ["a", "b"], "c-2": ["c"]})
+    write_outputs(tmp_path / "one", canonicals, clusters, [], {})
+    write_outputs(tmp_path / "two", list(reversed(canonicals)), list(reversed(clusters)), [], {})
+    for name in ("documents.jsonl", "clusters.jsonl", "rejected.jsonl"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+
+
+def test_empty_tables_are_empty_files(tmp_path: Path) -> None:
+    write_outputs(tmp_path, [], [], [], {})
+    assert (tmp_path / "rejected.jsonl").read_bytes() == b""
+
+
+def test_txt_format_writes_one_file_per_story_and_removes_stale_ones(tmp_path: Path) -> None:
+    canonicals, clusters = make({"c-1": ["dir/a"], "c-2": ["b"]})
+    write_outputs(tmp_path, canonicals, clusters, [], {}, formats=("jsonl", "txt"))
+    assert (tmp_path / "txt" / "dir" / "a.txt").read_text() == "Title dir/a\n\nText of dir/a.\n"
+    write_outputs(tmp_path, canonicals[1:], clusters[1:], [], {}, formats=("jsonl", "txt"))
+    assert not (tmp_path / "txt" / "dir" / "a.txt").exists()
+    assert (tmp_path / "txt" / "b.txt").exists()
+
+
+def test_parquet_format_replaces_jsonl(tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet")
+    canonicals, clusters = make({"c-1": ["a", "b"]})
+    write_outputs(tmp_path, canonicals, clusters, [], {}, formats=("parquet",))
+    assert not (tmp_path / "documents.jsonl").exists()
+    table = pq.read_table(tmp_path / "documents.parquet").to_pylist()
+    assert table[0]["id"] == "a" and json.loads(table[0]["members"])[1]["id"] == "b"
+    assert pq.read_table(tmp_path / "clusters.parquet").num_rows == 2
+
+
+def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "f.jsonl"
+    atomic_write(target, b"old\n")
+
+    def boom(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("os.replace", boom)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write(target, b"new\n")
+    assert target.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.jsonl"]  # no temp file left behind
+
+
+def test_cluster_rows_one_per_member() -> None:
+    _, clusters = make({"c-1": ["a", "b", "c"]})
+    assert [r["canonical_id"] for r in cluster_rows(clusters)] == ["a", "a", "a"]
