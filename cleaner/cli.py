@@ -91,6 +91,9 @@ def build_run_options(
     id_field: str | None = None,
     text_field: str | None = None,
     html_field: str | None = None,
+    engine: str | None = None,
+    scheduler: str | None = None,
+    cache: str | None = None,
 ):
     """RunOptions from CLI values over config values over defaults (shared with the pre-commit hook)."""
     from .api import dedup_params
@@ -126,6 +129,9 @@ def build_run_options(
         workers=workers,
         index=_pick(index, config, "index", None),
         formats=fmts,  # type: ignore[arg-type]
+        engine=engine or "local",
+        scheduler=scheduler,
+        cache=_pick(cache, config, "cache", None),
     )
 
 
@@ -141,10 +147,13 @@ def run(
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f", help="jsonl (default), txt (adds one .txt per story), parquet (instead of JSONL). Repeatable."),
     language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (default en)."),
     index: Optional[str] = typer.Option(None, help="Persisted near-duplicate index: a folder or redis://HOST:PORT/DB."),
+    cache: Optional[str] = typer.Option(None, help="Folder of a stage cache: unchanged documents are not re-extracted or re-stripped."),
     corpus_evidence: Optional[bool] = typer.Option(None, "--corpus-evidence/--no-corpus-evidence", help="Use lines repeated across a site's documents and other documents' titles.", show_default=False),
     id_field: Optional[str] = typer.Option(None, "--id-field", help="JSONL/Parquet id field (default id)."),
     text_field: Optional[str] = typer.Option(None, "--text-field", help="JSONL/Parquet text field (default text)."),
     html_field: Optional[str] = typer.Option(None, "--html-field", help="JSONL/Parquet HTML field (default html)."),
+    engine: str = typer.Option("local", help="local (in-process or a process pool) or dask (dask.distributed)."),
+    scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a local cluster of --workers processes)."),
 ) -> None:
     """Clean and de-duplicate a corpus; write one canonical record per story."""
     from .pipeline import run_paths
@@ -159,8 +168,10 @@ def run(
     options = build_run_options(
         config, mode=mode, no_dedup=no_dedup, threshold=threshold, num_perm=num_perm, workers=workers,
         formats=formats, language=language, index=index, corpus_evidence=corpus_evidence,
-        id_field=id_field, text_field=text_field, html_field=html_field,
+        id_field=id_field, text_field=text_field, html_field=html_field, engine=engine, scheduler=scheduler, cache=cache,
     )
+    if engine not in ("local", "dask"):
+        raise _fail(f"--engine must be local or dask, not {engine!r}")
     try:
         if show_progress():
             with RichProgress() as progress:
@@ -245,6 +256,33 @@ def _stdin_to_temp() -> str:
     with handle:
         handle.write(data)
     return handle.name
+
+
+@app.command()
+def precommit(
+    fix: bool = typer.Option(False, "--fix", help="Write the cleaned corpus (hook cleaner-fix)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; fail when the cleaned corpus is stale (hook cleaner-check)."),
+    files: Optional[List[str]] = typer.Argument(None, help="Files pre-commit passes; ignored: the whole configured corpus is considered."),
+) -> None:
+    """The pre-commit data step, configured by [tool.cleaner] / .cleaner.toml (inputs, output, ...)."""
+    from .precommit import precommit as run_precommit
+
+    if fix == check:
+        raise _fail("give exactly one of --fix or --check")
+    config = _config()
+    options = build_run_options(config, index=None)
+    try:
+        outcome = run_precommit(options, config, check=check)
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    if outcome.changed:
+        verb = "would update" if check else "updated"
+        typer.echo(f"cleaner: {verb} {len(outcome.changed)} file(s) in {outcome.output}:")
+        for name in outcome.changed:
+            typer.echo(f"  {name}")
+        if check:
+            typer.echo("cleaner: the cleaned corpus is stale; run `cleaner precommit --fix` (hook cleaner-fix)")
+    raise typer.Exit(outcome.exit_code)
 
 
 def version_callback(value: bool) -> None:

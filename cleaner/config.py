@@ -17,6 +17,7 @@ Keys (all optional):
 ``format``          list of output formats: ``"jsonl"``, ``"txt"``, ``"parquet"``
 ``language``        default language of the noise rules (``"en"``)
 ``index``           folder (or ``redis://`` URL) of the persisted near-duplicate index
+``cache``           folder of the stage cache (pre-commit default: ``.git/cleaner-cache``)
 ``corpus_evidence`` ``false`` to strip each document on its own evidence only
 ``id_field``        id field of JSONL/Parquet records (``"id"``)
 ``text_field``      text field of JSONL/Parquet records (``"text"``)
@@ -47,6 +48,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "format": list,
     "language": str,
     "index": str,
+    "cache": str,
     "corpus_evidence": bool,
     "id_field": str,
     "text_field": str,

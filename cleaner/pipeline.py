@@ -20,6 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
+from .cache import StageCache, digest
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -42,6 +43,9 @@ class RunOptions:
     workers: int = 1
     index: str | None = None  # folder or redis:// URL of a persisted near-duplicate index
     formats: tuple[OutputFormat, ...] = ("jsonl",)
+    cache: str | None = None  # folder of a StageCache: unchanged documents are not re-extracted or re-stripped
+    engine: str = "local"  # "local" (in-process / process pool) or "dask"
+    scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
 
 
 @dataclass
@@ -72,6 +76,27 @@ def _prepare_one(doc: Document) -> Document | Rejected:
 
 def _strip_one(doc: Document) -> Document | Rejected:
     return strip_document(doc, _worker_state["evidence"], _worker_state["options"])
+
+
+def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any = None) -> Document | Rejected:
+    """One per-document stage by name, for engines that pass state explicitly (Dask)."""
+    if stage == "extract":
+        return prepare_document(doc, options)
+    return strip_document(doc, evidence, options)
+
+
+Mapper = Callable[..., "list[Document | Rejected]"]
+"""``mapper(stage, docs, options, evidence, progress) -> results in input order``."""
+
+
+def local_mapper(workers: int) -> Mapper:
+    """In-process for one worker, a process pool otherwise."""
+    functions = {"extract": _prepare_one, "strip": _strip_one}
+
+    def mapper(stage: str, docs: Sequence[Document], options: StripOptions, evidence: Any, progress: Progress | None):
+        return map_documents(functions[stage], docs, options, evidence, workers, progress, stage)
+
+    return mapper
 
 
 def map_documents(
@@ -124,12 +149,83 @@ def open_index(location: str | None, params: DedupParams) -> Any:
     return _open(location, params)
 
 
+def make_mapper(options: RunOptions) -> Mapper:
+    if options.engine == "dask":
+        from .engines.dask import dask_mapper
+
+        return dask_mapper(options.scheduler, options.workers)
+    if options.engine != "local":
+        from .errors import ConfigError
+
+        raise ConfigError(f"unknown engine {options.engine!r} (local or dask)")
+    return local_mapper(options.workers)
+
+
 def run_documents(
     records: Iterable[Document | Rejected],
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
+    mapper: Mapper | None = None,
 ) -> RunResult:
     """Run every stage after reading over in-memory records."""
+    own_mapper = mapper is None
+    mapper = mapper or make_mapper(options)
+    cache = StageCache(options.cache) if options.cache else None
+    try:
+        return _run_stages(records, options, progress, mapper, cache)
+    finally:
+        if own_mapper and hasattr(mapper, "close"):
+            mapper.close()
+        if cache is not None:
+            cache.close()
+
+
+def cached_map(
+    mapper: Mapper,
+    stage: str,
+    docs: Sequence[Document],
+    options: StripOptions,
+    evidence: Any,
+    progress: Progress | None,
+    cache: StageCache | None,
+) -> list[Document | Rejected]:
+    """``mapper`` over the documents whose result is not in ``cache`` yet.
+
+    The key covers everything the result depends on: the document, the stage
+    options, the evidence that applies to this document, cleaner's version.
+    """
+    if cache is None:
+        return mapper(stage, docs, options, evidence, progress)
+    from . import __version__
+
+    evidence_digests: dict[tuple, str] = {}
+
+    def evidence_digest(doc: Document) -> str:
+        if evidence is None:
+            return ""
+        at = (doc.site, doc.title)
+        if at not in evidence_digests:
+            evidence_digests[at] = digest(evidence.for_document(doc.site, doc.title))
+        return evidence_digests[at]
+
+    keys = [digest(stage, __version__, options, doc, evidence_digest(doc)) for doc in docs]
+    found = cache.get_many(stage, keys)
+    todo = [i for i, key in enumerate(keys) if key not in found]
+    if progress and len(todo) < len(docs):
+        progress(stage, len(docs) - len(todo), len(docs))
+    computed = mapper(stage, [docs[i] for i in todo], options, evidence, progress)
+    cache.put_many(stage, {keys[i]: result for i, result in zip(todo, computed)})
+    found.update({keys[i]: result for i, result in zip(todo, computed)})
+    return [found[key] for key in keys]
+
+
+def _run_stages(
+    records: Iterable[Document | Rejected],
+    options: RunOptions,
+    progress: Progress | None,
+    mapper: Mapper,
+    cache: StageCache | None,
+) -> RunResult:
     timings: dict[str, float] = {}
     rejected: list[Rejected] = []
     t0 = time.perf_counter()
@@ -138,7 +234,7 @@ def run_documents(
     read_count = len(docs) + len(rejected)
 
     t0 = time.perf_counter()
-    docs = _split(map_documents(_prepare_one, docs, options.strip, None, options.workers, progress, "extract"), rejected)
+    docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache), rejected)
     timings["extract"] = time.perf_counter() - t0
 
     evidence = None
@@ -148,7 +244,7 @@ def run_documents(
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    docs = _split(map_documents(_strip_one, docs, options.strip, evidence, options.workers, progress, "strip"), rejected)
+    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache), rejected)
     docs.sort(key=lambda d: d.id)
     timings["strip"] = time.perf_counter() - t0
 

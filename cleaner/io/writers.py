@@ -93,6 +93,44 @@ def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
     return buffer.getvalue()
 
 
+def render_outputs(
+    canonicals: Sequence[Canonical],
+    clusters: Sequence[Cluster],
+    rejected: Sequence[Rejected],
+    manifest: dict[str, Any],
+    formats: Sequence[OutputFormat] = ("jsonl",),
+) -> dict[str, bytes]:
+    """Every output file's bytes, by path relative to the output folder.
+
+    ``jsonl`` (the default contract) gives documents/clusters/rejected JSONL;
+    ``parquet`` gives the same tables as Parquet *instead of* JSONL; ``txt``
+    adds one readable ``txt/<id>.txt`` per story. The manifest is always JSON.
+    """
+    docs, rows, rejects = document_rows(canonicals), cluster_rows(clusters), rejected_rows(rejected)
+    files: dict[str, bytes] = {}
+    tables = {"documents": docs, "clusters": rows, "rejected": rejects}
+    for name, table in tables.items():
+        if "parquet" in formats:
+            files[f"{name}.parquet"] = _parquet_bytes(table)
+        else:
+            files[f"{name}.jsonl"] = jsonl_bytes(table)
+    if "txt" in formats:
+        for record in docs:
+            files[f"txt/{record['id']}.txt"] = readable_text(record).encode("utf-8")
+    files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return files
+
+
+def stale_files(out: Path, files: dict[str, bytes]) -> list[str]:
+    """Output files of ours in ``out`` that ``files`` no longer has (a story gone, a format dropped)."""
+    ours = [f"{name}.{ext}" for name in ("documents", "clusters", "rejected") for ext in ("jsonl", "parquet")]
+    found = [name for name in ours if (out / name).is_file()]
+    txt_dir = out / "txt"
+    if txt_dir.is_dir():
+        found += [p.relative_to(out).as_posix() for p in txt_dir.rglob("*.txt")]
+    return sorted(name for name in found if name not in files)
+
+
 def write_outputs(
     out: Path,
     canonicals: Sequence[Canonical],
@@ -101,39 +139,34 @@ def write_outputs(
     manifest: dict[str, Any],
     formats: Sequence[OutputFormat] = ("jsonl",),
 ) -> dict[str, str]:
-    """Write the output folder; returns {file kind: path} of what was written.
+    """Write the output folder (see :func:`render_outputs`); returns {file kind: path}.
 
-    ``jsonl`` (the default contract) writes documents/clusters/rejected JSONL;
-    ``parquet`` writes the same tables as Parquet *instead of* JSONL; ``txt``
-    adds one readable ``txt/<id>.txt`` per story. The manifest is always JSON.
+    Files of ours that the run no longer produces are removed, so the folder
+    always matches the inputs.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    docs, rows, rejects = document_rows(canonicals), cluster_rows(clusters), rejected_rows(rejected)
+    files = render_outputs(canonicals, clusters, rejected, manifest, formats)
+    return apply_outputs(out, files)[0]
+
+
+def apply_outputs(out: Path, files: dict[str, bytes], dry_run: bool = False) -> tuple[dict[str, str], list[str]]:
+    """Bring ``out`` in line with ``files``: write what differs, delete what is stale.
+
+    Returns ({file kind: path}, [relative paths changed or deleted]). With
+    ``dry_run`` nothing is touched and the list says what would change.
+    """
+    changed: list[str] = []
+    for rel, data in files.items():
+        path = out / rel
+        if not (path.is_file() and path.read_bytes() == data):
+            changed.append(rel)
+            if not dry_run:
+                atomic_write(path, data)
+    for rel in stale_files(out, files):
+        changed.append(rel)
+        if not dry_run:
+            (out / rel).unlink()
     written: dict[str, str] = {}
-    tables = {"documents": docs, "clusters": rows, "rejected": rejects}
-    if "parquet" in formats:
-        for name, table in tables.items():
-            path = out / f"{name}.parquet"
-            atomic_write(path, _parquet_bytes(table))
-            written[name] = str(path)
-    else:
-        for name, table in tables.items():
-            path = out / f"{name}.jsonl"
-            atomic_write(path, jsonl_bytes(table))
-            written[name] = str(path)
-    if "txt" in formats:
-        txt_dir = out / "txt"
-        wanted = set()
-        for record in docs:
-            path = txt_dir / f"{record['id']}.txt"
-            wanted.add(path)
-            atomic_write(path, readable_text(record).encode("utf-8"))
-        if txt_dir.exists():  # a story that is gone must not leave its old file behind
-            for stale in txt_dir.rglob("*.txt"):
-                if stale not in wanted:
-                    stale.unlink()
-        written["txt"] = str(txt_dir)
-    manifest_path = out / MANIFEST
-    atomic_write(manifest_path, (json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False) + "\n").encode("utf-8"))
-    written["manifest"] = str(manifest_path)
-    return written
+    for rel in files:
+        kind = "txt" if rel.startswith("txt/") else rel.split(".")[0]
+        written[kind] = str(out / "txt") if kind == "txt" else str(out / rel)
+    return written, sorted(changed)

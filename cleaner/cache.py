@@ -1,0 +1,96 @@
+"""A persistent cache of per-document stage results, for warm incremental runs.
+
+The pre-commit hook (and ``cleaner run --cache DIR``) must not re-extract and
+re-strip 10,000 unchanged documents because one file changed. A stage result
+is a pure function of the document, the stage options, the corpus evidence
+that applies to that document, and cleaner's version; the key is a digest of
+exactly those, so a hit is always what a fresh computation would give.
+
+Storage is one SQLite file (atomic commits, no server); values are pickles
+of our own records, so only point it at a folder you trust.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import pickle
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+
+def stable_form(value: Any) -> Any:
+    """A JSON-able form of ``value`` that does not depend on set or hash order."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"__type__": type(value).__name__, **{f.name: stable_form(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, Mapping):
+        items = [(json.dumps(stable_form(k), sort_keys=True), stable_form(v)) for k, v in value.items()]
+        return {"__map__": sorted(items, key=lambda kv: kv[0])}
+    if isinstance(value, (set, frozenset)):
+        return {"__set__": sorted(json.dumps(stable_form(v), sort_keys=True) for v in value)}
+    if isinstance(value, (list, tuple)):
+        return [stable_form(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return {"__bytes__": value.hex()}
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return stable_form(value.tolist())
+    if hasattr(value, "__dict__") or hasattr(value, "__slots__"):
+        slots = [s for cls in type(value).__mro__ for s in getattr(cls, "__slots__", ())]
+        state = dict(getattr(value, "__dict__", {}))
+        state.update({s: getattr(value, s) for s in slots if hasattr(value, s)})
+        return {"__type__": type(value).__name__, **{k: stable_form(v) for k, v in sorted(state.items())}}
+    return repr(value)
+
+
+def digest(*parts: Any) -> str:
+    """sha256 of the stable form of ``parts``."""
+    blob = json.dumps(stable_form(list(parts)), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class StageCache:
+    """``get_many``/``put_many`` of pickled stage results by key, in one SQLite file."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "stages.sqlite"
+        self._db = sqlite3.connect(self.path)
+        self._db.execute("CREATE TABLE IF NOT EXISTS results (stage TEXT, key TEXT, value BLOB, PRIMARY KEY (stage, key))")
+        self.hits = 0
+        self.misses = 0
+
+    def get_many(self, stage: str, keys: Iterable[str]) -> dict[str, Any]:
+        wanted = list(dict.fromkeys(keys))
+        found: dict[str, Any] = {}
+        for start in range(0, len(wanted), 500):  # SQLite caps the number of query parameters
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._db.execute(f"SELECT key, value FROM results WHERE stage = ? AND key IN ({marks})", [stage, *chunk])
+            for key, value in rows:
+                found[key] = pickle.loads(value)
+        self.hits += len(found)
+        self.misses += len(wanted) - len(found)
+        return found
+
+    def put_many(self, stage: str, items: Mapping[str, Any]) -> None:
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO results (stage, key, value) VALUES (?, ?, ?)",
+                [(stage, k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()],
+            )
+
+    def prune(self, stage: str, keep: Iterable[str]) -> int:
+        """Drop entries of ``stage`` not in ``keep`` (documents deleted or changed); returns how many."""
+        keep_set = set(keep)
+        stale = [k for (k,) in self._db.execute("SELECT key FROM results WHERE stage = ?", [stage]) if k not in keep_set]
+        with self._db:
+            self._db.executemany("DELETE FROM results WHERE stage = ? AND key = ?", [(stage, k) for k in stale])
+        return len(stale)
+
+    def close(self) -> None:
+        self._db.close()

@@ -1,0 +1,108 @@
+"""The pre-commit data step: keep a cleaned corpus in step with its raw inputs.
+
+``cleaner precommit --fix`` (hook ``cleaner-fix``) rebuilds the output folder
+from *all* configured raw inputs, so a new file is de-duplicated against the
+whole corpus, not only the staged files; it writes only files whose bytes
+change and deletes outputs whose inputs are gone. ``--check`` (hook
+``cleaner-check``) writes nothing and fails when the folder is stale.
+
+Exit codes follow the fixer convention: 0 nothing to do, 1 wrote (or would
+write) something, 2 error. Warm runs are fast because extraction and
+stripping results are cached by content (:mod:`cleaner.cache`) in the git
+folder, where the cache can never be committed by accident.
+
+Outputs carry no timings and no cache statistics, so a second run over the
+same inputs is byte-identical (idempotent) and every file ends with exactly
+one newline (``end-of-file-fixer`` and ``trailing-whitespace`` leave them be).
+"""
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, InputError
+from .io.writers import apply_outputs, render_outputs
+from .pipeline import RunOptions, run_paths
+
+
+@dataclass
+class PrecommitOutcome:
+    changed: list[str]  # output files (relative to the output folder) written/deleted, or that would be
+    records: int
+    rejected: int
+    output: Path
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.changed else 0
+
+
+def default_cache_dir(repo: Path) -> Path:
+    """``<git dir>/cleaner-cache`` inside a git checkout, else ``.cleaner-cache``."""
+    try:
+        git_dir = subprocess.run(
+            ["git", "rev-parse", "--git-dir"], cwd=repo, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        return (repo / git_dir / "cleaner-cache").resolve()
+    except (OSError, subprocess.CalledProcessError):
+        return repo / ".cleaner-cache"
+
+
+def existing_inputs(patterns: list[str], repo: Path) -> list[str]:
+    """The configured inputs that match something now (a deleted folder is an empty corpus, not an error)."""
+    import glob
+
+    present = []
+    for pattern in patterns:
+        full = pattern if Path(pattern).is_absolute() else str(repo / pattern)
+        if glob.has_magic(full):
+            if any(Path(p).is_file() for p in glob.glob(full, recursive=True)):
+                present.append(full)
+        elif Path(full).exists():
+            present.append(full)
+    return present
+
+
+def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo: Path | None = None) -> PrecommitOutcome:
+    """Run the data step; with ``check`` nothing is written."""
+    repo = repo or Path.cwd()
+    patterns = config.get("inputs")
+    output = config.get("output")
+    if not patterns or not output:
+        raise ConfigError("the pre-commit hook needs `inputs` and `output` in [tool.cleaner] (pyproject.toml) or .cleaner.toml")
+    out = Path(output) if Path(output).is_absolute() else repo / output
+    options = replace(options, cache=options.cache or str(default_cache_dir(repo)))
+    inputs = existing_inputs(list(patterns), repo)
+    if inputs:
+        result = run_paths(inputs, None, options)
+        canonicals, clusters, rejected, manifest = result.canonicals, result.clusters, result.rejected, result.manifest
+    else:
+        canonicals, clusters, rejected, manifest = [], [], [], {"counts": {"inputs": 0}}
+    manifest.pop("timings_s", None)  # a clock in the output would make every run "change" it
+    if "inputs" in manifest:
+        # Paths relative to the repository, so the manifest is the same in every clone.
+        manifest["inputs"] = _relative_inputs(manifest["inputs"], repo)
+    if "parameters" in manifest:
+        manifest["parameters"].pop("cache", None)
+    files = render_outputs(canonicals, clusters, rejected, manifest, options.formats)
+    _, changed = apply_outputs(out, files, dry_run=check)
+    return PrecommitOutcome(changed=changed, records=len(canonicals), rejected=len(rejected), output=out)
+
+
+def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
+    def rel(p: str) -> str:
+        try:
+            return Path(p).resolve().relative_to(repo.resolve()).as_posix()
+        except ValueError:
+            return p
+
+    return {
+        "paths": [rel(p) for p in inputs.get("paths", [])],
+        "files": {rel(p): h for p, h in sorted(inputs.get("files", {}).items(), key=lambda kv: rel(kv[0]))},
+        "ignored_files": sorted(rel(p) for p in inputs.get("ignored_files", [])),
+    }
+
+
+__all__ = ["precommit", "PrecommitOutcome", "default_cache_dir", "InputError"]
