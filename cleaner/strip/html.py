@@ -1,0 +1,701 @@
+"""HTML stage: page bytes or text -> main article text plus metadata.
+
+One parse with selectolax (Lexbor).  Metadata is read from ``<head>``,
+JSON-LD and a few well-known attributes; then what is certainly noise is
+pruned (rules in ``html_rules.toml``, see :mod:`cleaner.strip.prune`); then the
+main content is found by a text-density score over the block structure of the
+pruned tree (:func:`main_content`).  When that finder is not confident the
+page goes to trafilatura (on the already pruned HTML), and when everything
+comes back empty the whole-page text is used and the record says so.  The
+result is an :class:`Extracted`; the text stage (``strip_text``) runs on its
+``text`` afterwards.
+
+Pure core: no I/O, no printing.  Limits: ``HtmlOptions.timeout`` (wall clock
+per document) and ``HtmlOptions.max_bytes``.
+"""
+from __future__ import annotations
+
+import codecs
+import json
+import re
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from selectolax.lexbor import LexborHTMLParser
+
+from cleaner.errors import ExtractionError, ExtractionTimeout
+from cleaner.strip.prune import choose_prunes, drop_tags, load_rules, mark_noise, protected_ids, selector_of
+
+__all__ = [
+    "HtmlOptions",
+    "Extracted",
+    "decode_html",
+    "extract_html",
+    "read_metadata",
+    "main_content",
+    "time_limit",
+]
+
+
+@dataclass
+class HtmlOptions:
+    """Options of the HTML stage; names follow trafilatura's where they mean the same."""
+
+    timeout: float | None = 10.0  # per-document wall-clock limit (s); exceeded -> ExtractionTimeout
+    max_bytes: int = 20_000_000  # larger input -> ExtractionError (size of the bytes, or of the UTF-8 text)
+    favor_precision: bool = False  # drop borderline blocks (short, link-rich) from the article
+    favor_recall: bool = False  # keep borderline blocks; lower the confidence needed
+    include_comments: bool = False  # keep reader comments (turns the comments prune rule off)
+    include_tables: bool = True  # keep text of tables inside the article
+    include_images: bool = False  # add image alt texts (trafilatura path only)
+    deduplicate: bool = False  # drop a block repeated verbatim earlier in the text
+    prune: bool = True  # apply the prune rules before extraction
+    engine: str = "auto"  # "auto": density finder, trafilatura when unsure; "density"; "trafilatura"
+    min_chars: int = 200  # below this the density finder's result is "not confident"
+    rules_path: str | None = None  # another prune rules file (TOML) instead of the packaged one
+
+
+@dataclass
+class Extracted:
+    """The HTML stage's result for one page."""
+
+    text: str  # main content, paragraphs joined by "\n"
+    title: str | None = None
+    author: str | None = None
+    date: str | None = None
+    site: str | None = None
+    url: str | None = None
+    language: str | None = None
+    pruned: list[dict] = field(default_factory=list)  # {"kind", "reason", "selector", "chars"}
+    notes: list[str] = field(default_factory=list)
+    fallback: bool = False  # text is the whole-page text, not an extracted article
+    engine: str = "density"  # which extractor produced ``text``: density | trafilatura | page
+
+
+# ---------------------------------------------------------------------------
+# decoding
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE: its BOM starts with that one
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# WHATWG Encoding: these labels mean windows-1252 in HTML.
+_AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "iso_8859-1", "cp819"}
+
+
+def _codec(label: str | None) -> str | None:
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    if label in _AS_CP1252:
+        return "cp1252"
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes, *, declared: str | None = None) -> str:
+    """Decode page bytes: BOM, then the declared charset (HTTP header), then
+    ``<meta charset>``, then strict UTF-8, then detection (charset_normalizer),
+    then windows-1252 (which decodes any byte)."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom):].decode(name, errors="replace")
+    head = data[:4096]
+    for label in (declared, *(m.group(1).decode("ascii", "replace") for m in _META_CHARSET.finditer(head))):
+        name = _codec(label)
+        if name is None:
+            continue
+        if name.startswith("utf-16") or name.startswith("utf-32"):
+            continue  # a page that declares UTF-16 in ASCII bytes is not UTF-16 (WHATWG)
+        try:
+            return data.decode(name)
+        except UnicodeDecodeError:
+            continue  # the declaration lies; try the next clue
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        from charset_normalizer import from_bytes
+    except ImportError:  # pragma: no cover - a trafilatura dependency, normally present
+        best = None
+    else:
+        best = from_bytes(data).best()
+    if best is not None and best.encoding:
+        return str(best)
+    return data.decode("cp1252", errors="replace")
+
+
+# ---------------------------------------------------------------------------
+# time limit
+
+
+class _Alarm(BaseException):
+    """Raised by the SIGALRM handler; a BaseException so no `except Exception` swallows it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None, doc_id: str) -> Iterator[float | None]:
+    """Limit the wall-clock time of the block to ``seconds``.
+
+    In the main thread of a process (a CLI run, or each worker of a process
+    pool) a SIGALRM timer interrupts any code, trafilatura's included, and
+    :class:`ExtractionTimeout` is raised.  Elsewhere (a thread pool, a Dask
+    threaded worker) signals cannot be used; the block then runs without the
+    alarm and only the density finder's own deadline checks apply, so a hang
+    inside trafilatura is not cut short there.  Yields the deadline
+    (``time.monotonic()`` based) for such cooperative checks, or None.
+    """
+    if not seconds or seconds <= 0:
+        yield None
+        return
+    deadline = time.monotonic() + seconds
+    use_alarm = hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    if not use_alarm:
+        yield deadline
+        return
+
+    def _on_alarm(signum: int, frame: Any) -> None:
+        raise _Alarm()
+
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield deadline
+    except _Alarm:
+        raise ExtractionTimeout(doc_id, f"extraction exceeded the {seconds:g} s time limit") from None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _check_deadline(deadline: float | None, doc_id: str, limit: float | None) -> None:
+    if deadline is not None and time.monotonic() > deadline:
+        raise ExtractionTimeout(doc_id, f"extraction exceeded the {limit:g} s time limit")
+
+
+# ---------------------------------------------------------------------------
+# metadata
+
+_ARTICLE_TYPES = ("article", "posting", "report", "story", "webpage", "blog")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _clean(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+        return _clean(value)
+    if isinstance(value, dict):
+        return _clean(value.get("name"))
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _json_ld_objects(tree: LexborHTMLParser) -> list[dict]:
+    """Article-like objects of the page's JSON-LD (``@graph`` and lists flattened)."""
+    out: list[dict] = []
+    for script in tree.css('script[type="application/ld+json"]'):
+        try:
+            data = json.loads(script.text(deep=True))
+        except ValueError:
+            continue
+        stack = [data]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                if "@graph" in item:
+                    stack.append(item["@graph"])
+                kind = item.get("@type")
+                kinds = " ".join(kind) if isinstance(kind, list) else str(kind or "")
+                if any(t in kinds.lower() for t in _ARTICLE_TYPES):
+                    out.append(item)
+    return out
+
+
+def _iso_date(value: str | None) -> str | None:
+    if not value:
+        return None
+    m = _DATE.search(value)
+    return m.group(0) if m else value
+
+
+def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> dict[str, str | None]:
+    """Title, author, date, site, url and language from ``<meta>``, ``<title>``,
+    ``<link rel=canonical>``, ``<html lang>`` and JSON-LD (call before pruning)."""
+    meta: dict[str, str] = {}
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        key = attrs.get("property") or attrs.get("name") or attrs.get("itemprop") or attrs.get("http-equiv")
+        content = attrs.get("content")
+        if key and content and content.strip():
+            meta.setdefault(key.strip().lower(), content.strip())
+    ld = _json_ld_objects(tree)
+
+    def from_ld(key: str) -> str | None:
+        return next((v for obj in ld if (v := _clean(obj.get(key)))), None)
+
+    title_node = tree.css_first("title")
+    h1 = tree.css_first("h1")
+    title = (
+        meta.get("og:title")
+        or meta.get("twitter:title")
+        or from_ld("headline")
+        or (_clean(title_node.text()) if title_node else None)
+        or (_clean(h1.text()) if h1 else None)
+    )
+    author = meta.get("author") or meta.get("article:author") or meta.get("parsely-author") or from_ld("author")
+    if author and author.startswith("http"):
+        author = from_ld("author")  # article:author is often a profile URL
+    time_node = tree.css_first("time[datetime]")
+    date = (
+        meta.get("article:published_time")
+        or meta.get("og:published_time")
+        or meta.get("datepublished")
+        or from_ld("datePublished")
+        or meta.get("date")
+        or meta.get("pubdate")
+        or meta.get("publishdate")
+        or meta.get("dc.date")
+        or meta.get("dcterms.created")
+        or meta.get("parsely-pub-date")
+        or (time_node.attributes.get("datetime") if time_node else None)
+    )
+    publisher = next((obj.get("publisher") for obj in ld if obj.get("publisher")), None)
+    site = meta.get("og:site_name") or meta.get("application-name") or _clean(publisher)
+    canonical = tree.css_first('link[rel="canonical"][href]')
+    page_url = (canonical.attributes.get("href") if canonical else None) or meta.get("og:url") or url
+    if page_url and not page_url.startswith(("http://", "https://")):
+        page_url = url or page_url  # a relative canonical says less than the URL we were given
+    html_node = tree.css_first("html")
+    language = (
+        (html_node.attributes.get("lang") if html_node else None)
+        or meta.get("content-language")
+        or meta.get("og:locale")
+        or from_ld("inLanguage")
+    )
+    if language:
+        language = language.strip().replace("_", "-").split(",")[0] or None
+    return {
+        "title": _clean(title),
+        "author": _clean(author),
+        "date": _iso_date(_clean(date)),
+        "site": _clean(site),
+        "url": _clean(page_url),
+        "language": language,
+    }
+
+
+# ---------------------------------------------------------------------------
+# main-content finder: text density over the block structure
+
+# Elements that start a new block of text.
+BLOCK_TAGS = frozenset(
+    "address article aside blockquote body center dd details dialog dir div dl dt fieldset figcaption figure "
+    "footer form h1 h2 h3 h4 h5 h6 header hgroup hr html li main menu nav ol p pre section summary table "
+    "tbody td tfoot th thead tr ul caption legend".split()
+)
+HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
+# Elements whose text is never article text (after pruning some may remain).
+SKIP_TAGS = frozenset("script style noscript template svg math head title button select textarea input option".split())
+_DEADLINE_EVERY = 1024  # nodes between two deadline checks
+
+
+@dataclass(slots=True)
+class Block:
+    """A run of text between two block boundaries."""
+
+    text: str
+    chars: int
+    link_chars: int
+    owner: int  # index of the nearest enclosing block element
+    tag: str  # that element's tag
+
+    @property
+    def link_density(self) -> float:
+        return self.link_chars / self.chars if self.chars else 0.0
+
+
+@dataclass
+class BlockTree:
+    """Blocks of a page and the elements that hold them, as pre-order indices.
+
+    Only block elements, marked (prune candidate) and protected elements get
+    an index; inline elements belong to the nearest indexed ancestor.
+    """
+
+    blocks: list[Block]
+    parent: list[int]  # parent[i]: enclosing element of element i (-1 for the root)
+    end: list[int]  # elements i..end[i]-1 are i and its descendants
+    tags: list[str]
+    nodes: list[Any]
+    marked: dict[int, Any] = field(default_factory=dict)  # index -> PruneRule
+    protected: list[int] = field(default_factory=list)
+
+    def subtree_sums(self, values: list[float]) -> list[float]:
+        """Per element, the sum of ``values`` (indexed by element) over its subtree."""
+        out = list(values)
+        parent = self.parent
+        for i in range(len(out) - 1, 0, -1):  # children have higher indices than parents
+            out[parent[i]] += out[i]
+        return out
+
+    def per_element(self, value: Any) -> list[float]:
+        """Sum of ``value(block)`` over each element's own blocks (not its subtree)."""
+        out = [0.0] * len(self.parent)
+        for block in self.blocks:
+            out[block.owner] += value(block)
+        return out
+
+    def removed_mask(self, roots: list[int]) -> list[bool]:
+        """True for every element inside one of the subtrees ``roots``."""
+        dead = [False] * len(self.parent)
+        for r in roots:
+            for i in range(r, self.end[r]):
+                dead[i] = True
+        return dead
+
+
+def _normalise(raw: str) -> str:
+    lines = (" ".join(line.split()) for line in raw.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def collect_blocks(
+    root: Any,
+    *,
+    marks: dict[int, Any] | None = None,
+    protected: set[int] | None = None,
+    include_tables: bool = True,
+    deadline: float | None = None,
+    doc_id: str = "<html>",
+    limit: float | None = None,
+) -> BlockTree:
+    """Walk ``root`` once and cut its text into blocks at block-element boundaries.
+
+    ``marks`` (``mem_id`` -> rule) and ``protected`` (``mem_id`` s) are
+    elements to index even when inline, so pruning can act on them.
+    """
+    marks = marks or {}
+    protected = protected or set()
+    indexed_extra = marks.keys() | protected
+    blocks: list[Block] = []
+    tree = BlockTree(blocks, [-1], [0], [root.tag or ""], [root])
+    parent, end, tags, nodes = tree.parent, tree.end, tree.tags, tree.nodes
+    skip = SKIP_TAGS if include_tables else SKIP_TAGS | {"table"}
+    buf: list[str] = []
+    has_break = False  # a <br> in the current block: keep its line breaks
+    link_chars = 0
+    in_link = 0
+    owner_stack = [0]  # open indexed elements
+    # frames: (children iterator, kind); kind bits: 1 = indexed element, 2 = link (0 = other inline)
+    frames: list[tuple[Iterator[Any], int]] = [(root.iter(include_text=True), 1)]
+    seen = 0
+
+    def flush() -> None:
+        nonlocal buf, link_chars, has_break
+        if buf:
+            raw = "".join(buf)
+            text = _normalise(raw) if has_break else " ".join(raw.split())
+            if text:
+                chars = len(text)
+                owner = owner_stack[-1]
+                blocks.append(Block(text, chars, min(link_chars, chars), owner, tags[owner]))
+            buf = []
+        link_chars = 0
+        has_break = False
+
+    while frames:
+        it, kind = frames[-1]
+        child = next(it, None)
+        if child is None:
+            frames.pop()
+            if kind & 1:
+                flush()
+                idx = owner_stack.pop()
+                end[idx] = len(parent)
+            if kind & 2:
+                in_link -= 1
+            continue
+        seen += 1
+        if deadline is not None and seen % _DEADLINE_EVERY == 0:
+            _check_deadline(deadline, doc_id, limit)
+        tag = child.tag
+        if tag == "-text":
+            text = child.text_content
+            if text and (buf or not text.isspace()):  # whitespace before a block's first word is nothing
+                buf.append(text)
+                if in_link:
+                    link_chars += len(text.strip())
+            continue
+        if tag in skip or tag == "-comment":
+            continue
+        if tag == "br":
+            if buf:
+                buf.append("\n")
+                has_break = True
+            continue
+        mem_id = child.mem_id if indexed_extra else 0
+        if tag in BLOCK_TAGS or mem_id in indexed_extra:
+            flush()
+            idx = len(parent)
+            parent.append(owner_stack[-1])
+            end.append(idx + 1)
+            tags.append(tag)
+            nodes.append(child)
+            if mem_id in marks:
+                tree.marked[idx] = marks[mem_id]
+            if mem_id in protected:
+                tree.protected.append(idx)
+            owner_stack.append(idx)
+            if tag == "a":  # an indexed link: its text is still link text
+                in_link += 1
+                frames.append((child.iter(include_text=True), 3))
+            else:
+                frames.append((child.iter(include_text=True), 1))
+        elif tag == "a":
+            in_link += 1
+            frames.append((child.iter(include_text=True), 2))
+        else:
+            frames.append((child.iter(include_text=True), 0))
+    flush()
+    end[0] = len(parent)
+    return tree
+
+
+@dataclass(frozen=True)
+class DensityParams:
+    """Weights of the density finder (see :func:`main_content`)."""
+
+    min_chars: int = 25  # a block shorter than this is "short" (labels, buttons, datelines)
+    link_density_max: float = 0.5  # above: a link list (menus, story lists)
+    link_penalty: float = 1.0  # weight of link-list text against the container
+    short_penalty: float = 0.3  # weight of short-block text against the container
+    # share of a block's value that reaches the ancestor d levels above its owner
+    decay: tuple[float, ...] = (1.0, 1.0, 0.5, 1 / 3, 0.25, 0.2)
+    sibling_share: float = 0.2  # a sibling of the best element joins with this share of its score
+    sibling_prose: int = 80  # ... or when it is a paragraph at least this long with few links
+
+
+def block_value(block: Block, params: DensityParams) -> float:
+    """How much a block says "article here": + for prose, - for links and fragments."""
+    ld = block.link_density
+    if ld > params.link_density_max:
+        return -params.link_penalty * block.chars
+    if block.chars < params.min_chars and block.tag not in HEADINGS:
+        return -params.short_penalty * block.chars
+    return block.chars * (1.0 - ld)
+
+
+def is_prose(block: Block, params: DensityParams) -> bool:
+    return block.chars >= params.min_chars and block.link_density <= params.link_density_max
+
+
+def _children(tree: BlockTree, i: int) -> Iterator[int]:
+    c = i + 1
+    while c < tree.end[i]:
+        yield c
+        c = tree.end[c]
+
+
+def main_content(tree: BlockTree, params: DensityParams, removed: list[bool]) -> tuple[list[int], list[Block]]:
+    """The elements that hold the article, and their blocks in page order.
+
+    Each block adds its value (+ prose, - link lists and fragments) to its
+    element and, fading with distance, to a few ancestors: the best element is
+    the one with the most prose close under it, which is the article's
+    paragraph container rather than a page-wide wrapper or a list of story
+    teasers (whose excerpts sit deeper, each in its own item).  Siblings of the
+    best element that score well, or are good paragraphs themselves, join it
+    (articles split by ad slots or wrappers).  Pruned elements count nothing.
+    """
+    parent = tree.parent
+    decay = params.decay
+    reach = len(decay)
+    score = [0.0] * len(parent)
+    own_value: dict[int, float] = {}
+    for block in tree.blocks:
+        if removed[block.owner]:
+            continue
+        value = block_value(block, params)
+        node, d = block.owner, 0
+        while node >= 0 and d < reach:
+            score[node] += value * decay[d]
+            node = parent[node]
+            d += 1
+        own_value[block.owner] = own_value.get(block.owner, 0.0) + value
+    best = max(range(len(score)), key=score.__getitem__)
+    chosen = [best]
+    up = parent[best]
+    if up >= 0:
+        threshold = max(params.sibling_share * score[best], 1.0)
+        chosen = []
+        for c in _children(tree, up):
+            if c == best or removed[c]:
+                if c == best:
+                    chosen.append(c)
+                continue
+            if score[c] >= threshold or _is_good_paragraph(tree, c, own_value, params):
+                chosen.append(c)
+    spans = [(c, tree.end[c]) for c in chosen]
+    blocks = [b for b in tree.blocks if not removed[b.owner] and any(lo <= b.owner < hi for lo, hi in spans)]
+    return chosen, blocks
+
+
+def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], params: DensityParams) -> bool:
+    return tree.tags[i] == "p" and own_value.get(i, 0.0) >= params.sibling_prose
+
+
+def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptions, title: str | None) -> list[str]:
+    """The article's lines: the container's blocks without link lists, the title and repeats."""
+    out: list[str] = []
+    seen: set[str] = set()
+    norm_title = " ".join(title.split()).lower() if title else None
+    max_ld = params.link_density_max if not options.favor_recall else 0.8
+    for block in blocks:
+        if block.link_density > max_ld:
+            continue
+        if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
+            continue
+        if norm_title and block.tag in HEADINGS and block.text.lower() == norm_title:
+            continue
+        if options.deduplicate:
+            if block.text in seen:
+                continue
+            seen.add(block.text)
+        out.append(block.text)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# trafilatura path
+
+
+def _trafilatura_text(html: str, options: HtmlOptions, url: str | None) -> str:
+    import trafilatura  # imported late: slow to import and often not needed
+
+    return (
+        trafilatura.extract(
+            html,
+            url=url,
+            favor_precision=options.favor_precision,
+            favor_recall=options.favor_recall,
+            include_comments=options.include_comments,
+            include_tables=options.include_tables,
+            include_images=options.include_images,
+            deduplicate=options.deduplicate,
+            with_metadata=False,
+        )
+        or ""
+    )
+
+
+# ---------------------------------------------------------------------------
+# the stage
+
+
+def _size_of(html: str | bytes) -> int:
+    return len(html) if isinstance(html, bytes) else len(html.encode("utf-8", errors="ignore"))
+
+
+def extract_html(
+    html: str | bytes,
+    *,
+    doc_id: str = "<html>",
+    url: str | None = None,
+    options: HtmlOptions | None = None,
+) -> Extracted:
+    """Main text and metadata of one page.
+
+    Raises :class:`ExtractionError` when the page is too big or has no text at
+    all, and :class:`ExtractionTimeout` when it takes longer than
+    ``options.timeout``.  Never returns an empty text.
+    """
+    options = options or HtmlOptions()
+    size = _size_of(html)
+    if size > options.max_bytes:
+        raise ExtractionError(doc_id, f"page is {size} bytes, over the {options.max_bytes}-byte limit (max_bytes)")
+    with time_limit(options.timeout, doc_id) as deadline:
+        return _extract(html, doc_id=doc_id, url=url, options=options, deadline=deadline)
+
+
+def _extract(
+    html: str | bytes, *, doc_id: str, url: str | None, options: HtmlOptions, deadline: float | None
+) -> Extracted:
+    if isinstance(html, bytes):
+        html = decode_html(html)
+    if not html.strip():
+        raise ExtractionError(doc_id, "empty page")
+    dom = LexborHTMLParser(html)
+    meta = read_metadata(dom, url)
+    result = Extracted(text="", **meta)
+    body = dom.body or dom.root
+    if body is None:
+        raise ExtractionError(doc_id, "page has no document tree")
+    rules = load_rules(options.rules_path)
+    marks: dict[int, Any] = {}
+    if options.prune:
+        result.pruned.extend(drop_tags(body, rules))
+        marks = mark_noise(body, rules, include_comments=options.include_comments)
+    tree = collect_blocks(
+        body,
+        marks=marks,
+        protected=protected_ids(body),
+        include_tables=options.include_tables,
+        deadline=deadline,
+        doc_id=doc_id,
+        limit=options.timeout,
+    )
+    params = DensityParams()
+    chars = tree.subtree_sums(tree.per_element(lambda b: b.chars))
+    prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
+    pruned, kept = choose_prunes(tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share)
+    for i in pruned:
+        rule = tree.marked[i]
+        result.pruned.append(
+            {"kind": rule.kind, "reason": rule.reason, "selector": selector_of(tree.nodes[i]), "chars": int(chars[i])}
+        )
+    if kept:
+        result.notes.append(
+            "kept (holds the article): "
+            + ", ".join(f"{tree.marked[i].kind} {selector_of(tree.nodes[i])}" for i in kept)
+        )
+    removed = tree.removed_mask(pruned)
+
+    text = ""
+    if options.engine in ("auto", "density"):
+        _, chosen = main_content(tree, params, removed)
+        text = "\n".join(select_blocks(chosen, params, options, result.title))
+        result.engine = "density"
+        if len(text) < options.min_chars and options.engine == "auto":
+            result.notes.append(f"density finder found {len(text)} chars (< {options.min_chars}); used trafilatura")
+            text = ""
+    if not text and options.engine in ("auto", "trafilatura"):
+        for i in pruned:  # outermost only, so no node is freed twice
+            tree.nodes[i].decompose()
+        text = _trafilatura_text(dom.html or html, options, url)
+        result.engine = "trafilatura"
+    if not text.strip():
+        text = "\n".join(b.text for b in tree.blocks if not removed[b.owner]) or "\n".join(
+            b.text for b in tree.blocks
+        )
+        if not text.strip():
+            raise ExtractionError(doc_id, "no text in the page")
+        result.fallback = True
+        result.engine = "page"
+        result.notes.append("extraction returned nothing; fell back to the whole-page text")
+    result.text = text
+    return result
