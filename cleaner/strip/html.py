@@ -57,6 +57,7 @@ class HtmlOptions:
     engine: str = "auto"  # "auto": density finder, trafilatura when unsure; "density"; "trafilatura"
     min_chars: int = 200  # below this the density finder's result is "not confident"
     rules_path: str | None = None  # another prune rules file (TOML) instead of the packaged one
+    density: DensityParams | None = None  # weights of the density finder (None: the defaults)
 
 
 @dataclass
@@ -484,10 +485,15 @@ class DensityParams:
     link_density_max: float = 0.5  # above: a link list (menus, story lists)
     link_penalty: float = 1.0  # weight of link-list text against the container
     short_penalty: float = 0.3  # weight of short-block text against the container
+    link_weight: float = 2.0  # prose loses this many times its link share (teasers are partly links)
     # share of a block's value that reaches the ancestor d levels above its owner
     decay: tuple[float, ...] = (1.0, 1.0, 0.5, 1 / 3, 0.25, 0.2)
     sibling_share: float = 0.2  # a sibling of the best element joins with this share of its score
     sibling_prose: int = 80  # ... or when it is a paragraph at least this long with few links
+    siblings: bool = True
+    trim: str = "fragments"  # outside the article-styled span drop: "none", "fragments" (non-prose), "all"
+    climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
+    climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
 
 
 def block_value(block: Block, params: DensityParams) -> float:
@@ -497,7 +503,7 @@ def block_value(block: Block, params: DensityParams) -> float:
         return -params.link_penalty * block.chars
     if block.chars < params.min_chars and block.tag not in HEADINGS:
         return -params.short_penalty * block.chars
-    return block.chars * (1.0 - ld)
+    return block.chars * max(0.0, 1.0 - params.link_weight * ld)
 
 
 def is_prose(block: Block, params: DensityParams) -> bool:
@@ -538,21 +544,86 @@ def main_content(tree: BlockTree, params: DensityParams, removed: list[bool]) ->
             d += 1
         own_value[block.owner] = own_value.get(block.owner, 0.0) + value
     best = max(range(len(score)), key=score.__getitem__)
-    chosen = [best]
-    up = parent[best]
-    if up >= 0:
+    region, article_sig = _climb(tree, best, params, removed)
+    chosen = [region]
+    up = parent[region]
+    if up >= 0 and params.siblings:
         threshold = max(params.sibling_share * score[best], 1.0)
-        chosen = []
-        for c in _children(tree, up):
-            if c == best or removed[c]:
-                if c == best:
-                    chosen.append(c)
-                continue
-            if score[c] >= threshold or _is_good_paragraph(tree, c, own_value, params):
-                chosen.append(c)
+        chosen = [
+            c
+            for c in _children(tree, up)
+            if c == region
+            or (not removed[c] and (score[c] >= threshold or _is_good_paragraph(tree, c, own_value, params)))
+        ]
     spans = [(c, tree.end[c]) for c in chosen]
     blocks = [b for b in tree.blocks if not removed[b.owner] and any(lo <= b.owner < hi for lo, hi in spans)]
+    if params.trim != "none" and article_sig is not None:
+        blocks = _trim(tree, blocks, article_sig, params)
     return chosen, blocks
+
+
+def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: DensityParams) -> list[Block]:
+    """Drop what precedes the first and follows the last article-styled paragraph
+    (bylines, dates, captions, tags, bios) unless it is prose itself."""
+    styled = [k for k, b in enumerate(blocks) if is_prose(b, params) and _signature(tree, b.owner) == article_sig]
+    if not styled:
+        return blocks
+    first, last = styled[0], styled[-1]
+    keep_prose = params.trim == "fragments"
+    return [
+        b
+        for k, b in enumerate(blocks)
+        if first <= k <= last or (keep_prose and is_prose(b, params) and b.tag not in HEADINGS)
+    ]
+
+
+def _signature(tree: BlockTree, i: int) -> tuple[str, str, str, str]:
+    """Tag and class of an element and of its parent: paragraphs of one article share it."""
+    up = tree.parent[i]
+    node = tree.nodes[i]
+    up_node = tree.nodes[up] if up >= 0 else None
+    return (
+        tree.tags[i],
+        node.attributes.get("class") or "",
+        tree.tags[up] if up >= 0 else "",
+        (up_node.attributes.get("class") or "") if up_node is not None else "",
+    )
+
+
+def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool]) -> tuple[int, tuple | None]:
+    """Widen ``best`` to the ancestor that holds all paragraphs styled like its own.
+
+    Long articles are often cut into several wrappers (columns, ad breaks);
+    their paragraphs keep the same element signature, so the article's true
+    container is the smallest ancestor (a few levels up at most) beyond which
+    no more such paragraphs are found.
+    """
+    prose = [b for b in tree.blocks if not removed[b.owner] and is_prose(b, params)]
+    lo, hi = best, tree.end[best]
+    weight: dict[tuple[str, str, str, str], int] = {}
+    for b in prose:
+        if lo <= b.owner < hi:
+            sig = _signature(tree, b.owner)
+            weight[sig] = weight.get(sig, 0) + b.chars
+    if not weight:
+        return best, None
+    article_sig = max(weight, key=weight.__getitem__)
+    styled = [b for b in prose if b.chars and _signature(tree, b.owner) == article_sig]
+
+    def styled_chars(i: int) -> int:
+        lo, hi = i, tree.end[i]
+        return sum(b.chars for b in styled if lo <= b.owner < hi)
+
+    region, inside = best, weight[article_sig]
+    up = best
+    for _ in range(params.climb):  # wrappers that add nothing are passed, not a reason to stop
+        up = tree.parent[up]
+        if up < 0:
+            break
+        wider = styled_chars(up)
+        if wider > inside * params.climb_gain:
+            region, inside = up, wider
+    return region, article_sig
 
 
 def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], params: DensityParams) -> bool:
@@ -659,10 +730,13 @@ def _extract(
         doc_id=doc_id,
         limit=options.timeout,
     )
-    params = DensityParams()
+    params = options.density or DensityParams()
     chars = tree.subtree_sums(tree.per_element(lambda b: b.chars))
     prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
-    pruned, kept = choose_prunes(tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share)
+    prose_blocks = tree.subtree_sums(tree.per_element(lambda b: 1.0 if is_prose(b, params) else 0.0))
+    pruned, kept = choose_prunes(
+        tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share, prose_blocks, rules.guard_min_blocks
+    )
     for i in pruned:
         rule = tree.marked[i]
         result.pruned.append(

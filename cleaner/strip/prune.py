@@ -75,6 +75,7 @@ class PruneRules:
     drops: tuple[DropRule, ...]
     rules: tuple[PruneRule, ...]
     guard_share: float
+    guard_min_blocks: int = 1
     # lookups derived from ``rules`` (first rule in file order wins)
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
@@ -161,7 +162,9 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
             by_tag.setdefault(tag, rule)
         for role in rule.roles:
             by_role.setdefault(role, rule)
-    return PruneRules(drops, rules, float(data.get("guard_share", 0.4)), by_tag, by_role)
+    return PruneRules(
+        drops, rules, float(data.get("guard_share", 0.4)), int(data.get("guard_min_blocks", 1)), by_tag, by_role
+    )
 
 
 @lru_cache(maxsize=8)
@@ -286,17 +289,22 @@ def choose_prunes(
     protected: list[int],
     prose: list[float],
     guard_share: float,
+    prose_blocks: list[float] | None = None,
+    guard_min_blocks: int = 1,
 ) -> tuple[list[int], list[int]]:
     """Which marked elements to prune and which to keep because they hold the article.
 
     Elements are pre-order indices of a block tree: ``parent[i]`` encloses
     ``i``, and ``i..end[i]-1`` are ``i`` and its descendants.  ``prose[i]`` is
     the prose (paragraph-like text) in ``i``'s subtree; an element holding at
-    least ``guard_share`` of the page's prose, or a protected element, is kept.
+    least ``guard_share`` of the page's prose in at least ``guard_min_blocks``
+    prose blocks (``prose_blocks[i]``; one long notice is not an article), or
+    a protected element, is kept.
     Returns (pruned, kept), outermost first; nothing inside a pruned element
     is listed.
     """
     total = prose[0] if prose else 0.0
+
     pruned: list[int] = []
     kept: list[int] = []
     skip_until = -1
@@ -306,7 +314,9 @@ def choose_prunes(
         rule = marked[i]
         share = guard_share if rule.guard_share is None else rule.guard_share
         holds_article = (rule.protect and any(i <= p < end[i] for p in protected)) or (
-            total > 0 and prose[i] >= share * total
+            total > 0
+            and prose[i] >= share * total
+            and (prose_blocks is None or prose_blocks[i] >= guard_min_blocks)
         )
         if holds_article:
             kept.append(i)
