@@ -245,7 +245,7 @@ def explain(
         file = _stdin_to_temp()
     doc = _one_document(file, mode, language)
     use_color = color if color is not None else sys.stdout.isatty()
-    typer.echo(explain_document(doc, color=use_color), nl=False)
+    typer.echo(explain_document(doc, color=use_color), nl=False, color=use_color)
 
 
 def _stdin_to_temp() -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from .records import Document, Span
 
 KEEP, DROP, PART = "  ", "- ", "~ "
+WIDTH = 22  # column of the kind label
 
 
 def _lines(text: str) -> list[tuple[int, int]]:
@@ -29,19 +30,21 @@ def explain_lines(source: str, removed: Sequence[Span], color: bool = False) -> 
     red, yellow, dim, reset = ("\x1b[31m", "\x1b[33m", "\x1b[2m", "\x1b[0m") if color else ("", "", "", "")
     out: list[str] = []
     announced: set[int] = set()
+    last_reason: tuple[str, str] | None = None  # a run of lines removed for one reason says it once
     for start, end in _lines(source):
         line = source[start:end]
         if not line.strip():
             continue
         hits = [(i, s) for i, s in enumerate(spans) if s.start < end and s.end > start]
         if not hits:
-            out.append(f"{KEEP}{' ' * 20}{line}")
+            out.append(f"{KEEP}{' ' * WIDTH}{line}")
+            last_reason = None
             continue
         covered = sum(min(s.end, end) - max(s.start, start) for _, s in hits)
         whole = covered >= len(line.strip())
         if whole:
             i, span = hits[0]
-            out.append(f"{red}{DROP}{yellow}{span.kind:<20}{reset}{dim}{line}{reset}")
+            out.append(f"{red}{DROP}{yellow}{span.kind:<{WIDTH - 1}}{reset} {dim}{line}{reset}")
         else:
             pieces, pos = [], start
             for _, s in hits:
@@ -50,11 +53,13 @@ def explain_lines(source: str, removed: Sequence[Span], color: bool = False) -> 
                 pieces.append(f"{red}[[{s.kind}: {source[a:b]}]]{reset}")
                 pos = b
             pieces.append(source[pos:end])
-            out.append(f"{PART}{' ' * 20}{''.join(pieces)}")
+            out.append(f"{PART}{' ' * WIDTH}{''.join(pieces)}")
         for i, span in hits:
             if i not in announced:
                 announced.add(i)
-                out.append(f"{' ' * 22}{dim}↳ {span.kind}: {span.reason}{reset}")
+                if (span.kind, span.reason) != last_reason:
+                    out.append(f"{' ' * (WIDTH + 2)}{dim}↳ {span.kind}: {span.reason}{reset}")
+                last_reason = (span.kind, span.reason)
     return out
 
 
