@@ -1,0 +1,177 @@
+"""Corpus-level evidence for the text strip stage, gathered in one extra pass.
+
+Two things a single page cannot tell, but a corpus can:
+
+* **Site boilerplate**: a line that appears on many pages of the same site
+  (menus, slogans, "AUTO NEWS", the footer) is template, not article.  Lines
+  are counted per site, once per document, as 64-bit hashes of their
+  normalised text; a line is boilerplate once ``min_support`` documents of the
+  site carry it.
+* **Links to other stories**: a line that equals (or starts with) another
+  document's title is a "see also" link to that document.
+
+:class:`CorpusEvidence` is plain data (dicts of ints), so it pickles, and
+:meth:`CorpusEvidence.merge` combines the evidence of shards (Dask
+partitions, parallel workers).  Memory stays bounded: each site keeps at most
+``max_lines_per_site`` line hashes and the corpus at most ``max_titles``
+title hashes; when a table is full, lines seen only once are pruned first
+(they can never reach the minimum support without being seen again).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import xxhash
+
+from .segment import split_lines
+
+DEFAULT_MIN_SUPPORT = 3
+_NON_WORD = re.compile(r"[\W_]+")
+_MAX_LINE_CHARS = 400  # lines are compared on their first 400 characters
+_MAX_TITLE_WORDS = 40
+
+
+def _key(line: str) -> str:
+    return _NON_WORD.sub(" ", line[:_MAX_LINE_CHARS].casefold()).strip()
+
+
+def _hash(key: str) -> int:
+    return xxhash.xxh3_64_intdigest(key.encode("utf-8", "surrogatepass"))
+
+
+@dataclass
+class CorpusEvidence:
+    """Line counts per site and the titles of all documents, as hashes."""
+
+    min_support: int = DEFAULT_MIN_SUPPORT
+    max_lines_per_site: int = 200_000
+    max_titles: int = 2_000_000
+    sites: dict[str, dict[int, int]] = field(default_factory=dict)  # site -> line hash -> documents
+    site_docs: dict[str, int] = field(default_factory=dict)  # site -> documents seen
+    titles: dict[int, int] = field(default_factory=dict)  # title hash -> documents with that title
+    title_lengths: dict[int, int] = field(default_factory=dict)  # title length in words -> titles
+
+    def add(self, site: str | None, text: str, title: str | None = None) -> None:
+        """Count one document's lines (once each) under its site, and its title."""
+        if site:
+            counts = self.sites.setdefault(site, {})
+            self.site_docs[site] = self.site_docs.get(site, 0) + 1
+            seen = {_hash(k) for k in (_key(line.body) for line in split_lines(text)) if k}
+            for h in seen:
+                counts[h] = counts.get(h, 0) + 1
+            if len(counts) > self.max_lines_per_site:
+                self.sites[site] = _prune(counts, self.max_lines_per_site)
+        if title:
+            key = _key(title)
+            words = key.count(" ") + 1
+            if key and words <= _MAX_TITLE_WORDS:
+                h = _hash(key)
+                if h not in self.titles:
+                    self.title_lengths[words] = self.title_lengths.get(words, 0) + 1
+                self.titles[h] = self.titles.get(h, 0) + 1
+                if len(self.titles) > self.max_titles:
+                    self.titles = _prune(self.titles, self.max_titles)
+
+    def merge(self, other: "CorpusEvidence") -> "CorpusEvidence":
+        """The evidence of both shards (a new object; neither input changes)."""
+        merged = CorpusEvidence(
+            min_support=self.min_support,
+            max_lines_per_site=self.max_lines_per_site,
+            max_titles=self.max_titles,
+        )
+        for source in (self, other):
+            for site, counts in source.sites.items():
+                target = merged.sites.setdefault(site, {})
+                for h, c in counts.items():
+                    target[h] = target.get(h, 0) + c
+            for site, n in source.site_docs.items():
+                merged.site_docs[site] = merged.site_docs.get(site, 0) + n
+            for h, c in source.titles.items():
+                merged.titles[h] = merged.titles.get(h, 0) + c
+            for words, n in source.title_lengths.items():
+                merged.title_lengths[words] = merged.title_lengths.get(words, 0) + n
+        for site, counts in merged.sites.items():
+            if len(counts) > merged.max_lines_per_site:
+                merged.sites[site] = _prune(counts, merged.max_lines_per_site)
+        if len(merged.titles) > merged.max_titles:
+            merged.titles = _prune(merged.titles, merged.max_titles)
+        return merged
+
+    def for_document(self, site: str | None, title: str | None) -> "DocumentEvidence":
+        """What :func:`cleaner.strip.text.strip_text` consumes for one document."""
+        own = _hash(_key(title)) if title else None
+        return DocumentEvidence(
+            site_counts=self.sites.get(site or "", {}) if site else {},
+            min_support=self.min_support,
+            min_support_prose=2 * self.min_support,
+            titles=self.titles,
+            title_lengths=frozenset(self.title_lengths),
+            own_title=own,
+        )
+
+
+@dataclass(frozen=True)
+class DocumentEvidence:
+    """The corpus evidence one document is judged with."""
+
+    site_counts: dict[int, int]
+    min_support: int
+    min_support_prose: int  # a line that reads as prose needs this much support to be boilerplate
+    titles: dict[int, int]
+    title_lengths: frozenset[int]
+    own_title: int | None = None
+
+    def site_support(self, line: str) -> int:
+        """On how many documents of this site the line appears."""
+        if not self.site_counts:
+            return 0
+        key = _key(line)
+        return self.site_counts.get(_hash(key), 0) if key else 0
+
+    def other_title(self, line: str, own_title: str | None = None) -> str | None:
+        """The title this line shows (equal to it or starting with it), if it is another document's title."""
+        if not self.titles:
+            return None
+        key = _key(line)
+        if not key:
+            return None
+        own = self.own_title if own_title is None else _hash(_key(own_title))
+        words = key.split(" ")
+        if len(words) > 3 * _MAX_TITLE_WORDS:
+            return None
+        # the whole line first, then its prefixes of the lengths titles have (at least 4 words)
+        lengths = [len(words)] + sorted((n for n in self.title_lengths if 4 <= n < len(words)), reverse=True)
+        for n in lengths:
+            if n > _MAX_TITLE_WORDS:
+                continue
+            prefix = key if n == len(words) else " ".join(words[:n])
+            h = _hash(prefix)
+            count = self.titles.get(h, 0)
+            if count and (h != own or count > 1):
+                # a title shared with the document itself is another document's only if others carry it too;
+                # the stage never calls this for the document's own title line
+                return prefix
+        return None
+
+
+def gather_evidence(
+    items: Iterable[tuple[str | None, str, str | None]], *, min_support: int = DEFAULT_MIN_SUPPORT
+) -> CorpusEvidence:
+    """Evidence over ``(site, text, title)`` items; a missing title is guessed from the text."""
+    from .text import guess_title
+
+    evidence = CorpusEvidence(min_support=min_support)
+    for site, text, title in items:
+        evidence.add(site, text, title if title else guess_title(text))
+    return evidence
+
+
+def _prune(counts: dict[int, int], cap: int) -> dict[int, int]:
+    """Keep the most frequent entries: singletons go first, then the rarest, until under the cap."""
+    kept = {h: c for h, c in counts.items() if c > 1}
+    if len(kept) <= cap:
+        return kept
+    threshold = sorted(kept.values(), reverse=True)[cap - 1]
+    return {h: c for h, c in kept.items() if c > threshold}

@@ -1,0 +1,228 @@
+"""Noise rule tables of the text strip stage, one TOML file per language.
+
+A table (``en.toml``, ``de.toml`` ...) lists rules: a noise *kind*, a *reason*
+and a regular expression with a *mode* (``line``, ``prefix``, ``search`` or
+``tail``; see the comment at the top of ``en.toml``).  :func:`load_rules`
+compiles a table into a :class:`RuleSet`: every rule of one mode is folded into
+one alternation with a named group per rule, so classifying a line costs one
+regex call per mode, not one per rule.
+
+Regex safety is checked here, by construction: a pattern whose repetition
+contains another repetition (``(a+)+``, ``(\\w+\\s?)*`` ...) is refused with a
+:class:`~cleaner.errors.ConfigError`, because that shape is what makes
+backtracking exponential.  The text stage also never hands a rule more than a
+bounded slice of a line, so even polynomial backtracking stays bounded.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+try:  # Python 3.11+
+    import tomllib
+except ImportError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+try:  # Python 3.11+: the parser moved
+    from re import _parser as _sre_parse  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover
+    import sre_parse as _sre_parse  # type: ignore[no-redef]
+
+from ...errors import ConfigError
+
+RULES_DIR = Path(__file__).resolve().parent
+MODES = ("line", "prefix", "search", "tail")
+ATTRIBUTION_FIELDS = ("original_publisher", "republisher")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of a rule table."""
+
+    id: str  # "<language>:<index>", also the named group in the combined pattern
+    kind: str
+    mode: str
+    reason: str
+    pattern: str
+    regex: re.Pattern  # this rule alone, anchored as its mode requires (used for groups)
+    max_words: int | None = None
+    only_nonprose: bool = False
+    barrier: bool = False
+    starts_list: bool = False
+    sets: str | None = None  # attribution field filled from the (?P<name>...) group
+    hint: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """The compiled rules of one language."""
+
+    language: str
+    rules: dict[str, Rule]  # by id
+    stopwords: frozenset[str]
+    # one combined pattern per mode; m.lastgroup is the id of the rule that matched
+    head: re.Pattern | None  # line + prefix rules, used with .match()
+    search: re.Pattern | None  # search rules, used with .search()
+    tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint matched
+
+    def rule(self, rule_id: str) -> Rule:
+        return self.rules[rule_id]
+
+
+def available_languages() -> list[str]:
+    return sorted(p.stem for p in RULES_DIR.glob("*.toml"))
+
+
+@lru_cache(maxsize=16)
+def load_rules(language: str = "en") -> RuleSet:
+    """The rule set for ``language`` ("de", "fr" ...), falling back to English."""
+    language = (language or "en").split("-")[0].split("_")[0].lower()
+    path = RULES_DIR / f"{language}.toml"
+    if not path.exists():
+        language, path = "en", RULES_DIR / "en.toml"
+    rows, stopwords = _read_table(language, set())
+    return _compile(language, rows, stopwords)
+
+
+def _read_table(language: str, seen: set[str]) -> tuple[list[tuple[str, dict]], frozenset[str]]:
+    """Rows of a table and of the tables it inherits (their rows first)."""
+    if language in seen:
+        raise ConfigError(f"rule table {language}.toml inherits from itself")
+    seen.add(language)
+    path = RULES_DIR / f"{language}.toml"
+    try:
+        with path.open("rb") as fh:
+            table = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read rule table {path}: {exc}") from exc
+    rows: list[tuple[str, dict]] = []
+    for parent in table.get("meta", {}).get("inherit", []):
+        parent_rows, _ = _read_table(parent, seen)
+        rows.extend(parent_rows)
+    rows.extend((f"{language}{i}", row) for i, row in enumerate(table.get("rule", [])))
+    stopwords = frozenset(w.lower() for w in table.get("words", {}).get("stopwords", []))
+    return rows, stopwords
+
+
+def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[str]) -> RuleSet:
+    rules: dict[str, Rule] = {}
+    head_parts: list[str] = []
+    search_parts: list[str] = []
+    tail_rules: list[Rule] = []
+    for rule_id, row in rows:
+        rule = _make_rule(rule_id, row)
+        rules[rule_id] = rule
+        body = _strip_group_names(rule.pattern)
+        if rule.mode == "line":
+            head_parts.append(f"(?P<{rule_id}>(?:{body})\\Z)")
+        elif rule.mode == "prefix":
+            head_parts.append(f"(?P<{rule_id}>{body})")
+        elif rule.mode == "search":
+            search_parts.append(f"(?P<{rule_id}>{body})")
+        else:
+            tail_rules.append(rule)
+    flags = re.IGNORECASE
+    return RuleSet(
+        language=language,
+        rules=rules,
+        stopwords=stopwords,
+        head=re.compile("|".join(head_parts), flags) if head_parts else None,
+        search=re.compile("|".join(search_parts), flags) if search_parts else None,
+        tail=tuple(tail_rules),
+    )
+
+
+def _make_rule(rule_id: str, row: dict) -> Rule:
+    where = f"rule {rule_id} ({row.get('kind', '?')})"
+    for key in ("kind", "mode", "reason", "pattern"):
+        if not isinstance(row.get(key), str) or not row[key]:
+            raise ConfigError(f"{where}: missing '{key}'")
+    mode = row["mode"]
+    if mode not in MODES:
+        raise ConfigError(f"{where}: mode must be one of {MODES}, not {mode!r}")
+    sets = row.get("sets")
+    if sets is not None and sets not in ATTRIBUTION_FIELDS:
+        raise ConfigError(f"{where}: 'sets' must be one of {ATTRIBUTION_FIELDS}")
+    pattern = row["pattern"]
+    check_pattern_safety(pattern, where)
+    anchored = {
+        "line": f"(?:{pattern})\\Z",
+        "prefix": pattern,
+        "search": pattern,
+        "tail": f"(?:{pattern})\\s?\\Z",
+    }[mode]
+    try:
+        regex = re.compile(anchored, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{where}: bad pattern: {exc}") from exc
+    if sets is not None and "name" not in regex.groupindex:
+        raise ConfigError(f"{where}: 'sets' needs a (?P<name>...) group in the pattern")
+    return Rule(
+        id=rule_id,
+        kind=row["kind"],
+        mode=mode,
+        reason=row["reason"],
+        pattern=pattern,
+        regex=regex,
+        max_words=row.get("max_words"),
+        only_nonprose=bool(row.get("only_nonprose", False)),
+        barrier=bool(row.get("barrier", False)),
+        starts_list=bool(row.get("starts_list", False)),
+        sets=sets,
+        hint=tuple(h.lower() for h in row.get("hint", ())),
+    )
+
+
+_GROUP_NAME = re.compile(r"\(\?P<\w{1,64}>")
+
+
+def _strip_group_names(pattern: str) -> str:
+    """Named groups become plain groups so that many rules can share one pattern."""
+    return _GROUP_NAME.sub("(?:", pattern)
+
+
+def check_pattern_safety(pattern: str, where: str = "pattern") -> None:
+    """Refuse a repetition (max > 1) that contains another repetition (max > 1).
+
+    Nested quantifiers are the shape behind catastrophic backtracking; a
+    pattern without them runs in time polynomial in the (capped) input.
+    """
+    try:
+        parsed = _sre_parse.parse(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise ConfigError(f"{where}: bad pattern: {exc}") from exc
+    if _has_nested_repeat(parsed, inside_repeat=False):
+        raise ConfigError(f"{where}: nested quantifiers (a repetition inside a repetition) are not allowed")
+
+
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def _has_nested_repeat(items, inside_repeat: bool) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name in _REPEATS:
+            low, high, sub = av
+            repeats = high > 1
+            if repeats and inside_repeat:
+                return True
+            if _has_nested_repeat(sub, inside_repeat or repeats):
+                return True
+        elif name == "SUBPATTERN":
+            if _has_nested_repeat(av[-1], inside_repeat):
+                return True
+        elif name == "BRANCH":
+            if any(_has_nested_repeat(branch, inside_repeat) for branch in av[1]):
+                return True
+        elif name in {"ASSERT", "ASSERT_NOT"}:
+            if _has_nested_repeat(av[1], inside_repeat):
+                return True
+        elif name == "ATOMIC_GROUP":
+            if _has_nested_repeat(av, inside_repeat):
+                return True
+        elif name == "GROUPREF_EXISTS":
+            if _has_nested_repeat(av[1], inside_repeat) or (av[2] and _has_nested_repeat(av[2], inside_repeat)):
+                return True
+    return False

@@ -1,0 +1,607 @@
+"""Noise stripping for plain text that a scraper already flattened.
+
+How a document is read, in order:
+
+1. **Segment** it into non-blank lines (:mod:`cleaner.strip.segment`).
+2. **Rules**: every line is matched against the language's rule table
+   (:mod:`cleaner.strip.rules`, data, not code): see-also links, ads, cookie
+   banners, comment forms, captions with credits, syndication notices ...
+3. **Evidence**: lines the corpus pass saw on many pages of the same site, lines
+   that are another document's title, and short lines repeated within this
+   document.
+4. **Prose score**: a line reads as article prose when it is long enough and ends
+   a sentence (or is long and dense in function words).  Prose lines score
+   +their length, other lines a penalty, rule-matched lines a larger one, and
+   lines that mark the end of an article (comment section, related-stories
+   heading) a barrier penalty.
+5. **Article core**: the contiguous run of lines with the highest total score
+   (maximum-sum subarray).  Everything outside it is site chrome: header,
+   footer, menus, headline lists.  Inside it only lines a rule, a piece of
+   evidence or a structural detector (headline runs, link lists) names are
+   removed; short lines such as subheadings stay.
+6. **Title**: the given title's line, or the headline-like line just above the
+   core, becomes the record's title (kind ``title``), not part of the text.
+
+Every removed span carries a kind and a reason a person can read.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from ..records import Attribution, Span
+from .rules import RuleSet, load_rules
+from .segment import Line, split_lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .corpus import DocumentEvidence
+
+
+@dataclass
+class TextOptions:
+    """Knobs of the text stage. The defaults are the settings measured best (benchmarks/bench_text.py)."""
+
+    favor_precision: bool = False  # as in trafilatura: drop borderline lines
+    favor_recall: bool = False  # as in trafilatura: keep borderline lines
+    min_prose_words: int = 6  # a line with fewer words never reads as prose
+    gap_penalty: float = 25.0  # score of a non-prose line (in characters of prose it cancels) ...
+    gap_char_weight: float = 0.5  # ... plus this much per character of it
+    barrier_penalty: float = 2000.0  # score of a line that marks the end of an article
+    earlier_share: float = 0.6  # an earlier run of prose worth this share of the best run is the article
+    after_barrier_factor: float = 0.5  # runs below the first end-of-article marker count this much
+    title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
+    headline_run: int = 4  # this many headline-like lines in a row inside the body are a headline list
+    repeat_in_document: int = 3  # a short line this often in one document is template
+    max_rule_chars: int = 400  # rules never see more than this many characters of a line
+    title_window: int = 12  # lines above the article body searched for its headline
+    max_title_words: int = 30
+
+
+@dataclass
+class Stripped:
+    """The result of :func:`strip_text`."""
+
+    text: str  # kept article paragraphs joined by "\n"; each a verbatim substring of the input
+    title: str | None  # the article headline (given or detected); not part of ``text``
+    removed: list[Span]  # sorted, offsets into the input text
+    attribution: Attribution = field(default_factory=Attribution)
+
+
+class _Evidence(Protocol):  # what strip_text needs of cleaner.strip.corpus.DocumentEvidence
+    def site_support(self, line: str) -> int: ...
+    def other_title(self, line: str, own_title: str | None = None) -> str | None: ...
+    @property
+    def min_support(self) -> int: ...
+    @property
+    def min_support_prose(self) -> int: ...
+
+
+# Line classes (small ints: they are compared in the hot loop).
+_PROSE, _OTHER, _NOISE = 1, 0, -1
+
+# Noise between a headline and its article body (skipped when looking for the headline above a run).
+_SKIPPABLE_ABOVE_BODY = frozenset({"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"})
+
+_TITLE_REASON = "the article's headline; it became the record's title"
+
+
+def strip_text(
+    text: str,
+    *,
+    title: str | None = None,
+    site: str | None = None,
+    evidence: "DocumentEvidence | None" = None,
+    language: str = "en",
+    options: TextOptions | None = None,
+) -> Stripped:
+    """Split ``text`` into article paragraphs and explained noise spans.
+
+    ``title`` is the document's known headline, if any; ``site`` its site name
+    (lines naming the site are template); ``evidence`` the corpus evidence for
+    this document (:meth:`cleaner.strip.corpus.CorpusEvidence.for_document`),
+    or None for a document on its own.
+    """
+    options = options or TextOptions()
+    analysis = _Analysis(text, load_rules(language), options, evidence, site)
+    analysis.find_title(title)
+    if evidence is not None:
+        analysis.apply_title_evidence()
+    return analysis.result(title)
+
+
+def guess_title(text: str, language: str = "en") -> str | None:
+    """The headline of a flattened page: the headline-like line just above its article body."""
+    analysis = _Analysis(text, load_rules(language), TextOptions(), None, None)
+    analysis.find_title(None)
+    return analysis.title
+
+
+class _Analysis:
+    """One document's lines, their classification and the article core."""
+
+    def __init__(self, text: str, rules: RuleSet, options: TextOptions,
+                 evidence: "_Evidence | None", site: str | None) -> None:
+        self.source = text
+        self.rules = rules
+        self.options = options
+        self.evidence = evidence
+        self.lines: list[Line] = split_lines(text)
+        n = len(self.lines)
+        # per line: the noise (kind, reason) a rule or evidence gave it, or None
+        self.noise: list[tuple[str, str] | None] = [None] * n
+        self.cls: list[int] = [_OTHER] * n
+        self.barrier: list[bool] = [False] * n
+        self.starts_list: list[bool] = [False] * n
+        self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
+        self.caption_at: dict[int, tuple[int, str]] = {}  # line -> (offset in line where a glued caption starts, reason)
+        self.attribution = Attribution()
+        self.title: str | None = None
+        self.title_line: int | None = None
+        self.site_key = _norm(site) if site else None
+        self._classify()
+        self.core = self._find_core()
+
+    # ------------------------------------------------------------ lines
+    def _classify(self) -> None:
+        opts = self.options
+        rules = self.rules
+        head, search, tail_rules = rules.head, rules.search, rules.tail
+        cap = opts.max_rule_chars
+        min_words = opts.min_prose_words
+        if opts.favor_recall:
+            min_words = max(3, min_words - 2)
+        elif opts.favor_precision:
+            min_words += 2
+        short_counts: dict[str, int] = {}
+        evidence = self.evidence
+        for i, line in enumerate(self.lines):
+            body = line.body
+            words = line.words
+            ending = line.ending
+            # prose or not, from cheap features first
+            if line.bullet:
+                prose = words >= 15 and ending == 2
+            elif ending == 2:
+                prose = words >= min_words
+            elif ending == 1:
+                prose = words >= 2 * min_words
+            else:
+                prose = words >= 15 and self._wordy(body)
+            self.cls[i] = _PROSE if prose else _OTHER
+            if not prose and words >= 4 and _is_table_row(body, words):
+                self.table_row.add(i)
+                continue
+            key = body.lower() if words <= 8 else body
+            short_counts[key] = short_counts.get(key, 0) + 1
+            # rules: one combined match for line/prefix rules, one search
+            capped = body[:cap]
+            hit = None
+            m = head.match(capped) if head is not None else None
+            if m is not None:
+                hit = self._applicable(m.lastgroup, words, prose, capped)
+            if hit is None and search is not None and words <= 200:
+                m = search.search(capped)
+                if m is not None:
+                    hit = self._applicable(m.lastgroup, words, prose, capped)
+            if hit is not None:
+                self._mark_rule(i, hit, capped)
+                continue
+            if tail_rules:
+                self._match_tail(i, line)
+            if evidence is not None and self.noise[i] is None:
+                self._match_evidence(i, line, prose)
+            if self.site_key is not None and self.noise[i] is None and words <= 12 and not prose:
+                if _norm(body) == self.site_key:
+                    self.noise[i] = ("site_header", "the site's name")
+                    self.cls[i] = _NOISE
+        # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
+        limit = opts.repeat_in_document
+        self.repeated: dict[int, int] = {}
+        for i, line in enumerate(self.lines):
+            if self.noise[i] is not None:
+                continue
+            if line.words <= 8:
+                if self.cls[i] != _PROSE:
+                    count = short_counts.get(line.body.lower(), 0)
+                    if count >= limit:
+                        self.repeated[i] = count
+            else:
+                count = short_counts.get(line.body, 0)
+                if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser
+                    self.noise[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
+                    self.cls[i] = _NOISE
+
+    def _wordy(self, body: str) -> bool:
+        """Long line without final punctuation: prose when dense in function words."""
+        stop = self.rules.stopwords
+        if not stop:
+            return False
+        tokens = body.lower().split()
+        hits = sum(1 for t in tokens if t in stop)
+        return hits >= 0.22 * len(tokens)
+
+    def _applicable(self, rule_id: str | None, words: int, prose: bool, capped: str):
+        """The rule that matched, if its limits allow it; else any other rule of the table that applies."""
+        rule = self.rules.rules[rule_id] if rule_id else None
+        if rule is not None and _allowed(rule, words, prose):
+            return rule
+        # The combined pattern reports only the first alternative that matched;
+        # when that one is ruled out by its limits, try the others one by one.
+        for other in self.rules.rules.values():
+            if other is rule or other.mode == "tail" or not _allowed(other, words, prose):
+                continue
+            found = other.regex.match(capped) if other.mode != "search" else other.regex.search(capped)
+            if found is not None:
+                return other
+        return None
+
+    def _mark_rule(self, i: int, rule, capped: str) -> None:
+        self.noise[i] = (rule.kind, rule.reason)
+        self.cls[i] = _NOISE
+        self.barrier[i] = rule.barrier
+        self.starts_list[i] = rule.starts_list
+        if rule.kind in ("attribution", "syndication_notice"):
+            self.attribution.notices.append(self.lines[i].text)
+            if rule.sets:
+                found = rule.regex.match(capped) if rule.mode != "search" else rule.regex.search(capped)
+                name = _clean_name(found.group("name")) if found is not None else ""
+                if name:
+                    if rule.sets == "original_publisher":
+                        if self.attribution.original_publisher is None:
+                            self.attribution.original_publisher = name
+                    elif name not in self.attribution.republished_by:
+                        self.attribution.republished_by.append(name)
+
+    def _match_tail(self, i: int, line: Line) -> None:
+        """A photo caption with its credit at the end of the line."""
+        body = line.body
+        end_window = body[-100:].lower()
+        for rule in self.rules.tail:
+            if rule.hint and not any(h in end_window for h in rule.hint):
+                continue
+            window_start = max(0, len(body) - self.options.max_rule_chars)
+            m = rule.regex.search(body, window_start)
+            if m is None:
+                continue
+            cut = _caption_start(body, m.start(), window_start)
+            kept_words = body[:cut].count(" ") + 1 if cut > 0 else 0
+            if kept_words < self.options.min_prose_words:
+                self.noise[i] = (rule.kind, rule.reason.split(",")[0] + " (the whole line)")
+                self.cls[i] = _NOISE
+            else:
+                self.caption_at[i] = (line.body_offset + cut, rule.reason)
+            return
+
+    def _match_evidence(self, i: int, line: Line, prose: bool) -> None:
+        ev = self.evidence
+        assert ev is not None
+        support = ev.site_support(line.body)
+        if support >= ev.min_support and (not prose or support >= ev.min_support_prose):
+            self.noise[i] = ("boilerplate_repeated", f"line seen on {support} pages of this site")
+            self.cls[i] = _NOISE
+
+    # ------------------------------------------------------------- core
+    def _find_core(self) -> tuple[int, int] | None:
+        """The article body: the earliest run of lines whose score comes close to the best run's.
+
+        Runs are maximum-sum subarrays of the line scores (Kadane), found
+        recursively: the best run, then the best runs left and right of it.
+        A run that a headline-like line introduces (the article's title, at
+        most a few lines above it) counts ``title_bonus`` times its score.  The
+        earliest run worth at least ``earlier_share`` of the best one is the
+        article: articles come before the comments, teasers and footers that
+        can outweigh a short story.
+        """
+        scores = self._scores()
+        # the first end-of-article marker (comment section, related stories) that follows some prose
+        first_barrier = None
+        seen_prose = False
+        for i, c in enumerate(self.cls):
+            if c == _PROSE:
+                seen_prose = True
+            elif seen_prose and self.barrier[i]:
+                first_barrier = i
+                break
+        runs: list[tuple[int, int, float]] = []
+        pending = [(0, len(scores))]
+        while pending and len(runs) < 24:
+            lo, hi = pending.pop()
+            found = _best_run(scores, lo, hi)
+            if found is None:
+                continue
+            start, end, total = found
+            if self._introduced_by_headline(start):
+                total *= self.options.title_bonus
+            if first_barrier is not None and start > first_barrier:
+                total *= self.options.after_barrier_factor
+            runs.append((start, end, total))
+            pending.append((lo, start))
+            pending.append((end + 1, hi))
+        if not runs:
+            return None
+        best = max(total for _, _, total in runs)
+        share = self.options.earlier_share
+        for start, end, total in sorted(runs):
+            if total >= share * best:
+                return start, end
+        return None  # pragma: no cover - the best run always qualifies
+
+    def _introduced_by_headline(self, start: int) -> bool:
+        """A headline-like line (not a rule's noise) at most three lines above ``start``."""
+        seen = 0
+        for i in range(start - 1, -1, -1):
+            if self.noise[i] is not None and self.noise[i][0] in _SKIPPABLE_ABOVE_BODY:
+                continue
+            line = self.lines[i]
+            if self.noise[i] is None and 4 <= line.words <= 30 and line.ending != 2 and not line.bullet:
+                return True
+            seen += 1
+            if seen >= 3:
+                return False
+        return False
+
+    def _scores(self) -> list[float]:
+        opts = self.options
+        gap, weight, wall = opts.gap_penalty, opts.gap_char_weight, opts.barrier_penalty
+        if opts.favor_precision:
+            gap *= 1.6
+        elif opts.favor_recall:
+            gap *= 0.5
+        scores: list[float] = []
+        append = scores.append
+        lines, cls, barrier, table = self.lines, self.cls, self.barrier, self.table_row
+        for i in range(len(lines)):
+            c = cls[i]
+            length = lines[i].end - lines[i].start
+            if c == _PROSE:
+                append(float(length))
+            elif c == _NOISE:
+                append(-wall if barrier[i] else -(gap + weight * length))
+            elif i in table:
+                append(0.0)
+            else:
+                append(-(gap + weight * length))
+        return scores
+
+    # ------------------------------------------------------------ title
+    def apply_title_evidence(self) -> None:
+        """Lines showing another document's title are links to it (the document's own title line excepted)."""
+        ev = self.evidence
+        assert ev is not None
+        changed = False
+        for i, line in enumerate(self.lines):
+            if i == self.title_line or self.noise[i] is not None or line.words > 40 or self.cls[i] == _PROSE and line.words > 25:
+                continue
+            other = ev.other_title(line.body, self.title)
+            if other is not None:
+                self.noise[i] = ("see_also", f"shows the title of another document in the corpus ({_short(other)})")
+                self.cls[i] = _NOISE
+                changed = True
+        if changed:
+            self.core = self._find_core()
+
+    def find_title(self, given: str | None) -> None:
+        if given:
+            self.title = given.strip() or None
+            self.title_line = self._line_of_title(given)
+            return
+        index = self._detect_title()
+        if index is not None:
+            self.title_line = index
+            self.title = self.lines[index].text
+
+    def _line_of_title(self, given: str) -> int | None:
+        """The line that shows the given title (also with a site suffix, shortened or upper-cased)."""
+        key = _norm(given)
+        if not key:
+            return None
+        limit = self.core[1] if self.core else len(self.lines) - 1
+        for i in range(min(limit + 1, len(self.lines))):
+            line = self.lines[i]
+            if line.words > 80:
+                continue
+            cand = _norm(line.text)
+            if not cand:
+                continue
+            if cand == key or (len(cand) >= 0.5 * len(key) and (cand.startswith(key) or key.startswith(cand))):
+                return i
+        return None
+
+    def _detect_title(self) -> int | None:
+        if self.core is None:
+            return None
+        first = self.core[0]
+        seen = 0
+        for i in range(first - 1, -1, -1):
+            line = self.lines[i]
+            seen += 1
+            if seen > self.options.title_window:
+                break
+            if self.noise[i] is not None or line.bullet:
+                continue
+            if 3 <= line.words <= self.options.max_title_words and line.text[-1] not in ".,;:":
+                if len(_WORD.findall(line.text)) >= 3:
+                    return i
+        return None
+
+    # ----------------------------------------------------------- result
+    def result(self, given_title: str | None) -> Stripped:
+        n = len(self.lines)
+        kinds: list[tuple[str, str] | None] = [None] * n
+        lines, noise, cls = self.lines, self.noise, self.cls
+        core = self.core
+        lo, hi = core if core is not None else (0, n - 1)
+        if core is None:  # no prose at all: keep what no rule named
+            lo, hi = 0, n - 1
+        list_mode = False
+        headline_like = [self._headline_like(i) for i in range(n)]
+        for i in range(n):
+            if i == self.title_line:
+                kinds[i] = ("title", _TITLE_REASON)
+                list_mode = False
+                continue
+            if noise[i] is not None:
+                kinds[i] = noise[i]
+                if self.starts_list[i]:
+                    list_mode = True
+                continue
+            count = self.repeated.get(i)
+            if count is not None and (i < lo or i > hi or self._beside_list(i, headline_like)):
+                kinds[i] = ("boilerplate_repeated", f"short line repeated {count} times in this document")
+                continue
+            if list_mode:
+                if cls[i] != _PROSE and (headline_like[i] or lines[i].bullet):
+                    kinds[i] = ("headline_list", "headline in a list of links to other stories")
+                    continue
+                list_mode = False
+            if i < lo or i > hi:
+                kinds[i] = self._outside_kind(i, i < lo, headline_like)
+        # headline runs inside the body: several headline-like lines in a row
+        run = self.options.headline_run
+        i = lo
+        while i <= hi:
+            if kinds[i] is None and headline_like[i]:
+                j = i
+                while j <= hi and kinds[j] is None and headline_like[j]:
+                    j += 1
+                if j - i >= run:
+                    for k in range(i, j):
+                        kinds[k] = ("headline_list", f"one of {j - i} headline-like lines in a row (links to other stories)")
+                i = j
+            else:
+                i += 1
+
+        kept: list[str] = []
+        spans: list[Span] = []
+        source = self.source
+        for i, line in enumerate(lines):
+            kind = kinds[i]
+            if kind is not None:
+                spans.append(Span(line.start, line.end, kind[0], kind[1]))
+                continue
+            cut = self.caption_at.get(i)
+            if cut is not None:
+                offset, reason = cut
+                kept_text = source[line.start:line.start + offset].rstrip()
+                kept.append(kept_text)
+                spans.append(Span(line.start + offset, line.end, "photo_credit", reason))
+            else:
+                kept.append(line.text)
+        return Stripped(
+            text="\n".join(kept),
+            title=self.title if self.title is not None else (given_title or None),
+            removed=_merge_spans(spans, source),
+            attribution=self.attribution,
+        )
+
+    def _beside_list(self, i: int, headline_like: list[bool]) -> bool:
+        """A repeated short line between headlines or noise (a site name alternating with links)."""
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(self.lines) and (headline_like[j] or self.noise[j] is not None):
+                return True
+        return False
+
+    def _headline_like(self, i: int) -> bool:
+        """Short line without a sentence end that is not a bullet point: a link to a story."""
+        line = self.lines[i]
+        return self.cls[i] != _PROSE and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
+
+    def _outside_kind(self, i: int, before: bool, headline_like: list[bool]) -> tuple[str, str]:
+        line = self.lines[i]
+        where = "above" if before else "below"
+        if line.bullet or line.words <= 3:
+            return ("navigation", f"menu item or short link {where} the article body")
+        if before and self.title_line is not None and i > self.title_line and line.words >= 12:
+            return ("standfirst", "summary line between the headline and the article body")
+        if not before and headline_like[i] and (
+            (i > 0 and headline_like[i - 1]) or (i + 1 < len(headline_like) and headline_like[i + 1])
+        ):
+            return ("headline_list", "headline-like line in a list below the article body")
+        if before:
+            return ("site_header", "site header: above the article body")
+        return ("site_footer", "site footer: below the article body")
+
+
+def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] | None:
+    """The maximum-sum run scores[a..b] within [lo, hi) as (a, b, total), or None if no run is positive."""
+    best = 0.0
+    found: tuple[int, int, float] | None = None
+    current = 0.0
+    start = lo
+    for i in range(lo, hi):
+        score = scores[i]
+        if current <= 0:
+            current, start = score, i
+        else:
+            current += score
+        if current > best:
+            best = current
+            found = (start, i, current)
+    return found
+
+
+_NUMBER = re.compile(r"(?<!\S)[-+$€£]?\d[\d.,:%]{0,15}(?!\S)")
+
+
+def _is_table_row(body: str, words: int) -> bool:
+    """A row of a flattened table: at least half of its words are numbers."""
+    if not any(ch.isdigit() for ch in body[:8]) and body.count("  ") < 2:
+        return False
+    return 2 * len(_NUMBER.findall(body[:400])) >= min(words, 60)
+
+
+def _allowed(rule, words: int, prose: bool) -> bool:
+    if rule.max_words is not None and words > rule.max_words:
+        return False
+    if rule.only_nonprose and prose:
+        return False
+    return True
+
+
+# A sentence end followed by the start of another sentence.
+_SENTENCE_BREAK = re.compile(r"[.!?…][\"'”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9À-ÖØ-Þ])")
+
+
+def _caption_start(body: str, credit_start: int, window_start: int) -> int:
+    """Where the caption glued before a credit starts: after the last sentence end before it."""
+    head = body[window_start:credit_start].rstrip()
+    # the caption's own final period sits just before the credit; look before it
+    if head and head[-1] in ".!?":
+        head = head[:-1]
+    last = None
+    for last in _SENTENCE_BREAK.finditer(head):
+        pass
+    if last is None:
+        return window_start if window_start > 0 else 0
+    return window_start + last.end()
+
+
+_NON_WORD = re.compile(r"[\W_]+")
+_WORD = re.compile(r"\w+")
+
+
+def _norm(s: str) -> str:
+    """Comparison key of a title or line: case-folded words joined by single spaces."""
+    return _NON_WORD.sub(" ", s.casefold()).strip()
+
+
+def _clean_name(name: str) -> str:
+    return name.strip().strip(".,;:'\"“”‘’ ").strip()
+
+
+def _short(s: str, width: int = 60) -> str:
+    return s if len(s) <= width else s[: width - 1] + "…"
+
+
+def _merge_spans(spans: list[Span], source: str) -> list[Span]:
+    """Adjacent spans of the same kind and reason become one (only whitespace between them)."""
+    merged: list[Span] = []
+    for span in spans:
+        if merged:
+            last = merged[-1]
+            if last.kind == span.kind and last.reason == span.reason and not source[last.end:span.start].strip():
+                merged[-1] = Span(last.start, span.end, last.kind, last.reason)
+                continue
+        merged.append(span)
+    return merged
