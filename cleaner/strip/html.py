@@ -734,9 +734,17 @@ def _extract(
     chars = tree.subtree_sums(tree.per_element(lambda b: b.chars))
     prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
     prose_blocks = tree.subtree_sums(tree.per_element(lambda b: 1.0 if is_prose(b, params) else 0.0))
-    pruned, kept = choose_prunes(
-        tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share, prose_blocks, rules.guard_min_blocks
-    )
+    marked = (tree.parent, tree.end, tree.marked, tree.protected, prose)
+    # First every marked element goes (only <main>/articleBody protects).  Only
+    # when that leaves no article do elements holding much of the page's prose
+    # come back: the article then sat in a container named like noise.
+    pruned, kept = choose_prunes(*marked, guard_share=float("inf"))
+    removed = tree.removed_mask(pruned)
+    _, chosen = main_content(tree, params, removed)
+    if sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
+        pruned, kept = choose_prunes(*marked, rules.guard_share, prose_blocks, rules.guard_min_blocks)
+        removed = tree.removed_mask(pruned)
+        _, chosen = main_content(tree, params, removed)
     for i in pruned:
         rule = tree.marked[i]
         result.pruned.append(
@@ -747,11 +755,9 @@ def _extract(
             "kept (holds the article): "
             + ", ".join(f"{tree.marked[i].kind} {selector_of(tree.nodes[i])}" for i in kept)
         )
-    removed = tree.removed_mask(pruned)
 
     text = ""
     if options.engine in ("auto", "density"):
-        _, chosen = main_content(tree, params, removed)
         text = "\n".join(select_blocks(chosen, params, options, result.title))
         result.engine = "density"
         if len(text) < options.min_chars and options.engine == "auto":

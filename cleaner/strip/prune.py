@@ -76,6 +76,7 @@ class PruneRules:
     rules: tuple[PruneRule, ...]
     guard_share: float
     guard_min_blocks: int = 1
+    article_chars: int = 400
     # lookups derived from ``rules`` (first rule in file order wins)
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
@@ -163,7 +164,13 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
         for role in rule.roles:
             by_role.setdefault(role, rule)
     return PruneRules(
-        drops, rules, float(data.get("guard_share", 0.4)), int(data.get("guard_min_blocks", 1)), by_tag, by_role
+        drops,
+        rules,
+        float(data.get("guard_share", 0.4)),
+        int(data.get("guard_min_blocks", 1)),
+        int(data.get("article_chars", 400)),
+        by_tag,
+        by_role,
     )
 
 
