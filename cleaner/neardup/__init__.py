@@ -1,0 +1,222 @@
+"""Near-duplicate stage: sign -> candidates -> verified edges -> clusters -> canonical records.
+
+Pure core: :func:`dedup_documents` takes cleaned :class:`~cleaner.records.Document` s
+and returns clusters and one :class:`~cleaner.records.Canonical` per cluster.
+The optional ``index`` (:mod:`cleaner.neardup.index`) carries earlier runs'
+documents, signatures and edges, so a run deduplicates new documents against
+everything seen before without reading old inputs again.
+
+Defaults were chosen by measurement on the syndication dev set and the
+estimation benchmark (``benchmarks/results/neardup.md``).
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..records import Canonical, Cluster, Document
+from .canonical import build_canonical, rank_documents
+from .clusters import guarded_clusters
+from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
+from .minhash import sign_texts
+
+if TYPE_CHECKING:
+    from .index import NearDupIndex
+
+__all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
+
+# fields that shape signatures and edges: an index built with other values
+# cannot be extended (cross-copy knobs only affect the written records)
+INDEX_FIELDS = (
+    "threshold", "num_perm", "ngram", "seed", "bands", "rows",
+    "containment", "min_containment_shingles", "bucket_window",
+)
+
+
+@dataclass(frozen=True)
+class DedupParams:
+    threshold: float = 0.5  # estimated Jaccard for an edge
+    num_perm: int = 128
+    ngram: int = 5  # word shingle size
+    seed: int = 1
+    bands: int | None = None  # None: datasketch's optimal (bands, rows) for threshold/num_perm
+    rows: int | None = None
+    # an edge also when the smaller copy is this much contained in the larger
+    # (truncated copies); None disables containment edges
+    containment: float | None = 0.8
+    min_containment_shingles: int = 20  # a tiny text is "contained" in anything
+    guard: float | None = None  # chaining guard: min link to the canonical (None: threshold)
+    bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
+    cross_copy: bool = True
+    cross_copy_min_copies: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError("threshold must be in (0, 1]")
+        if self.ngram < 1 or self.num_perm < 2:
+            raise ValueError("ngram must be >= 1 and num_perm >= 2")
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("give both bands and rows, or neither")
+        if self.bands is not None and self.bands * self.rows > self.num_perm:
+            raise ValueError("bands * rows must not exceed num_perm")
+
+    @property
+    def band_rows(self) -> tuple[int, int]:
+        if self.bands is not None and self.rows is not None:
+            return self.bands, self.rows
+        return lsh_params(self.threshold, self.num_perm)
+
+    @property
+    def guard_threshold(self) -> float:
+        return self.threshold if self.guard is None else self.guard
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["bands"], d["rows"] = self.band_rows
+        d["hash"] = "xxh32"
+        d["scheme"] = "datasketch affine32"
+        return d
+
+    def index_key(self) -> dict[str, Any]:
+        d = self.to_dict()
+        return {k: d[k] for k in INDEX_FIELDS + ("hash", "scheme")}
+
+
+@dataclass
+class DedupResult:
+    clusters: list[Cluster]
+    canonicals: list[Canonical]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def singletons(docs: Sequence[Document]) -> DedupResult:
+    """One record per input (``--no-dedup``), in the same record shape."""
+    canonicals = [build_canonical([d], [1.0], cross_copy=False) for d in sorted(docs, key=lambda d: d.id)]
+    canonicals.sort(key=lambda c: c.id)
+    return DedupResult(
+        clusters=[c.cluster for c in canonicals],
+        canonicals=canonicals,
+        stats={"documents": len(canonicals), "clusters": len(canonicals), "dedup": False},
+    )
+
+
+def _check_ids(docs: Sequence[Document]) -> None:
+    seen: set[str] = set()
+    for d in docs:
+        if d.id in seen:
+            raise InputError(d.id, "duplicate document id in the near-duplicate stage")
+        seen.add(d.id)
+
+
+def verified_edges(sigs: np.ndarray, sizes: np.ndarray, ci: np.ndarray, cj: np.ndarray, params: DedupParams) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
+    """Keep the candidate pairs whose estimated similarity passes the threshold."""
+    live = (sizes[ci] > 0) & (sizes[cj] > 0)  # an empty text is never anyone's copy
+    ci, cj = ci[live], cj[live]
+    jac = pair_jaccard(sigs, ci, cj)
+    keep = jac >= params.threshold
+    by_containment = 0
+    if params.containment is not None:
+        cont = containment_from_jaccard(jac, sizes[ci].astype(float), sizes[cj].astype(float))
+        small = np.minimum(sizes[ci], sizes[cj]) >= params.min_containment_shingles
+        extra = ~keep & small & (cont >= params.containment)
+        by_containment = int(np.count_nonzero(extra))
+        keep |= extra
+    stats = {"candidate_pairs": int(ci.size), "verified_edges": int(np.count_nonzero(keep)),
+             "containment_edges": by_containment}
+    return ci[keep], cj[keep], stats
+
+
+def link_function(sigs: np.ndarray, sizes: np.ndarray, params: DedupParams):
+    """Similarity used by the chaining guard: Jaccard, or containment when enabled."""
+
+    def link(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        jac = pair_jaccard(sigs, a, b)
+        if params.containment is None:
+            return jac
+        cont = containment_from_jaccard(jac, sizes[a].astype(float), sizes[b].astype(float))
+        small = np.minimum(sizes[a], sizes[b]) >= params.min_containment_shingles
+        return np.where(small & (cont >= params.containment), np.maximum(jac, cont), jac)
+
+    return link
+
+
+def jaccard_function(sigs: np.ndarray):
+    return lambda a, b: pair_jaccard(sigs, a, b)
+
+
+def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(), *, index: "NearDupIndex | None" = None) -> DedupResult:
+    """Cluster cleaned documents into stories; one canonical record per cluster.
+
+    Order-independent: documents are processed sorted by id.  With an
+    ``index``, documents already in it are skipped (``already_indexed``),
+    the new ones are clustered together with everything indexed before, and
+    the result holds the clusters that contain at least one new document;
+    the index is updated in memory (the caller persists it with ``save()``).
+    """
+    new_docs = sorted(docs, key=lambda d: d.id)
+    _check_ids(new_docs)
+    stats: dict[str, Any] = {}
+    bands, rows = params.band_rows
+    if index is not None:
+        index.check_params(params)
+        old_docs, old_sigs, old_sizes, old_edges = index.state()
+        known = {d.id for d in old_docs}
+        stats["already_indexed"] = sum(1 for d in new_docs if d.id in known)
+        new_docs = [d for d in new_docs if d.id not in known]
+        stats["indexed_before"] = len(old_docs)
+    else:
+        old_docs, old_sigs, old_sizes = [], np.empty((0, params.num_perm), np.uint32), np.empty(0, np.int64)
+        old_edges = np.empty((0, 2), np.int64)
+    n_old = len(old_docs)
+    new_sigs, new_sizes = sign_texts([d.text or "" for d in new_docs], params.num_perm, params.seed, params.ngram)
+    all_docs = list(old_docs) + new_docs
+    sigs = np.concatenate([old_sigs, new_sigs]) if n_old else new_sigs
+    sizes = np.concatenate([old_sizes, new_sizes]) if n_old else new_sizes
+
+    pairs = index.candidates(new_sigs, n_old, bands, rows) if index is not None else None
+    if pairs is None:
+        keys = band_keys(sigs, bands, rows)
+        pairs = candidate_pairs(keys, params.bucket_window, new_from=n_old if n_old else None)
+    ei, ej, edge_stats = verified_edges(sigs, sizes, pairs[0], pairs[1], params)
+    stats.update(edge_stats)
+    if index is not None:
+        index.add(new_docs, new_sigs, new_sizes, np.stack([ei, ej], axis=1))
+    if old_edges.size:
+        ei = np.concatenate([old_edges[:, 0], ei])
+        ej = np.concatenate([old_edges[:, 1], ej])
+
+    rank = np.asarray(rank_documents(all_docs), dtype=np.int64)
+    clusters = guarded_clusters(len(all_docs), ei, ej, rank, link_function(sigs, sizes, params), params.guard_threshold)
+    jaccard = jaccard_function(sigs)
+
+    canonicals: list[Canonical] = []
+    for c in range(len(clusters)):
+        members = clusters.members(c)
+        if n_old and members.max() < n_old:
+            continue  # nothing new in this cluster: written by an earlier run
+        # Member.similarity is the estimated Jaccard to the canonical
+        sims = jaccard(np.full(members.size, members[0]), members) if members.size > 1 else np.ones(1)
+        sims[0] = 1.0
+        canonicals.append(build_canonical(
+            [all_docs[i] for i in members], sims.tolist(),
+            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy,
+        ))
+    canonicals.sort(key=lambda c: c.id)
+    sizes_out = clusters.sizes()
+    stats.update({
+        "documents": len(new_docs),
+        "empty_documents": int(np.count_nonzero(new_sizes == 0)),
+        "bands": bands,
+        "rows": rows,
+        "clusters": len(canonicals),
+        "clusters_with_copies": sum(1 for c in canonicals if c.cluster.size > 1),
+        "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
+        "split_by_chaining_guard": clusters.split_by_guard,
+        "detached_by_chaining_guard": clusters.detached,
+        "cross_copy_lines_removed": sum(1 for c in canonicals for s in c.removed if s.kind == "cross_copy"),
+    })
+    return DedupResult(clusters=[c.cluster for c in canonicals], canonicals=canonicals, stats=stats)

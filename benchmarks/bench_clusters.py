@@ -1,0 +1,223 @@
+"""Near-duplicate clusters and canonical texts on the syndication dev set, with anchors.
+
+Usage::
+
+    /work/venv/bin/python benchmarks/bench_clusters.py [--eval ../shared/eval] [--inputs gold,html,strip] [--sweep]
+
+Inputs (the near-duplicate stage hashes *cleaned* text, so the figure depends
+on the cleaning in front of it):
+
+* ``gold``  - labels' clean_text (upper bound: perfect cleaning)
+* ``html``  - trafilatura.extract of the HTML copies (realistic anchor input)
+* ``strip`` - cleaner's own strip stage on the txt copies, with corpus
+  evidence (``cleaner.strip``): the real end-to-end figure
+* ``raw``   - the noisy txt as is
+
+Systems: ``datasketch`` = the BASELINES.md anchor (MinHash over \\w+ 5-grams,
+MinHashLSH threshold 0.5, connected components of candidates, longest member
+as canonical); ``cleaner`` = :func:`cleaner.neardup.dedup_documents` with the
+given parameters.  Scores come from the eval kit's score.py.  ``--sweep``
+adds a small grid over threshold and shingle size on every input.
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from cleaner.neardup import DedupParams, dedup_documents  # noqa: E402
+from cleaner.records import Document  # noqa: E402
+
+WORK = ROOT / "benchmarks" / "_work" / "neardup"
+
+
+def load(eval_dir: Path) -> tuple[list[dict], dict[str, dict]]:
+    corpus = [json.loads(line) for line in (eval_dir / "syndication-dev" / "corpus.jsonl").open()]
+    labels = {r["id"]: r for r in (json.loads(line) for line in (eval_dir / "syndication-dev" / "labels.jsonl").open())}
+    return corpus, labels
+
+
+def docs_gold(corpus, labels) -> list[Document]:
+    out = []
+    for r in corpus:
+        text = labels[r["id"]]["clean_text"]
+        out.append(Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"], title=labels[r["id"]]["title"], text=text, source_text=text))
+    return out
+
+
+def docs_raw(corpus, labels) -> list[Document]:
+    return [Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"], text=r["text"], source_text=r["text"]) for r in corpus]
+
+
+def docs_html(corpus, labels, eval_dir: Path) -> list[Document]:
+    """trafilatura on the HTML copies (cached; the doc without HTML is left out)."""
+    cache = WORK / "trafilatura_html.json"
+    if cache.exists():
+        texts = json.loads(cache.read_text())
+    else:
+        import trafilatura
+
+        texts = {}
+        for r in corpus:
+            path = eval_dir / "syndication-dev" / "html" / f"{r['id']}.html.gz"
+            if path.exists():
+                texts[r["id"]] = trafilatura.extract(gzip.open(path, "rt", encoding="utf-8").read(), include_comments=False) or ""
+        WORK.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(texts))
+    return [Document(id=r["id"], content="", site=r["site"], url=r["url"], text=texts[r["id"]], source_text=texts[r["id"]])
+            for r in corpus if r["id"] in texts]
+
+
+def docs_strip(corpus, labels) -> list[Document]:
+    """cleaner's strip stage on the txt copies, with corpus evidence, as the pipeline runs it."""
+    from cleaner.records import Rejected
+    from cleaner.strip import StripOptions, prepare_document, strip_document
+    from cleaner.strip.corpus import gather_evidence
+
+    options = StripOptions()
+    prepared = [prepare_document(Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"]), options) for r in corpus]
+    prepared = [d for d in prepared if not isinstance(d, Rejected)]
+    evidence = gather_evidence((d.site, d.source_text, d.title) for d in prepared)
+    out = []
+    for d in prepared:
+        s = strip_document(d, evidence, options)
+        if not isinstance(s, Rejected):
+            out.append(s)
+    return out
+
+
+_W = re.compile(r"\w+")
+
+
+def datasketch_anchor(docs: list[Document]) -> tuple[list[tuple[str, list[str], str]], float]:
+    """BASELINES.md 'lsh': connected components of MinHashLSH candidates, longest member's text."""
+    from datasketch import MinHash, MinHashLSH
+
+    t0 = time.perf_counter()
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    mh = {}
+    for d in docs:
+        toks = [t.lower() for t in _W.findall(d.text or "")]
+        grams = {" ".join(toks[i : i + 5]) for i in range(max(len(toks) - 4, 1))} if toks else set()
+        m = MinHash(num_perm=128, seed=1)
+        for g in grams:
+            m.update(g.encode("utf-8"))
+        mh[d.id] = m
+        lsh.insert(d.id, m)
+    parent = {d.id: d.id for d in docs}
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for d in docs:
+        for other in lsh.query(mh[d.id]):
+            parent[find(other)] = find(d.id)
+    groups: dict[str, list[str]] = {}
+    for d in docs:
+        groups.setdefault(find(d.id), []).append(d.id)
+    text = {d.id: d.text or "" for d in docs}
+    records = []
+    for members in groups.values():
+        best = max(members, key=lambda i: (len(_W.findall(text[i])), -ord(i[0])))
+        records.append((best, sorted(members), text[best]))
+    return records, time.perf_counter() - t0
+
+
+def cleaner_records(docs: list[Document], params: DedupParams) -> tuple[list[tuple[str, list[str], str]], float, dict]:
+    t0 = time.perf_counter()
+    result = dedup_documents(docs, params)
+    dt = time.perf_counter() - t0
+    return [(c.cluster.canonical_id, [m.id for m in c.cluster.members], c.text) for c in result.canonicals], dt, result.stats
+
+
+def score(records, eval_dir: Path, tag: str) -> dict:
+    WORK.mkdir(parents=True, exist_ok=True)
+    clusters = WORK / f"{tag}.clusters.jsonl"
+    canon = WORK / f"{tag}.canon.jsonl"
+    with clusters.open("w") as fc, canon.open("w") as fk:
+        for k, (cid, members, text) in enumerate(records):
+            for m in members:
+                fc.write(json.dumps({"id": m, "cluster": f"k{k}"}) + "\n")
+            fk.write(json.dumps({"id": cid, "text": text, "members": members}) + "\n")
+    gold = eval_dir / "syndication-dev" / "labels.jsonl"
+    scorer = eval_dir / "score.py"
+
+    def run(kind, pred):
+        extra = ["--restrict"] if kind == "clusters" else []  # the one doc without HTML
+        out = subprocess.run([sys.executable, str(scorer), kind, "--gold", str(gold), "--pred", str(pred), "--json", *extra],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    return {"clusters": run("clusters", clusters), "canonical": run("canonical", canon)}
+
+
+def _get(d: dict, *names, default=float("nan")):
+    for n in names:
+        if n in d:
+            return d[n]
+    return default
+
+
+def row(input_name, system, s, n_docs, seconds, note="") -> str:
+    c, k = s["clusters"], s["canonical"]
+    pw = c.get("pairwise", c)
+    p, r, f = _get(pw, "precision", "pairwise_precision"), _get(pw, "recall", "pairwise_recall"), _get(pw, "f1", "pairwise_f1")
+    ari = _get(c, "ari", "ARI", "adjusted_rand_index")
+    kf1 = _get(k, "aeb_f1", "f1", "F1")
+    if isinstance(kf1, dict):
+        kf1 = _get(kf1, "f1")
+    one = _get(k, "share_one_record")
+    return (f"| {input_name} | {system} | {p:.3f} | {r:.3f} | {f:.3f} | {ari:.3f} | {kf1:.3f} | {one:.3f} "
+            f"| {n_docs} | {seconds:.2f} | {note} |")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval", default=str(ROOT.parent / "shared" / "eval"))
+    ap.add_argument("--inputs", default="raw,gold,html,strip")
+    ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--dump-keys", action="store_true", help="print the scorer's JSON keys (debug)")
+    args = ap.parse_args()
+    eval_dir = Path(args.eval)
+    corpus, labels = load(eval_dir)
+    makers = {"gold": lambda: docs_gold(corpus, labels), "raw": lambda: docs_raw(corpus, labels),
+              "html": lambda: docs_html(corpus, labels, eval_dir), "strip": lambda: docs_strip(corpus, labels)}
+    print("| input | system | pairwise P | pairwise R | pairwise F1 | ARI | canonical F1 | one record/story | docs | seconds | params |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    base = DedupParams()
+    for name in args.inputs.split(","):
+        t0 = time.perf_counter()
+        docs = makers[name]()
+        prep = time.perf_counter() - t0
+        recs, dt = datasketch_anchor(docs)
+        s = score(recs, eval_dir, f"{name}-datasketch")
+        if args.dump_keys:
+            print(json.dumps(s, indent=1)[:3000])
+        print(row(name, "datasketch MinHashLSH", s, len(docs), dt, "5-gram, t=0.5, components, longest"), flush=True)
+        grid = [base]
+        if args.sweep:
+            grid += [replace(base, threshold=t, ngram=n) for n in (3, 4, 5, 7) for t in (0.3, 0.4, 0.5, 0.6, 0.7) if (t, n) != (base.threshold, base.ngram)]
+            grid += [replace(base, containment=None), replace(base, cross_copy=False)]
+        for params in grid:
+            recs, dt, stats = cleaner_records(docs, params)
+            s = score(recs, eval_dir, f"{name}-cleaner")
+            note = f"t={params.threshold} n={params.ngram} containment={params.containment} cross_copy={params.cross_copy}"
+            note += f"; split by guard {stats['split_by_chaining_guard']}, cross-copy lines {stats['cross_copy_lines_removed']}"
+            print(row(name, "cleaner.neardup", s, len(docs), dt, note), flush=True)
+        print(f"<!-- {name}: preparing the input took {prep:.1f} s -->", flush=True)
+
+
+if __name__ == "__main__":
+    main()

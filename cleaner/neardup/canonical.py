@@ -1,0 +1,217 @@
+"""Canonical copy of a cluster: which member, why, and what cross-copy evidence removes.
+
+Choice: the most complete clean copy.  "Complete" counts the words of the
+lines that read as article prose (a sentence, or a long line): a copy that is
+longer only because some site line survived the strip stage does not beat a
+copy with more of the story.  Ties: earliest date, then smallest id - a total
+order, so the choice does not depend on input order.
+
+Cross-copy evidence: in a cluster of at least ``min_copies`` copies, a line of
+the canonical text that occurs in none of the other copies (compared after
+normalisation, as a substring of each other copy, or by most of its word
+3-grams) is most likely the canonical site's own noise.  It is removed only
+when the line itself also looks like site furniture (short and without
+sentence punctuation, a link, or a title-cased label) - the evidence and the
+features must agree.  A line that any other copy shares is never removed.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..records import Attribution, Canonical, Cluster, Document, Member, Span
+from .shingles import normalise_bytes
+
+_WORD = re.compile(r"\w+")
+# a sentence ends here, possibly followed by closing quotes or brackets
+_SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’)\]»」』]*\s*$")
+_LINK = re.compile(r"https?://|www\.|@\w", re.IGNORECASE)
+# scripts written without spaces between words: count characters instead
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0e7f]")
+
+PROSE_MIN_WORDS = 6  # a sentence line shorter than this is a label, not prose
+PROSE_LONG_WORDS = 25  # a line this long is prose even without a final stop
+NOISE_MAX_WORDS = 15  # cross-copy removal: lines at most this long ...
+TITLE_LINE_MAX_WORDS = 20  # ... or title-cased lines at most this long
+FUZZY_PRESENT = 0.8  # share of a line's word 3-grams another copy must have
+
+
+def line_words(line: str) -> int:
+    """Words of a line; in Chinese, Japanese or Thai two characters count as one."""
+    words = len(_WORD.findall(line))
+    unspaced = len(_UNSPACED.findall(line))
+    return max(words, unspaced // 2) if unspaced else words
+
+
+def is_prose(line: str) -> bool:
+    words = line_words(line)
+    return words >= PROSE_LONG_WORDS or (words >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(line)))
+
+
+def completeness(text: str | None) -> int:
+    """Words in the prose lines of a cleaned text."""
+    if not text:
+        return 0
+    return sum(line_words(line) for line in text.split("\n") if is_prose(line))
+
+
+def rank_documents(docs: Sequence[Document]) -> list[int]:
+    """Rank of every document (0 = best canonical): completeness, date, id."""
+    keys = [(-completeness(d.text), d.date is None, d.date or "", d.id) for d in docs]
+    order = sorted(range(len(docs)), key=keys.__getitem__)
+    rank = [0] * len(docs)
+    for r, i in enumerate(order):
+        rank[i] = r
+    return rank
+
+
+def cluster_id(member_ids: Sequence[str]) -> str:
+    digest = hashlib.sha1("\n".join(sorted(member_ids)).encode("utf-8")).hexdigest()
+    return "c-" + digest[:16]
+
+
+def noise_features(line: str) -> str | None:
+    """Why a line looks like site furniture rather than story text, or None."""
+    words = _WORD.findall(line)
+    if not words:
+        return "no words"
+    sentence = bool(_SENTENCE_END.search(line))
+    if _LINK.search(line) and not sentence and len(words) <= TITLE_LINE_MAX_WORDS:
+        return "link-like"
+    if line_words(line) <= NOISE_MAX_WORDS and not sentence:
+        return "short, no sentence punctuation"
+    alpha = [w for w in words if w[0].isalpha()]
+    if alpha and not sentence and len(words) <= TITLE_LINE_MAX_WORDS:
+        titled = sum(1 for w in alpha if w[0].isupper())
+        if titled / len(alpha) >= 0.8:
+            return "title-cased label"
+    return None
+
+
+def _trigrams(tokens: list[bytes]) -> set[tuple[bytes, ...]]:
+    if len(tokens) < 3:
+        return {tuple(tokens)}
+    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+
+
+@dataclass
+class _Other:
+    padded: bytes  # b" " + normalised text + b" "
+    trigrams: set[tuple[bytes, ...]] | None = None
+
+    def has(self, line_norm: bytes) -> bool:
+        if b" " + line_norm + b" " in self.padded:
+            return True
+        if self.trigrams is None:
+            self.trigrams = _trigrams(self.padded.split())
+        grams = _trigrams(line_norm.split(b" "))
+        return sum(1 for g in grams if g in self.trigrams) >= FUZZY_PRESENT * len(grams)
+
+
+def cross_copy_lines(canonical: Document, others: Sequence[Document], min_copies: int) -> list[tuple[int, str, str]]:
+    """Lines of the canonical text to remove: (line index, line, feature reason)."""
+    if len(others) + 1 < min_copies or not canonical.text:
+        return []
+    views = [_Other(b" " + normalise_bytes(o.text or "") + b" ") for o in others]
+    found = []
+    for k, line in enumerate(canonical.text.split("\n")):
+        norm = normalise_bytes(line)
+        if not norm:
+            continue
+        if any(v.has(norm) for v in views):
+            continue
+        why = noise_features(line)
+        if why:
+            found.append((k, line, why))
+    return found
+
+
+def _locate(haystack: str, needle: str, cursor: int) -> int:
+    pos = haystack.find(needle, cursor)
+    return haystack.find(needle) if pos < 0 else pos
+
+
+def merged_attribution(members: Sequence[Document]) -> Attribution:
+    """Union of the members' attributions (canonical first, so its publisher wins).
+
+    When the text names an original publisher, every member on another site
+    republished the story.
+    """
+    merged = Attribution()
+    for d in members:
+        merged = merged.merge(d.attribution)
+    if merged.original_publisher:
+        origin = merged.original_publisher.casefold()
+        sites = {d.site for d in members if d.site and d.site.casefold() != origin}
+        merged.republished_by = sorted(set(merged.republished_by) | sites)
+    return merged
+
+
+def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True) -> Canonical:
+    """The output record of one cluster; ``members[0]`` is the canonical copy,
+    the rest follow in rank order."""
+    doc = members[0]
+    ids = [d.id for d in members]
+    cid = cluster_id(ids)
+    reason = _choice_reason(members)
+    text = doc.text or ""
+    removed = list(doc.removed)
+    if cross_copy:
+        drops = cross_copy_lines(doc, members[1:], min_copies)
+        if drops:
+            source = doc.source_text if doc.source_text is not None else text
+            lines = text.split("\n")
+            dropped = {k for k, _, _ in drops}
+            cursor = 0
+            spans = []
+            by_index = {k: (line, why) for k, line, why in drops}
+            for k, line in enumerate(lines):
+                pos = _locate(source, line, cursor) if line else -1
+                if pos >= 0:
+                    cursor = pos + len(line)
+                if k in by_index and pos >= 0:
+                    why = by_index[k][1]
+                    spans.append(Span(pos, pos + len(line), "cross_copy",
+                                      f"in none of the other {len(members) - 1} copies of the story; {why}"))
+            text = "\n".join(line for k, line in enumerate(lines) if k not in dropped)
+            removed = sorted(removed + spans, key=lambda s: (s.start, s.end, s.kind))
+            shown = "; ".join(repr(line[:60]) for _, line, _ in drops[:3])
+            more = f" (+{len(drops) - 3} more)" if len(drops) > 3 else ""
+            reason += (f"; removed {len(drops)} line(s) that none of the other {len(members) - 1} "
+                       f"copies has and that look like site lines: {shown}{more}")
+    cluster = Cluster(
+        id=cid,
+        canonical_id=doc.id,
+        members=[
+            Member(id=d.id, similarity=float(s), site=d.site, url=d.url, removed=d.removed_counts())
+            for d, s in zip(members, similarity)
+        ],
+        reason=reason,
+    )
+    return Canonical(
+        id=doc.id,  # a story's record is named after its canonical copy (the contract); the cluster keeps cid
+        title=doc.title,
+        text=text,
+        cluster=cluster,
+        document=doc,
+        attribution=merged_attribution(members),
+        removed=removed,
+    )
+
+
+def _choice_reason(members: Sequence[Document]) -> str:
+    doc = members[0]
+    words = completeness(doc.text)
+    if len(members) == 1:
+        return f"single copy ({words} prose words)"
+    runner = members[1]
+    runner_words = completeness(runner.text)
+    if runner_words < words:
+        why = f"most complete clean copy: {words} prose words (next: {runner_words} in {runner.id})"
+    elif (doc.date is not None) and (runner.date is None or doc.date < runner.date):
+        why = f"most complete clean copy ({words} prose words, tied with {runner.id}); earliest date {doc.date}"
+    else:
+        why = f"most complete clean copy ({words} prose words, tied with {runner.id}, same date); smallest id"
+    return f"{why}; {len(members)} copies"

@@ -1,0 +1,141 @@
+"""Clusters from verified edges: connected components with a chaining guard.
+
+Connected components alone chain: A~B and B~C put A and C together even
+when they share little (a story, its follow-up, and the follow-up's
+follow-up).  The guard keeps a component only when every member is similar
+enough to the component's canonical copy; members that are not are detached
+and clustered again among themselves, using only the edges between them, and
+so on until every cluster passes.  Canonical = the member with the smallest
+``rank`` (the caller's order: most complete copy, earliest date, smallest id).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+# link(canonical_indices, member_indices) -> similarity of each pair
+LinkFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass
+class ClusterSet:
+    """Clusters as flat arrays (a million singletons must not become a million objects).
+
+    Cluster ``c`` holds documents ``order[starts[c]:starts[c + 1]]``: its
+    canonical first, then the others by rank.  ``similarity[d]`` is document
+    ``d``'s link similarity to its cluster's canonical (1.0 for the canonical).
+    """
+
+    canonical: np.ndarray  # (clusters,) document index of each cluster's canonical
+    order: np.ndarray  # (documents,) document indices grouped by cluster
+    starts: np.ndarray  # (clusters + 1,) offsets into order
+    similarity: np.ndarray  # (documents,)
+    split_by_guard: int  # components the guard had to split
+    detached: int  # documents moved away from their component's canonical
+
+    def __len__(self) -> int:
+        return int(self.canonical.size)
+
+    def members(self, c: int) -> np.ndarray:
+        return self.order[self.starts[c] : self.starts[c + 1]]
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.starts)
+
+
+def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    """Component label of every document (0..k-1) for undirected edges i-j."""
+    if i.size == 0:
+        return np.arange(n)
+    graph = coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    return labels
+
+
+def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, link: LinkFn, guard: float, out: list) -> tuple[int, int]:
+    """Split one component until every part passes the guard.
+
+    Returns (splits, documents detached from the component's canonical).
+    """
+    pending = [(members, ei, ej)]
+    splits = 0
+    detached = 0
+    while pending:
+        group, gi, gj = pending.pop()
+        canon = group[np.argmin(rank[group])]
+        sims = link(np.full(group.size, canon), group)
+        sims[group == canon] = 1.0
+        ok = sims >= guard
+        if ok.all():
+            out.append((canon, group, sims))
+            continue
+        splits += 1
+        out.append((canon, group[ok], sims[ok]))
+        rest = group[~ok]
+        if group is members:
+            detached = int(rest.size)
+        inside = np.isin(gi, rest) & np.isin(gj, rest)
+        ri, rj = gi[inside], gj[inside]
+        local = {int(d): k for k, d in enumerate(rest)}
+        li = np.array([local[int(d)] for d in ri], dtype=np.int64)
+        lj = np.array([local[int(d)] for d in rj], dtype=np.int64)
+        labels = components(rest.size, li, lj)
+        for lab in np.unique(labels):
+            part = rest[labels == lab]
+            keep = np.isin(ri, part)
+            pending.append((part, ri[keep], rj[keep]))
+    return splits, detached
+
+
+def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, link: LinkFn, guard: float) -> ClusterSet:
+    """Components of the edge graph, split where the chaining guard requires."""
+    labels = components(n, ei, ej)
+    n_groups = int(labels.max()) + 1 if n else 0
+    sizes = np.bincount(labels, minlength=n_groups)
+    # canonical of each component: its member with the smallest rank
+    best = np.full(n_groups, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(best, labels, rank)
+    canon_of = np.empty(n_groups, dtype=np.int64)
+    is_best = rank == best[labels]
+    canon_of[labels[is_best]] = np.flatnonzero(is_best)
+    similarity = np.ones(n)
+    multi = np.flatnonzero(sizes[labels] > 1)
+    if multi.size:
+        similarity[multi] = link(canon_of[labels[multi]], multi)
+    similarity[canon_of] = 1.0
+    failing = np.unique(labels[similarity < guard])
+
+    cluster_of = labels.astype(np.int64)
+    canonical = list(canon_of)
+    splits = detached = 0
+    if failing.size:
+        edge_label = labels[ei]
+        edge_order = np.argsort(edge_label, kind="stable")
+        edge_sorted = edge_label[edge_order]
+        for lab in failing:
+            members = np.flatnonzero(labels == lab)
+            lo, hi = np.searchsorted(edge_sorted, [lab, lab + 1])
+            idx = edge_order[lo:hi]
+            parts: list = []
+            s, d = _settle(members, ei[idx], ej[idx], rank, link, guard, parts)
+            splits += s
+            detached += d
+            for k, (canon, part, sims) in enumerate(parts):
+                if k == 0:
+                    canonical[lab] = canon
+                    cluster = lab
+                else:
+                    cluster = len(canonical)
+                    canonical.append(canon)
+                cluster_of[part] = cluster
+                similarity[part] = sims
+    canonical_arr = np.asarray(canonical, dtype=np.int64)
+    # group by cluster; canonical first, then by rank
+    not_canon = np.arange(n) != canonical_arr[cluster_of]
+    order = np.lexsort((rank, not_canon, cluster_of))
+    starts = np.searchsorted(cluster_of[order], np.arange(canonical_arr.size + 1))
+    return ClusterSet(canonical_arr, order, starts, similarity, splits, detached)

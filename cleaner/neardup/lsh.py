@@ -1,0 +1,103 @@
+"""Candidate pairs by LSH band keys, and their verification.
+
+The signature is cut into ``bands`` bands of ``rows`` values; two documents
+are candidates when any band is equal in both.  Instead of datasketch's
+dict-of-buckets (one Python object per document and band), every band is
+reduced to one 64-bit key per document, the keys are sorted, and documents
+with equal keys are paired by comparing each sorted position with the next
+few - all numpy, so a million signatures take seconds.  datasketch's
+``MinHashLSH`` finds the same pairs (it buckets the same band values; a 64-bit
+key collision can only add a candidate, which verification then rejects).
+
+Very large buckets (thousands of documents with one band in common, e.g.
+templated pages) would give quadratically many pairs; within a bucket each
+document is paired with its next ``window`` neighbours in sorted order
+instead of all of them, which keeps the bucket connected and the pair count
+linear.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+
+from .minhash import fmix
+
+_M64 = np.uint64(0x9E3779B97F4A7C15)
+
+
+@lru_cache(maxsize=64)
+def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives + false negatives at ``threshold``.
+
+    This is datasketch's own optimiser (``MinHashLSH`` with default weights),
+    so an index built with datasketch from the same parameters matches.
+    """
+    from datasketch.lsh import _optimal_param
+
+    return _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(documents, bands) uint64: one well-mixed key per band of each signature."""
+    n = sigs.shape[0]
+    keys = np.empty((n, bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for band in range(bands):
+            k = np.full(n, np.uint64(band + 1) * _M64, dtype=np.uint64)
+            for col in range(band * rows, (band + 1) * rows):
+                k ^= sigs[:, col].astype(np.uint64)
+                k *= _M64
+                k ^= k >> np.uint64(29)
+            keys[:, band] = fmix(k, 64)
+    return keys
+
+
+def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Unique document pairs ``(i, j)``, ``i < j``, sharing at least one band key.
+
+    ``new_from``: when given, only pairs with ``j >= new_from`` (at least one
+    document added in this run) are returned - old pairs were verified before.
+    """
+    n = keys.shape[0]
+    found = []
+    for band in range(keys.shape[1]):
+        col = keys[:, band]
+        order = np.argsort(col, kind="stable")
+        sorted_keys = col[order]
+        for step in range(1, window + 1):
+            same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
+            if same.size == 0:
+                break
+            a, b = order[same], order[same + step]
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            if new_from is not None:
+                keep = hi >= new_from
+                lo, hi = lo[keep], hi[keep]
+            found.append(lo.astype(np.int64) * n + hi)
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    codes = np.unique(np.concatenate(found))
+    return codes // n, codes % n
+
+
+def pair_jaccard(sigs: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
+    """Estimated Jaccard (share of equal signature values) of many pairs."""
+    out = np.empty(i.size, dtype=np.float64)
+    for s in range(0, i.size, chunk):
+        eq = sigs[i[s : s + chunk]] == sigs[j[s : s + chunk]]
+        out[s : s + chunk] = np.count_nonzero(eq, axis=1)
+    out /= sigs.shape[1]
+    return out
+
+
+def containment_from_jaccard(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """Estimated share of the smaller set inside the larger, from Jaccard and sizes.
+
+    ``|A & B| = J / (1 + J) * (|A| + |B|)``; a truncated copy of a story is
+    (nearly) contained in the full copy even when their Jaccard is low.
+    """
+    inter = jaccard / (1.0 + jaccard) * (size_a + size_b)
+    smaller = np.maximum(np.minimum(size_a, size_b), 1)
+    return np.minimum(inter / smaller, 1.0)
