@@ -14,9 +14,9 @@ from .errors import CleanerError, ConfigError, ExtractionError, ExtractionTimeou
 from .records import Attribution, Canonical, Cluster, Document, Member, Origin, Rejected, Span
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .api import clean_document, clean_html, clean_text, dedup, iter_clean, run
+    from .api import clean_document, clean_html, clean_text, dedup, iter_clean, iter_run, run
 
-_API = ("clean_text", "clean_html", "clean_document", "dedup", "iter_clean", "run")
+_API = ("clean_text", "clean_html", "clean_document", "dedup", "iter_clean", "iter_run", "run")
 
 __all__ = [
     "__version__",

@@ -13,12 +13,12 @@ from typing import Any, Literal
 
 from .errors import CleanerError, ConfigError, ExtractionError, InputError, NoContentError
 from .io.readers import ReadOptions, detect_mode, record_to_document
-from .neardup import DedupParams, DedupResult, dedup_documents
+from .neardup import DedupParams, DedupResult, dedup_documents, singletons
 from .pipeline import Progress, RunOptions, RunResult, run_documents, run_paths
-from .records import Document, Rejected
+from .records import Canonical, Document, Rejected
 from .strip import StripOptions, prepare_document, strip_document
 
-__all__ = ["clean_text", "clean_html", "clean_document", "dedup", "run", "iter_clean"]
+__all__ = ["clean_text", "clean_html", "clean_document", "dedup", "run", "iter_clean", "iter_run"]
 
 
 def _strip_options(language: str, **kwargs: Any) -> StripOptions:
@@ -223,3 +223,40 @@ def iter_clean(
             continue
         prepared = prepare_document(doc, strip_options)
         yield prepared if isinstance(prepared, Rejected) else strip_document(prepared, None, strip_options)
+
+
+def iter_run(
+    records: Iterable[Document | Mapping[str, Any] | str],
+    *,
+    dedup: bool = True,
+    threshold: float | None = None,
+    num_perm: int | None = None,
+    mode: Literal["auto", "text", "html"] = "auto",
+    language: str = "en",
+    **options: Any,
+) -> Iterator[Canonical | Rejected]:
+    """Streaming form of :func:`run` over an iterable of records.
+
+    Records are read and cleaned one at a time; a raw HTML page is dropped as
+    soon as its text is extracted, so what stays in memory is what
+    de-duplication needs: the cleaned text of each document. Without
+    ``dedup`` each record is yielded as soon as it is cleaned; with it, the
+    :class:`Canonical` records come after the last input (a story is complete
+    only when every copy has been seen). :class:`Rejected` records are
+    yielded as they occur. Per-document evidence only: corpus evidence needs
+    a full pass first (use :func:`run` for that).
+    """
+    params = dedup_params(threshold=threshold, num_perm=num_perm)
+    kept: list[Document] = []
+    for item in iter_clean(records, mode=mode, language=language, **options):
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        if item.mode == "html":
+            item.content = ""  # spans point into source_text; the page itself is not needed any more
+        if dedup:
+            kept.append(item)
+        else:
+            yield singletons([item]).canonicals[0]
+    if dedup:
+        yield from dedup_documents(kept, params).canonicals

@@ -246,6 +246,9 @@ def _run_stages(
     t0 = time.perf_counter()
     docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache), rejected)
     docs.sort(key=lambda d: d.id)
+    for doc in docs:
+        if doc.mode == "html":
+            doc.content = ""  # the raw page is not needed past extraction; spans point into source_text
     timings["strip"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
