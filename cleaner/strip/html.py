@@ -28,7 +28,16 @@ from typing import Any, Iterator
 from selectolax.lexbor import LexborHTMLParser
 
 from cleaner.errors import ExtractionError, ExtractionTimeout
-from cleaner.strip.prune import choose_prunes, drop_tags, load_rules, mark_noise, protected_ids, selector_of
+from cleaner.strip.prune import (
+    Mark,
+    PruneRules,
+    choose_prunes,
+    load_rules,
+    mark_noise,
+    protected_nodes,
+    selector_of,
+    shielded,
+)
 
 __all__ = [
     "HtmlOptions",
@@ -345,6 +354,8 @@ class BlockTree:
     nodes: list[Any]
     marked: dict[int, Any] = field(default_factory=dict)  # index -> PruneRule
     protected: list[int] = field(default_factory=list)
+    pruned_nodes: list[Mark] = field(default_factory=list)  # marked elements not entered
+    skipped: dict[str, int] = field(default_factory=dict)  # tags not entered (scripts ...), counted
 
     def subtree_sums(self, values: list[float]) -> list[float]:
         """Per element, the sum of ``values`` (indexed by element) over its subtree."""
@@ -378,25 +389,28 @@ def _normalise(raw: str) -> str:
 def collect_blocks(
     root: Any,
     *,
-    marks: dict[int, Any] | None = None,
-    protected: set[int] | None = None,
-    include_tables: bool = True,
+    marks: dict[int, Mark] | None = None,
+    prune_marked: frozenset[int] | set[int] = frozenset(),
+    protected: set[int] = frozenset(),  # type: ignore[assignment]
+    skip_tags: frozenset[str] = SKIP_TAGS,
     deadline: float | None = None,
     doc_id: str = "<html>",
     limit: float | None = None,
 ) -> BlockTree:
     """Walk ``root`` once and cut its text into blocks at block-element boundaries.
 
-    ``marks`` (``mem_id`` -> rule) and ``protected`` (``mem_id`` s) are
-    elements to index even when inline, so pruning can act on them.
+    Elements in ``skip_tags`` are not entered (their count goes to
+    ``tree.skipped``); marked elements whose ``mem_id`` is in ``prune_marked``
+    are not entered either (they go to ``tree.pruned_nodes``); other marked
+    and ``protected`` elements are indexed even when inline, so that pruning
+    can act on them after the walk.
     """
     marks = marks or {}
-    protected = protected or set()
     indexed_extra = marks.keys() | protected
     blocks: list[Block] = []
     tree = BlockTree(blocks, [-1], [0], [root.tag or ""], [root])
     parent, end, tags, nodes = tree.parent, tree.end, tree.tags, tree.nodes
-    skip = SKIP_TAGS if include_tables else SKIP_TAGS | {"table"}
+    skipped = tree.skipped
     buf: list[str] = []
     has_break = False  # a <br> in the current block: keep its line breaks
     link_chars = 0
@@ -442,14 +456,21 @@ def collect_blocks(
                 if in_link:
                     link_chars += len(text.strip())
             continue
-        if tag in skip or tag == "-comment":
+        if tag in skip_tags:
+            skipped[tag] = skipped.get(tag, 0) + 1
             continue
         if tag == "br":
             if buf:
                 buf.append("\n")
                 has_break = True
             continue
+        if tag == "-comment":
+            continue
         mem_id = child.mem_id if indexed_extra else 0
+        if mem_id in prune_marked:
+            flush()
+            tree.pruned_nodes.append(marks[mem_id])
+            continue
         if tag in BLOCK_TAGS or mem_id in indexed_extra:
             flush()
             idx = len(parent)
@@ -458,7 +479,7 @@ def collect_blocks(
             tags.append(tag)
             nodes.append(child)
             if mem_id in marks:
-                tree.marked[idx] = marks[mem_id]
+                tree.marked[idx] = marks[mem_id].rule
             if mem_id in protected:
                 tree.protected.append(idx)
             owner_stack.append(idx)
@@ -678,6 +699,35 @@ def _trafilatura_text(html: str, options: HtmlOptions, url: str | None) -> str:
 # the stage
 
 
+def _skip_tags(rules: PruneRules, options: HtmlOptions) -> frozenset[str]:
+    skip = SKIP_TAGS | rules.drop_by_tag.keys() if options.prune else SKIP_TAGS
+    return skip if options.include_tables else skip | {"table"}
+
+
+def _text_chars(node: Any) -> int:
+    """Characters of an element's text, whitespace runs counted once."""
+    return len(" ".join(node.text(deep=True, separator=" ").split()))
+
+
+def _walk_with_guard(
+    body: Any,
+    marks: dict[int, Mark],
+    protected: list[Any],
+    rules: PruneRules,
+    params: DensityParams,
+    walk: dict[str, Any],
+) -> tuple[BlockTree, list[Mark], list[Mark], list[bool]]:
+    """Walk the page with the marked elements in, and prune those that do not hold the article."""
+    tree = collect_blocks(body, marks=marks, protected={n.mem_id for n in protected}, **walk)
+    prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
+    prose_blocks = tree.subtree_sums(tree.per_element(lambda b: 1.0 if is_prose(b, params) else 0.0))
+    pruned, kept = choose_prunes(
+        tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share, prose_blocks, rules.guard_min_blocks
+    )
+    by_index = {i: Mark(tree.nodes[i], tree.marked[i]) for i in (*pruned, *kept)}
+    return tree, [by_index[i] for i in pruned], [by_index[i] for i in kept], tree.removed_mask(pruned)
+
+
 def _size_of(html: str | bytes) -> int:
     return len(html) if isinstance(html, bytes) else len(html.encode("utf-8", errors="ignore"))
 
@@ -717,44 +767,45 @@ def _extract(
     if body is None:
         raise ExtractionError(doc_id, "page has no document tree")
     rules = load_rules(options.rules_path)
-    marks: dict[int, Any] = {}
-    if options.prune:
-        result.pruned.extend(drop_tags(body, rules))
-        marks = mark_noise(body, rules, include_comments=options.include_comments)
-    tree = collect_blocks(
-        body,
-        marks=marks,
-        protected=protected_ids(body),
-        include_tables=options.include_tables,
-        deadline=deadline,
-        doc_id=doc_id,
-        limit=options.timeout,
-    )
     params = options.density or DensityParams()
-    chars = tree.subtree_sums(tree.per_element(lambda b: b.chars))
-    prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
-    prose_blocks = tree.subtree_sums(tree.per_element(lambda b: 1.0 if is_prose(b, params) else 0.0))
-    marked = (tree.parent, tree.end, tree.marked, tree.protected, prose)
-    # First every marked element goes (only <main>/articleBody protects).  Only
-    # when that leaves no article do elements holding much of the page's prose
-    # come back: the article then sat in a container named like noise.
-    pruned, kept = choose_prunes(*marked, guard_share=float("inf"))
-    removed = tree.removed_mask(pruned)
+    skip_tags = _skip_tags(rules, options)
+    walk = {"skip_tags": skip_tags, "deadline": deadline, "doc_id": doc_id, "limit": options.timeout}
+    marks = mark_noise(body, rules, include_comments=options.include_comments) if options.prune else {}
+    protected = protected_nodes(body)
+    # First pass: every marked element goes unwalked, except those holding
+    # <main>/articleBody.  Only when that leaves no article is the page walked
+    # again with them in, and those holding much of its prose are kept: the
+    # article then sat in a container named like noise.
+    tree = collect_blocks(body, marks=marks, prune_marked=marks.keys() - shielded(marks, protected), **walk)
+    removed = [False] * len(tree.parent)
     _, chosen = main_content(tree, params, removed)
-    if sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
-        pruned, kept = choose_prunes(*marked, rules.guard_share, prose_blocks, rules.guard_min_blocks)
-        removed = tree.removed_mask(pruned)
+    pruned: list[Mark] = tree.pruned_nodes
+    kept: list[Mark] = []
+    if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
+        tree, pruned, kept, removed = _walk_with_guard(body, marks, protected, rules, params, walk)
         _, chosen = main_content(tree, params, removed)
-    for i in pruned:
-        rule = tree.marked[i]
+    for mark in pruned:
         result.pruned.append(
-            {"kind": rule.kind, "reason": rule.reason, "selector": selector_of(tree.nodes[i]), "chars": int(chars[i])}
+            {
+                "kind": mark.rule.kind,
+                "reason": mark.rule.reason,
+                "selector": selector_of(mark.node),
+                "chars": _text_chars(mark.node),
+            }
+        )
+    for tag, count in sorted(tree.skipped.items()):
+        drop = rules.drop_by_tag.get(tag)
+        result.pruned.append(
+            {
+                "kind": drop.kind if drop else "skipped",
+                "reason": drop.reason if drop else "not article text",
+                "selector": tag,
+                "chars": 0,
+                "count": count,
+            }
         )
     if kept:
-        result.notes.append(
-            "kept (holds the article): "
-            + ", ".join(f"{tree.marked[i].kind} {selector_of(tree.nodes[i])}" for i in kept)
-        )
+        result.notes.append("kept (holds the article): " + ", ".join(f"{m.rule.kind} {selector_of(m.node)}" for m in kept))
 
     text = ""
     if options.engine in ("auto", "density"):
@@ -764,8 +815,8 @@ def _extract(
             result.notes.append(f"density finder found {len(text)} chars (< {options.min_chars}); used trafilatura")
             text = ""
     if not text and options.engine in ("auto", "trafilatura"):
-        for i in pruned:  # outermost only, so no node is freed twice
-            tree.nodes[i].decompose()
+        for mark in pruned:  # outermost only, so no node is freed twice
+            mark.node.decompose()
         text = _trafilatura_text(dom.html or html, options, url)
         result.engine = "trafilatura"
     if not text.strip():

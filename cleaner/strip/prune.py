@@ -4,11 +4,12 @@ The rules are data (``html_rules.toml`` beside this file): each names a kind,
 a reason and how the element is recognised (tag, ARIA role, id/class token,
 whole class name, boolean attribute, inline style).
 
-Two steps, so that the page is walked only once: :func:`drop_tags` removes
-tags that never carry article text (scripts, styles, frames) from the
-selectolax (Lexbor) tree; :func:`mark_noise` marks the elements a rule names,
-and after the HTML stage has cut the page into text blocks,
-:func:`choose_prunes` decides which marked elements go.
+Nothing is removed from the selectolax (Lexbor) tree here: :func:`mark_noise`
+marks the elements a rule names, and the HTML stage's single walk over the
+page skips them, and the tags that never carry article text (``drop`` rules:
+scripts, styles, frames).  When that leaves no article, the page is walked
+again with the marked elements in, and :func:`choose_prunes` decides which of
+them go.
 
 An element that holds the article is never pruned, whatever it is called:
 when it is or contains ``<main>``, ``role=main`` or ``itemprop=articleBody``,
@@ -22,13 +23,14 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
+_MISSING = object()
 RULES_PATH = Path(__file__).with_name("html_rules.toml")
 
 # Elements that mark the article itself; never pruned, nor anything holding them.
@@ -81,10 +83,12 @@ class PruneRules:
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     _marks_cache: dict[str, PruneRule | None] = field(default_factory=dict, compare=False, repr=False)
+    _word_cache: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         prefixes = sorted({p for r in self.rules for p in r.prefixes})
+        self._index["drop_by_tag"] = {t: d for d in self.drops for t in d.tags}
         self._index["attribute_rules"] = tuple(r for r in self.rules if r.attributes or r.styles)
         self._index["tokens"] = frozenset(t for r in self.rules for t in r.tokens)
         self._index["classes"] = frozenset(c for r in self.rules for c in r.classes)
@@ -93,19 +97,44 @@ class PruneRules:
         )
 
     def rule_for_marks(self, marks: str) -> PruneRule | None:
-        """The first rule whose tokens, prefixes or classes occur in an id/class string (memoised)."""
+        """The first rule (file order) that a word of an id/class string matches.
+
+        Memoised twice: on the whole string (repeats within a page and a site)
+        and on each word (``clearfix``, ``col-md-6`` repeat across sites).
+        """
         cache = self._marks_cache
-        if marks in cache:
-            return cache[marks]
-        tokens, classes = attribute_tokens(marks)
-        found = None
-        if not (self._all_tokens.isdisjoint(tokens) and self._all_classes.isdisjoint(classes)) or (
-            self._prefix_re is not None and self._prefix_re.search(" ".join(tokens))
-        ):
-            found = next((r for r in self.rules if r.matches_tokens(tokens, classes)), None)
-        if len(cache) < 100_000:
+        found = cache.get(marks, _MISSING)
+        if found is not _MISSING:
+            return found  # type: ignore[return-value]
+        words = self._word_cache
+        best = len(self.rules)
+        for word in marks.split():
+            i = words.get(word)
+            if i is None:
+                i = self._rule_index_of_word(word)
+                if len(words) < 200_000:
+                    words[word] = i
+            if i < best:
+                best = i
+        found = self.rules[best] if best < len(self.rules) else None
+        if len(cache) < 200_000:
             cache[marks] = found
         return found
+
+    def _rule_index_of_word(self, word: str) -> int:
+        """Index of the first rule one id/class word matches (``len(rules)``: none)."""
+        tokens, classes = attribute_tokens(word)
+        if (
+            self._all_tokens.isdisjoint(tokens)
+            and self._all_classes.isdisjoint(classes)
+            and (self._prefix_re is None or not self._prefix_re.search(" ".join(tokens)))
+        ):
+            return len(self.rules)
+        return next((i for i, r in enumerate(self.rules) if r.matches_tokens(tokens, classes)), len(self.rules))
+
+    @property
+    def drop_by_tag(self) -> dict[str, DropRule]:
+        return self._index["drop_by_tag"]
 
     @property
     def attribute_rules(self) -> tuple[PruneRule, ...]:
@@ -125,12 +154,11 @@ class PruneRules:
         return self._index["prefix_re"]
 
     @property
-    def candidate_selector(self) -> str:
-        """CSS selecting every element some rule could match."""
-        parts = sorted(self.by_tag) + ["[class]", "[id]", "[role]", "[aria-label]"]
+    def structural_selector(self) -> str:
+        """CSS selecting the elements a rule could match by tag, role, attribute or style."""
+        parts = sorted(self.by_tag) + ["[role]"]
         parts += sorted({f"[{a}]" for r in self.rules for a in r.attributes})
-        if any(r.styles for r in self.rules):
-            parts.append("[style]")
+        parts += sorted({f'[style*="{s.split(":")[-1]}" i]' for r in self.rules for s in r.styles})
         return ", ".join(parts)
 
 
@@ -181,7 +209,6 @@ def load_rules(path: str | None = None) -> PruneRules:
         return rules_from_mapping(tomllib.load(f))
 
 
-@lru_cache(maxsize=65536)
 def attribute_tokens(value: str) -> tuple[frozenset[str], frozenset[str]]:
     """Lower-case word tokens and whole class names of an id/class value.
 
@@ -208,9 +235,9 @@ def selector_of(node: Any) -> str:
 
 
 def match_rule(node: Any, rules: PruneRules) -> PruneRule | None:
-    """The rule that marks ``node`` as noise, if any: by tag, then ARIA role,
-    then id/class/aria-label tokens (first rule in file order), then boolean
-    attributes and inline style."""
+    """The rule that marks ``node`` as noise, if any: by tag, ARIA role,
+    boolean attribute or inline style, else by id/class/aria-label tokens
+    (first rule in file order)."""
     rule = rules.by_tag.get(node.tag)
     if rule is not None:
         return rule
@@ -220,11 +247,6 @@ def match_rule(node: Any, rules: PruneRules) -> PruneRule | None:
         rule = rules.by_role.get(role.strip().lower())
         if rule is not None:
             return rule
-    marks = " ".join(v for k in ("id", "class", "aria-label") if (v := attrs.get(k)))
-    if marks:
-        rule = rules.rule_for_marks(marks)
-        if rule is not None:
-            return rule
     style = attrs.get("style")
     style = style.replace(" ", "").lower() if style else ""
     for rule in rules.attribute_rules:
@@ -232,61 +254,54 @@ def match_rule(node: Any, rules: PruneRules) -> PruneRule | None:
             return rule
         if style and rule.styles and any(s in style for s in rule.styles):
             return rule
-    return None
+    return rules.rule_for_marks(_marks_of(attrs))
 
 
-def _is_inside(node: Any, ids: set[int]) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.mem_id in ids:
-            return True
-        parent = parent.parent
-    return False
+def _marks_of(attrs: dict[str, str | None]) -> str:
+    return f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
 
 
-def drop_tags(root: Any, rules: PruneRules) -> list[dict]:
-    """Remove the unguarded tags (scripts, styles, frames, form controls) in place; report them."""
-    report = []
-    for drop in rules.drops:
-        nodes = root.css(", ".join(drop.tags))
-        if not nodes:
-            continue
-        chars = 0
-        seen: set[int] = set()
-        outer = []
-        for node in nodes:  # document order: an ancestor comes before its descendants
-            if node.mem_id in seen or _is_inside(node, seen):
-                continue
-            seen.add(node.mem_id)
-            outer.append(node)
-            if drop.kind != "code":  # the text of scripts and styles is not page text
-                chars += len(node.text(deep=True))
-        found = sorted({n.tag for n in outer})
-        for node in outer:
-            node.decompose()
-        report.append(
-            {"kind": drop.kind, "reason": drop.reason, "selector": ", ".join(found), "chars": chars, "count": len(outer)}
-        )
-    return report
+class Mark(NamedTuple):
+    node: Any
+    rule: PruneRule
 
 
-def mark_noise(root: Any, rules: PruneRules, *, include_comments: bool = False) -> dict[int, PruneRule]:
-    """Elements under ``root`` that a rule marks as noise, by ``mem_id`` (nothing is removed yet)."""
-    marks: dict[int, PruneRule] = {}
-    for node in root.css(rules.candidate_selector):
-        mem_id = node.mem_id
-        if mem_id in marks or node.tag in ("html", "body"):
-            continue  # a node matching several selectors is listed once per selector
-        rule = match_rule(node, rules)
-        if rule is None or (rule.comments and include_comments):
-            continue
-        marks[mem_id] = rule
+def mark_noise(root: Any, rules: PruneRules, *, include_comments: bool = False) -> dict[int, Mark]:
+    """Elements under ``root`` that a rule marks as noise, by ``mem_id`` (nothing is removed)."""
+    marks: dict[int, Mark] = {}
+
+    def add(node: Any, rule: PruneRule | None) -> None:
+        if rule is None or (rule.comments and include_comments) or node.tag in ("html", "body"):
+            return
+        marks.setdefault(node.mem_id, Mark(node, rule))
+
+    for node in root.css(rules.structural_selector):
+        add(node, match_rule(node, rules))
+    # The hot loop: most elements have a class; their id/class strings repeat
+    # across a page and a site, so the rule lookup is memoised on the string.
+    rule_for_marks = rules.rule_for_marks
+    for node in root.css("[class], [id], [aria-label]"):
+        rule = rule_for_marks(_marks_of(node.attributes))
+        if rule is not None:
+            add(node, rule)
     return marks
 
 
-def protected_ids(root: Any) -> set[int]:
-    """``mem_id`` of the elements that mark the article itself."""
-    return {node.mem_id for node in root.css(PROTECTED)}
+def shielded(marks: dict[int, Mark], protected: list[Any]) -> set[int]:
+    """Marked elements that are or contain a protected element (they are never pruned)."""
+    out: set[int] = set()
+    for node in protected:
+        while node is not None:
+            mem_id = node.mem_id
+            if mem_id in marks and marks[mem_id].rule.protect:
+                out.add(mem_id)
+            node = node.parent
+    return out
+
+
+def protected_nodes(root: Any) -> list[Any]:
+    """The elements that mark the article itself (``<main>``, ``itemprop=articleBody`` ...)."""
+    return list(root.css(PROTECTED))
 
 
 def choose_prunes(
