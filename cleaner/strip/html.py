@@ -96,6 +96,7 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+_LATINISH = re.compile(r"Latin|Punctuation|Currency|Symbols|Forms", re.I)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # WHATWG Encoding: these labels mean windows-1252 in HTML.
 _AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "ascii", "us-ascii", "iso_8859-1", "cp819"}
@@ -138,10 +139,20 @@ def decode_html(data: bytes, *, declared: str | None = None) -> str:
     try:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - a trafilatura dependency, normally present
-        best = None
+        matches = []
     else:
-        best = from_bytes(data).best()
-    if best is not None and best.encoding:
+        matches = list(from_bytes(data))
+    if matches:
+        best = matches[0]
+        # Western text fits cp1250/cp1252/cp1257 ... about equally well and the
+        # detector's pick among them is close to chance on short pages; when
+        # its guess is a Latin-script one and windows-1252 (the web's usual
+        # legacy charset) is a near match, take windows-1252.  Non-Latin
+        # guesses (Cyrillic, Greek, Arabic ...) are trusted.
+        latin = all(_LATINISH.search(a) for a in best.alphabets)
+        for match in matches:
+            if latin and match.encoding == "cp1252" and match.percent_chaos <= best.percent_chaos + 10.0:
+                return str(match)
         return str(best)
     return data.decode("cp1252", errors="replace")
 
