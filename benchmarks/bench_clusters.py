@@ -208,12 +208,13 @@ def main() -> None:
         print(row(name, "datasketch MinHashLSH", s, len(docs), dt, "5-gram, t=0.5, components, longest"), flush=True)
         grid = [base]
         if args.sweep:
-            grid += [replace(base, threshold=t, ngram=n) for n in (3, 4, 5, 7) for t in (0.3, 0.4, 0.5, 0.6, 0.7) if (t, n) != (base.threshold, base.ngram)]
-            grid += [replace(base, containment=None), replace(base, cross_copy=False)]
+            grid += [replace(base, threshold=t, ngram=n) for n in (3, 5, 7) for t in (0.3, 0.4, 0.5, 0.6) if (t, n) != (base.threshold, base.ngram)]
+            grid += [replace(base, containment=None), replace(base, same_site_threshold=None), replace(base, lsh_threshold=None), replace(base, cross_copy=False)]
         for params in grid:
             recs, dt, stats = cleaner_records(docs, params)
             s = score(recs, eval_dir, f"{name}-cleaner")
-            note = f"t={params.threshold} n={params.ngram} containment={params.containment} cross_copy={params.cross_copy}"
+            note = (f"t={params.threshold} n={params.ngram} lsh_t={params.lsh_threshold} containment={params.containment} "
+                    f"same_site={params.same_site_threshold} cross_copy={params.cross_copy}")
             note += f"; split by guard {stats['split_by_chaining_guard']}, cross-copy lines {stats['cross_copy_lines_removed']}"
             print(row(name, "cleaner.neardup", s, len(docs), dt, note), flush=True)
         print(f"<!-- {name}: preparing the input took {prep:.1f} s -->", flush=True)

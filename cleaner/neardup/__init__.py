@@ -12,14 +12,14 @@ estimation benchmark (``benchmarks/results/neardup.md``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InputError
 from ..records import Canonical, Cluster, Document
-from .canonical import build_canonical, rank_documents
+from .canonical import build_canonical, choose_canonical, rank_documents
 from .clusters import guarded_clusters
 from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
 from .minhash import sign_texts
@@ -32,24 +32,30 @@ __all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
 # fields that shape signatures and edges: an index built with other values
 # cannot be extended (cross-copy knobs only affect the written records)
 INDEX_FIELDS = (
-    "threshold", "num_perm", "ngram", "seed", "bands", "rows",
-    "containment", "min_containment_shingles", "bucket_window",
+    "threshold", "num_perm", "ngram", "seed", "bands", "rows", "lsh_threshold",
+    "containment", "min_containment_shingles", "same_site_threshold", "bucket_window",
 )
 
 
 @dataclass(frozen=True)
 class DedupParams:
-    threshold: float = 0.5  # estimated Jaccard for an edge
+    threshold: float = 0.4  # estimated Jaccard for an edge between two sites' copies
     num_perm: int = 128
     ngram: int = 5  # word shingle size
     seed: int = 1
-    bands: int | None = None  # None: datasketch's optimal (bands, rows) for threshold/num_perm
+    bands: int | None = None  # None: datasketch's optimal (bands, rows) for lsh_threshold/num_perm
     rows: int | None = None
+    # LSH tuned for a lower similarity than the edge test, so that truncated
+    # copies (high containment, low Jaccard) become candidates; None = threshold
+    lsh_threshold: float | None = 0.25
     # an edge also when the smaller copy is this much contained in the larger
     # (truncated copies); None disables containment edges
-    containment: float | None = 0.8
+    containment: float | None = 0.6
     min_containment_shingles: int = 20  # a tiny text is "contained" in anything
-    guard: float | None = None  # chaining guard: min link to the canonical (None: threshold)
+    # two documents of the same site share template text that cleaning may
+    # have left; a same-site pair needs this Jaccard (containment never counts)
+    same_site_threshold: float | None = 0.8
+    guard: float | None = None  # chaining guard's Jaccard threshold (None: threshold)
     bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
     cross_copy: bool = True
     cross_copy_min_copies: int = 3
@@ -61,18 +67,14 @@ class DedupParams:
             raise ValueError("ngram must be >= 1 and num_perm >= 2")
         if (self.bands is None) != (self.rows is None):
             raise ValueError("give both bands and rows, or neither")
-        if self.bands is not None and self.bands * self.rows > self.num_perm:
+        if self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
             raise ValueError("bands * rows must not exceed num_perm")
 
     @property
     def band_rows(self) -> tuple[int, int]:
         if self.bands is not None and self.rows is not None:
             return self.bands, self.rows
-        return lsh_params(self.threshold, self.num_perm)
-
-    @property
-    def guard_threshold(self) -> float:
-        return self.threshold if self.guard is None else self.guard
+        return lsh_params(self.lsh_threshold if self.lsh_threshold is not None else self.threshold, self.num_perm)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -112,40 +114,46 @@ def _check_ids(docs: Sequence[Document]) -> None:
         seen.add(d.id)
 
 
-def verified_edges(sigs: np.ndarray, sizes: np.ndarray, ci: np.ndarray, cj: np.ndarray, params: DedupParams) -> tuple[np.ndarray, np.ndarray, dict[str, int]]:
-    """Keep the candidate pairs whose estimated similarity passes the threshold."""
-    live = (sizes[ci] > 0) & (sizes[cj] > 0)  # an empty text is never anyone's copy
-    ci, cj = ci[live], cj[live]
-    jac = pair_jaccard(sigs, ci, cj)
-    keep = jac >= params.threshold
-    by_containment = 0
-    if params.containment is not None:
-        cont = containment_from_jaccard(jac, sizes[ci].astype(float), sizes[cj].astype(float))
-        small = np.minimum(sizes[ci], sizes[cj]) >= params.min_containment_shingles
-        extra = ~keep & small & (cont >= params.containment)
-        by_containment = int(np.count_nonzero(extra))
-        keep |= extra
-    stats = {"candidate_pairs": int(ci.size), "verified_edges": int(np.count_nonzero(keep)),
-             "containment_edges": by_containment}
-    return ci[keep], cj[keep], stats
+class EdgeTest:
+    """The one test a pair must pass to be near-duplicates - as a verified
+    candidate edge and, in the chaining guard, between a member and its
+    cluster's canonical copy.
+
+    Different sites: estimated Jaccard >= ``threshold``, or the smaller copy
+    contained >= ``containment`` in the larger (both at least
+    ``min_containment_shingles`` shingles).  Same site: Jaccard >=
+    ``same_site_threshold``.  Empty texts never pass.
+    """
+
+    def __init__(self, sigs: np.ndarray, sizes: np.ndarray, sites: np.ndarray, params: DedupParams) -> None:
+        self.sigs, self.sizes, self.sites, self.params = sigs, sizes, sites, params
+        self.by_containment = 0
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        p = self.params
+        jac = pair_jaccard(self.sigs, a, b)
+        ok = jac >= p.threshold
+        if p.containment is not None:
+            sa, sb = self.sizes[a].astype(float), self.sizes[b].astype(float)
+            cont = containment_from_jaccard(jac, sa, sb)
+            big_enough = np.minimum(sa, sb) >= p.min_containment_shingles
+            extra = ~ok & big_enough & (cont >= p.containment)
+            self.by_containment += int(np.count_nonzero(extra))
+            ok |= extra
+        if p.same_site_threshold is not None:
+            same = (self.sites[a] == self.sites[b]) & (self.sites[a] >= 0)
+            ok = np.where(same, jac >= p.same_site_threshold, ok)
+        return ok & (self.sizes[a] > 0) & (self.sizes[b] > 0)
 
 
-def link_function(sigs: np.ndarray, sizes: np.ndarray, params: DedupParams):
-    """Similarity used by the chaining guard: Jaccard, or containment when enabled."""
-
-    def link(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        jac = pair_jaccard(sigs, a, b)
-        if params.containment is None:
-            return jac
-        cont = containment_from_jaccard(jac, sizes[a].astype(float), sizes[b].astype(float))
-        small = np.minimum(sizes[a], sizes[b]) >= params.min_containment_shingles
-        return np.where(small & (cont >= params.containment), np.maximum(jac, cont), jac)
-
-    return link
-
-
-def jaccard_function(sigs: np.ndarray):
-    return lambda a, b: pair_jaccard(sigs, a, b)
+def site_codes(docs: Sequence[Document]) -> np.ndarray:
+    """An integer per site name (case-folded); -1 when unknown."""
+    codes: dict[str, int] = {}
+    out = np.full(len(docs), -1, dtype=np.int64)
+    for k, d in enumerate(docs):
+        if d.site and d.site.strip():
+            out[k] = codes.setdefault(d.site.strip().casefold(), len(codes))
+    return out
 
 
 def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(), *, index: "NearDupIndex | None" = None) -> DedupResult:
@@ -181,8 +189,13 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
     if pairs is None:
         keys = band_keys(sigs, bands, rows)
         pairs = candidate_pairs(keys, params.bucket_window, new_from=n_old if n_old else None)
-    ei, ej, edge_stats = verified_edges(sigs, sizes, pairs[0], pairs[1], params)
-    stats.update(edge_stats)
+    sites = site_codes(all_docs)
+    test = EdgeTest(sigs, sizes, sites, params)
+    ci, cj = pairs
+    keep = test(ci, cj)
+    ei, ej = ci[keep], cj[keep]
+    stats.update({"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
+                  "containment_edges": test.by_containment})
     if index is not None:
         index.add(new_docs, new_sigs, new_sizes, np.stack([ei, ej], axis=1))
     if old_edges.size:
@@ -190,8 +203,13 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         ej = np.concatenate([old_edges[:, 1], ej])
 
     rank = np.asarray(rank_documents(all_docs), dtype=np.int64)
-    clusters = guarded_clusters(len(all_docs), ei, ej, rank, link_function(sigs, sizes, params), params.guard_threshold)
-    jaccard = jaccard_function(sigs)
+
+    def choose(members: np.ndarray) -> int:
+        group = [all_docs[i] for i in members]
+        return int(members[choose_canonical(group, [int(rank[i]) for i in members])])
+
+    guard = test if params.guard is None else EdgeTest(sigs, sizes, sites, replace(params, threshold=params.guard))
+    clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose)
 
     canonicals: list[Canonical] = []
     for c in range(len(clusters)):
@@ -199,7 +217,7 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         if n_old and members.max() < n_old:
             continue  # nothing new in this cluster: written by an earlier run
         # Member.similarity is the estimated Jaccard to the canonical
-        sims = jaccard(np.full(members.size, members[0]), members) if members.size > 1 else np.ones(1)
+        sims = pair_jaccard(sigs, np.full(members.size, members[0]), members) if members.size > 1 else np.ones(1)
         sims[0] = 1.0
         canonicals.append(build_canonical(
             [all_docs[i] for i in members], sims.tolist(),

@@ -1,18 +1,22 @@
 """Canonical copy of a cluster: which member, why, and what cross-copy evidence removes.
 
-Choice: the most complete clean copy.  "Complete" counts the words of the
-lines that read as article prose (a sentence, or a long line): a copy that is
-longer only because some site line survived the strip stage does not beat a
-copy with more of the story.  Ties: earliest date, then smallest id - a total
-order, so the choice does not depend on input order.
+Choice: the most complete clean copy, judged by the other copies.  Every line
+of a member is either *supported* (another copy has it, compared after
+normalisation as a substring, or by most of its word 3-grams) or not; a
+member scores its supported words minus its unsupported words.  Story text
+the others share counts for a copy, site text that survived the strip stage
+(which no other site has) counts against it, so the copy with the most of the
+story and the least leftover noise wins.  Ties: the words of its prose lines
+(a sentence, or a long line), then earliest date, then smallest id - a total
+order, so the choice does not depend on input order.  A single document is
+its own canonical.
 
 Cross-copy evidence: in a cluster of at least ``min_copies`` copies, a line of
-the canonical text that occurs in none of the other copies (compared after
-normalisation, as a substring of each other copy, or by most of its word
-3-grams) is most likely the canonical site's own noise.  It is removed only
-when the line itself also looks like site furniture (short and without
-sentence punctuation, a link, or a title-cased label) - the evidence and the
-features must agree.  A line that any other copy shares is never removed.
+the canonical text that occurs in none of the other copies is most likely the
+canonical site's own noise.  It is removed only when the line itself also
+looks like site furniture (short and without sentence punctuation, a link, or
+a title-cased label) - the evidence and the features must agree.  A line that
+any other copy shares is never removed.
 """
 from __future__ import annotations
 
@@ -110,11 +114,55 @@ class _Other:
         return sum(1 for g in grams if g in self.trigrams) >= FUZZY_PRESENT * len(grams)
 
 
+MAX_PEERS = 8  # a member is compared with at most this many others (best ranked first)
+
+
+def _views(others: Sequence[Document]) -> list[_Other]:
+    return [_Other(b" " + normalise_bytes(o.text or "") + b" ") for o in others]
+
+
+def line_support(member: Document, others: Sequence[Document]) -> list[tuple[str, bool]]:
+    """Every non-empty line of ``member`` and whether another copy has it."""
+    views = _views(others)
+    out = []
+    for line in (member.text or "").split("\n"):
+        norm = normalise_bytes(line)
+        if norm:
+            out.append((line, any(v.has(norm) for v in views)))
+    return out
+
+
+def support_score(member: Document, others: Sequence[Document]) -> tuple[int, int]:
+    """(words in lines another copy has, words in lines no other copy has)."""
+    supported = unsupported = 0
+    for line, has in line_support(member, others):
+        if has:
+            supported += line_words(line)
+        else:
+            unsupported += line_words(line)
+    return supported, unsupported
+
+
+def choose_canonical(members: Sequence[Document], rank: Sequence[int]) -> int:
+    """Index (into ``members``) of the canonical copy; see the module doc."""
+    if len(members) == 1:
+        return 0
+    by_rank = sorted(range(len(members)), key=lambda k: rank[k])
+    best_key, best = None, 0
+    for k in by_rank:
+        peers = [members[p] for p in by_rank if p != k][:MAX_PEERS]
+        sup, uns = support_score(members[k], peers)
+        key = (-(sup - uns), rank[k])
+        if best_key is None or key < best_key:
+            best_key, best = key, k
+    return best
+
+
 def cross_copy_lines(canonical: Document, others: Sequence[Document], min_copies: int) -> list[tuple[int, str, str]]:
     """Lines of the canonical text to remove: (line index, line, feature reason)."""
     if len(others) + 1 < min_copies or not canonical.text:
         return []
-    views = [_Other(b" " + normalise_bytes(o.text or "") + b" ") for o in others]
+    views = _views(others)
     found = []
     for k, line in enumerate(canonical.text.split("\n")):
         norm = normalise_bytes(line)
@@ -203,15 +251,20 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
 
 def _choice_reason(members: Sequence[Document]) -> str:
     doc = members[0]
-    words = completeness(doc.text)
     if len(members) == 1:
-        return f"single copy ({words} prose words)"
+        return f"single copy ({completeness(doc.text)} prose words)"
+    peers = list(members[1 : MAX_PEERS + 1])
+    sup, uns = support_score(doc, peers)
     runner = members[1]
-    runner_words = completeness(runner.text)
-    if runner_words < words:
-        why = f"most complete clean copy: {words} prose words (next: {runner_words} in {runner.id})"
-    elif (doc.date is not None) and (runner.date is None or doc.date < runner.date):
-        why = f"most complete clean copy ({words} prose words, tied with {runner.id}); earliest date {doc.date}"
-    else:
-        why = f"most complete clean copy ({words} prose words, tied with {runner.id}, same date); smallest id"
-    return f"{why}; {len(members)} copies"
+    r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]))
+    head = (f"most complete clean copy: {sup} words that other copies share, {uns} that none has "
+            f"(best ranked other: {runner.id} with {r_sup} / {r_uns})")
+    if sup - uns == r_sup - r_uns:
+        words, r_words = completeness(doc.text), completeness(runner.text)
+        if words != r_words:
+            head += f"; tie broken by prose words {words} vs {r_words}"
+        elif doc.date is not None and (runner.date is None or doc.date < runner.date):
+            head += f"; tie broken by earliest date {doc.date}"
+        else:
+            head += "; tie broken by smallest id"
+    return f"{head}; {len(members)} copies"

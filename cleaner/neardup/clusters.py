@@ -17,8 +17,11 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-# link(canonical_indices, member_indices) -> similarity of each pair
-LinkFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# close(canonical_indices, member_indices) -> whether each member is close
+# enough to its canonical to stay (the caller's edge test)
+CloseFn = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# choose(member_indices) -> the canonical's document index (None: smallest rank)
+ChooseFn = Callable[[np.ndarray], int]
 
 
 @dataclass
@@ -26,14 +29,12 @@ class ClusterSet:
     """Clusters as flat arrays (a million singletons must not become a million objects).
 
     Cluster ``c`` holds documents ``order[starts[c]:starts[c + 1]]``: its
-    canonical first, then the others by rank.  ``similarity[d]`` is document
-    ``d``'s link similarity to its cluster's canonical (1.0 for the canonical).
+    canonical first, then the others by rank.
     """
 
     canonical: np.ndarray  # (clusters,) document index of each cluster's canonical
     order: np.ndarray  # (documents,) document indices grouped by cluster
     starts: np.ndarray  # (clusters + 1,) offsets into order
-    similarity: np.ndarray  # (documents,)
     split_by_guard: int  # components the guard had to split
     detached: int  # documents moved away from their component's canonical
 
@@ -56,7 +57,7 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, link: LinkFn, guard: float, out: list) -> tuple[int, int]:
+def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None, out: list) -> tuple[int, int]:
     """Split one component until every part passes the guard.
 
     Returns (splits, documents detached from the component's canonical).
@@ -66,15 +67,13 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
     detached = 0
     while pending:
         group, gi, gj = pending.pop()
-        canon = group[np.argmin(rank[group])]
-        sims = link(np.full(group.size, canon), group)
-        sims[group == canon] = 1.0
-        ok = sims >= guard
+        canon = choose(group) if choose is not None and group.size > 1 else group[np.argmin(rank[group])]
+        ok = close(np.full(group.size, canon), group) | (group == canon)
         if ok.all():
-            out.append((canon, group, sims))
+            out.append((canon, group))
             continue
         splits += 1
-        out.append((canon, group[ok], sims[ok]))
+        out.append((canon, group[ok]))
         rest = group[~ok]
         if group is members:
             detached = int(rest.size)
@@ -91,8 +90,13 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
     return splits, detached
 
 
-def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, link: LinkFn, guard: float) -> ClusterSet:
-    """Components of the edge graph, split where the chaining guard requires."""
+def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None = None) -> ClusterSet:
+    """Components of the edge graph, split where the chaining guard requires.
+
+    ``rank`` orders members within a cluster (and picks the canonical when no
+    ``choose`` is given); ``choose`` picks the canonical of a multi-member
+    group from evidence among its members.
+    """
     labels = components(n, ei, ej)
     n_groups = int(labels.max()) + 1 if n else 0
     sizes = np.bincount(labels, minlength=n_groups)
@@ -102,12 +106,19 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, l
     canon_of = np.empty(n_groups, dtype=np.int64)
     is_best = rank == best[labels]
     canon_of[labels[is_best]] = np.flatnonzero(is_best)
-    similarity = np.ones(n)
+    if choose is not None:
+        multi_groups = np.flatnonzero(sizes > 1)
+        if multi_groups.size:
+            by_label = np.argsort(labels, kind="stable")
+            bounds = np.concatenate(([0], np.cumsum(sizes)))
+            for g in multi_groups:
+                canon_of[g] = choose(by_label[bounds[g] : bounds[g + 1]])
+    passes = np.ones(n, dtype=bool)
     multi = np.flatnonzero(sizes[labels] > 1)
     if multi.size:
-        similarity[multi] = link(canon_of[labels[multi]], multi)
-    similarity[canon_of] = 1.0
-    failing = np.unique(labels[similarity < guard])
+        passes[multi] = close(canon_of[labels[multi]], multi)
+    passes[canon_of] = True
+    failing = np.unique(labels[~passes])
 
     cluster_of = labels.astype(np.int64)
     canonical = list(canon_of)
@@ -121,10 +132,10 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, l
             lo, hi = np.searchsorted(edge_sorted, [lab, lab + 1])
             idx = edge_order[lo:hi]
             parts: list = []
-            s, d = _settle(members, ei[idx], ej[idx], rank, link, guard, parts)
+            s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts)
             splits += s
             detached += d
-            for k, (canon, part, sims) in enumerate(parts):
+            for k, (canon, part) in enumerate(parts):
                 if k == 0:
                     canonical[lab] = canon
                     cluster = lab
@@ -132,10 +143,9 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, l
                     cluster = len(canonical)
                     canonical.append(canon)
                 cluster_of[part] = cluster
-                similarity[part] = sims
     canonical_arr = np.asarray(canonical, dtype=np.int64)
     # group by cluster; canonical first, then by rank
     not_canon = np.arange(n) != canonical_arr[cluster_of]
     order = np.lexsort((rank, not_canon, cluster_of))
     starts = np.searchsorted(cluster_of[order], np.arange(canonical_arr.size + 1))
-    return ClusterSet(canonical_arr, order, starts, similarity, splits, detached)
+    return ClusterSet(canonical_arr, order, starts, splits, detached)
