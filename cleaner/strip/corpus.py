@@ -105,7 +105,6 @@ class CorpusEvidence:
         return DocumentEvidence(
             site_counts=self.sites.get(site or "", {}) if site else {},
             min_support=self.min_support,
-            min_support_prose=2 * self.min_support,
             titles=self.titles,
             title_lengths=frozenset(self.title_lengths),
             own_title=own,
@@ -118,7 +117,6 @@ class DocumentEvidence:
 
     site_counts: dict[int, int]
     min_support: int
-    min_support_prose: int  # a line that reads as prose needs this much support to be boilerplate
     titles: dict[int, int]
     title_lengths: frozenset[int]
     own_title: int | None = None
@@ -154,6 +152,34 @@ class DocumentEvidence:
                 # the stage never calls this for the document's own title line
                 return prefix
         return None
+
+    def digest_for(self, text: str) -> str:
+        """A digest of exactly the answers this evidence gives for ``text``'s lines.
+
+        ``strip_text`` reads the evidence only through :meth:`site_support`
+        and :meth:`other_title` on the document's own lines, so two evidences
+        with equal digests give the same stripped result. A stage cache keyed
+        by it (``cleaner.cache``) re-strips a document only when a line of its
+        own gained or lost support, not whenever any other document changes.
+        """
+        digest = xxhash.xxh3_128()
+        digest.update(f"{self.min_support}|{self.own_title}\n".encode())
+        lengths = sorted(n for n in self.title_lengths if 4 <= n <= _MAX_TITLE_WORDS)
+        for line in split_lines(text):
+            key = _key(line.body)
+            if not key:
+                continue
+            support = self.site_counts.get(_hash(key), 0) if self.site_counts else 0
+            parts = [str(support)]
+            words = key.split(" ")
+            if self.titles and len(words) <= 3 * _MAX_TITLE_WORDS:
+                for n in [len(words), *(n for n in lengths if n < len(words))]:
+                    if n <= _MAX_TITLE_WORDS:
+                        count = self.titles.get(_hash(key if n == len(words) else " ".join(words[:n])), 0)
+                        if count:
+                            parts.append(f"{n}:{min(count, 2)}")  # only 0, 1 or "more than one" matters
+            digest.update(("|".join(parts) + "\n").encode())
+        return digest.hexdigest()
 
 
 def gather_evidence(

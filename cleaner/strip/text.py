@@ -48,11 +48,16 @@ class TextOptions:
     gap_penalty: float = 25.0  # score of a non-prose line (in characters of prose it cancels) ...
     gap_char_weight: float = 0.5  # ... plus this much per character of it
     barrier_penalty: float = 2000.0  # score of a line that marks the end of an article
+    inline_noise_penalty: float = 5.0  # score of an ad label, see-also link or caption between paragraphs
+    item_metadata_penalty: float = 200.0  # score of a time stamp, rating or comment button between lines
     earlier_share: float = 0.6  # an earlier run of prose worth this share of the best run is the article
     after_barrier_factor: float = 0.5  # runs below the first end-of-article marker count this much
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
     headline_run: int = 4  # this many headline-like lines in a row inside the body are a headline list
     repeat_in_document: int = 3  # a short line this often in one document is template
+    # When site evidence would remove more than this share of a page's prose, the page is a copy of
+    # another page of the site (not template): its prose is kept.
+    site_prose_guard: float = 0.9
     max_rule_chars: int = 400  # rules never see more than this many characters of a line
     title_window: int = 12  # lines above the article body searched for its headline
     max_title_words: int = 30
@@ -73,12 +78,18 @@ class _Evidence(Protocol):  # what strip_text needs of cleaner.strip.corpus.Docu
     def other_title(self, line: str, own_title: str | None = None) -> str | None: ...
     @property
     def min_support(self) -> int: ...
-    @property
-    def min_support_prose(self) -> int: ...
 
 
 # Line classes (small ints: they are compared in the hot loop).
 _PROSE, _OTHER, _NOISE = 1, 0, -1
+
+# Per-item metadata: time stamps, ratings, comment buttons.  Articles rarely carry them between
+# paragraphs; comment threads and teaser lists carry one per item, so they cut such lists into small runs.
+_ITEM_METADATA = frozenset({"dateline", "reading_time", "comment_form", "byline"})
+
+# Noise that sits between the paragraphs of an article (links to other stories, ad labels,
+# captions): it does not break the article body.
+_INLINE_NOISE = frozenset({"see_also", "advertisement", "photo_credit"})
 
 # Noise between a headline and its article body (skipped when looking for the headline above a run).
 _SKIPPABLE_ABOVE_BODY = frozenset({"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"})
@@ -133,6 +144,7 @@ class _Analysis:
         self.cls: list[int] = [_OTHER] * n
         self.barrier: list[bool] = [False] * n
         self.starts_list: list[bool] = [False] * n
+        self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
         self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
         self.caption_at: dict[int, tuple[int, str]] = {}  # line -> (offset in line where a glued caption starts, reason)
         self.attribution = Attribution()
@@ -169,9 +181,6 @@ class _Analysis:
             else:
                 prose = words >= 15 and self._wordy(body)
             self.cls[i] = _PROSE if prose else _OTHER
-            if not prose and words >= 4 and _is_table_row(body, words):
-                self.table_row.add(i)
-                continue
             key = body.lower() if words <= 8 else body
             short_counts[key] = short_counts.get(key, 0) + 1
             # rules: one combined match for line/prefix rules, one search
@@ -195,6 +204,9 @@ class _Analysis:
                 if _norm(body) == self.site_key:
                     self.noise[i] = ("site_header", "the site's name")
                     self.cls[i] = _NOISE
+            if self.noise[i] is None and not prose and words >= 4 and _is_table_row(body, words):
+                self.table_row.add(i)
+        self._guard_site_evidence()
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
         limit = opts.repeat_in_document
         self.repeated: dict[int, int] = {}
@@ -212,14 +224,33 @@ class _Analysis:
                     self.noise[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
                     self.cls[i] = _NOISE
 
+    def _guard_site_evidence(self) -> None:
+        """Site templates are a small part of a page's prose.  When the site's repeated lines would
+        take most of it, the document is a copy of another page of the site, not template: keep its prose."""
+        if not self.site_prose:
+            return
+        flagged = sum(self.lines[i].end - self.lines[i].start for i in self.site_prose)
+        prose = flagged + sum(ln.end - ln.start for ln, c in zip(self.lines, self.cls) if c == _PROSE)
+        if flagged > self.options.site_prose_guard * prose:
+            for i in self.site_prose:
+                self.noise[i] = None
+                self.cls[i] = _PROSE
+
     def _wordy(self, body: str) -> bool:
-        """Long line without final punctuation: prose when dense in function words."""
-        stop = self.rules.stopwords
-        if not stop:
-            return False
+        """Long line without final punctuation: prose when dense in function words.
+
+        Without a stopword list for the text's language (or when the text is in
+        another language than the table's), a long line with clause commas and
+        mostly lower-case words reads as prose too.
+        """
         tokens = body.lower().split()
-        hits = sum(1 for t in tokens if t in stop)
-        return hits >= 0.22 * len(tokens)
+        stop = self.rules.stopwords
+        if stop and sum(1 for t in tokens if t in stop) >= 0.22 * len(tokens):
+            return True
+        if len(tokens) < 20 or "," not in body:
+            return False
+        capitalised = sum(1 for t in body.split() if t[:1].isupper())
+        return capitalised <= 0.3 * len(tokens)
 
     def _applicable(self, rule_id: str | None, words: int, prose: bool, capped: str):
         """The rule that matched, if its limits allow it; else any other rule of the table that applies."""
@@ -277,9 +308,11 @@ class _Analysis:
         ev = self.evidence
         assert ev is not None
         support = ev.site_support(line.body)
-        if support >= ev.min_support and (not prose or support >= ev.min_support_prose):
+        if support >= ev.min_support:
             self.noise[i] = ("boilerplate_repeated", f"line seen on {support} pages of this site")
             self.cls[i] = _NOISE
+            if prose:
+                self.site_prose.append(i)
 
     # ------------------------------------------------------------- core
     def _find_core(self) -> tuple[int, int] | None:
@@ -350,14 +383,22 @@ class _Analysis:
             gap *= 0.5
         scores: list[float] = []
         append = scores.append
-        lines, cls, barrier, table = self.lines, self.cls, self.barrier, self.table_row
+        lines, cls, barrier, table, noise = self.lines, self.cls, self.barrier, self.table_row, self.noise
+        item, inline = opts.item_metadata_penalty, opts.inline_noise_penalty
         for i in range(len(lines)):
             c = cls[i]
             length = lines[i].end - lines[i].start
             if c == _PROSE:
                 append(float(length))
             elif c == _NOISE:
-                append(-wall if barrier[i] else -(gap + weight * length))
+                if barrier[i]:
+                    append(-wall)
+                elif noise[i] is not None and noise[i][0] in _ITEM_METADATA:
+                    append(-(item + weight * length))
+                elif noise[i] is not None and noise[i][0] in _INLINE_NOISE:
+                    append(-inline)
+                else:
+                    append(-(gap + weight * length))
             elif i in table:
                 append(0.0)
             else:
@@ -447,27 +488,35 @@ class _Analysis:
                     list_mode = True
                 continue
             count = self.repeated.get(i)
+            if count is not None and list_mode:
+                kinds[i] = ("headline_list", f"line repeated {count} times between the headlines of a link list")
+                continue
             if count is not None and (i < lo or i > hi or self._beside_list(i, headline_like)):
                 kinds[i] = ("boilerplate_repeated", f"short line repeated {count} times in this document")
                 continue
             if list_mode:
-                if cls[i] != _PROSE and (headline_like[i] or lines[i].bullet):
+                line = lines[i]
+                if line.bullet or headline_like[i] or (line.ending == 0 and line.words <= 30):
                     kinds[i] = ("headline_list", "headline in a list of links to other stories")
                     continue
                 list_mode = False
             if i < lo or i > hi:
                 kinds[i] = self._outside_kind(i, i < lo, headline_like)
-        # headline runs inside the body: several headline-like lines in a row
+        # headline runs inside the body: several headline-like lines in a row (a repeated
+        # short line such as the site's name may sit between them)
         run = self.options.headline_run
         i = lo
         while i <= hi:
             if kinds[i] is None and headline_like[i]:
+                members: list[int] = []
                 j = i
-                while j <= hi and kinds[j] is None and headline_like[j]:
+                while j <= hi and ((kinds[j] is None and headline_like[j]) or j in self.repeated):
+                    if kinds[j] is None:
+                        members.append(j)
                     j += 1
-                if j - i >= run:
-                    for k in range(i, j):
-                        kinds[k] = ("headline_list", f"one of {j - i} headline-like lines in a row (links to other stories)")
+                if len(members) >= run:
+                    for k in members:
+                        kinds[k] = ("headline_list", f"one of {len(members)} headline-like lines in a row (links to other stories)")
                 i = j
             else:
                 i += 1
@@ -505,15 +554,17 @@ class _Analysis:
     def _headline_like(self, i: int) -> bool:
         """Short line without a sentence end that is not a bullet point: a link to a story."""
         line = self.lines[i]
-        return self.cls[i] != _PROSE and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
+        return self.cls[i] != _PROSE and i not in self.table_row and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
 
     def _outside_kind(self, i: int, before: bool, headline_like: list[bool]) -> tuple[str, str]:
         line = self.lines[i]
         where = "above" if before else "below"
-        if line.bullet or line.words <= 3:
-            return ("navigation", f"menu item or short link {where} the article body")
         if before and self.title_line is not None and i > self.title_line and line.words >= 12:
             return ("standfirst", "summary line between the headline and the article body")
+        if line.bullet:
+            return ("navigation", f"menu item or link {where} the article body")
+        if line.words <= 3:
+            return ("site_header" if before else "site_footer", f"short line {where} the article body (site name, section label, link)")
         if not before and headline_like[i] and (
             (i > 0 and headline_like[i - 1]) or (i + 1 < len(headline_like) and headline_like[i + 1])
         ):

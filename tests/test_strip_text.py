@@ -1,0 +1,328 @@
+"""The plain-text strip stage on invented pages (none copied from the evaluation sets)."""
+from __future__ import annotations
+
+import re
+import threading
+
+import pytest
+
+from cleaner.errors import ConfigError
+from cleaner.strip.rules import _compile, _make_rule, available_languages, check_pattern_safety, load_rules
+from cleaner.strip.segment import split_lines
+from cleaner.strip.text import Stripped, TextOptions, guess_title, strip_text
+
+P1 = ("The harbour authority of Port Verran said on Tuesday that the northern breakwater will be rebuilt "
+      "over the next three winters, after storms opened two breaches in the stone wall last year.")
+P2 = ("Engineers had warned for a decade that the structure, finished in 1911, was settling into the soft "
+      "seabed at a rate that would leave it below the spring tide line by the end of the century.")
+P3 = ("The work will cost about 40 million crowns, the authority said, most of it paid by the regional "
+      "government, and fishing boats will be moved to the southern basin while the cranes are in place.")
+P4 = ("Local skippers welcomed the decision but asked for the southern basin to be dredged first, since "
+      "larger trawlers already touch bottom there at low water during the autumn months.")
+
+PAGE = f"""Verran Coast Courier
+* Home
+* Local
+* Harbour
+* Weather
+* Subscribe
+
+Breakwater at Port Verran to be rebuilt after winter storms
+
+By Ines Caldwell
+March 3, 2031 at 9:14 am
+
+{P1}
+
+{P2}
+
+Read more: Ferry timetable changes for the spring season
+
+{P3}
+
+ADVERTISEMENT
+
+{P4} The old lighthouse at the end of the northern breakwater, seen from the town beach. (Photo: Tomas Reyes/Coast Images)
+
+Leave a Reply
+Your email address will not be published.
+Required fields are marked *
+
+Most Read
+Council votes to close two rural schools
+Storm warning issued for the northern coast
+New bakery opens on Market Street
+
+© 2031 Verran Coast Courier. All rights reserved.
+"""
+
+
+def _removed(text: str, out: Stripped) -> dict[str, str]:
+    return {text[s.start:s.end]: s.kind for s in out.removed}
+
+
+def _kind_of(text: str, out: Stripped, snippet: str) -> str | None:
+    """The kind of the removed span that covers ``snippet`` (None when it was kept)."""
+    start = text.index(snippet)
+    for s in out.removed:
+        if s.start <= start and start + len(snippet) <= s.end:
+            return s.kind
+    return None
+
+
+def test_article_kept_noise_removed():
+    out = strip_text(PAGE)
+    assert out.text.split("\n") == [P1, P2, P3, P4]
+    assert out.title == "Breakwater at Port Verran to be rebuilt after winter storms"
+    def kind(snippet):
+        return _kind_of(PAGE, out, snippet)
+
+    assert kind("Breakwater at Port Verran to be rebuilt after winter storms") == "title"
+    assert kind("Read more: Ferry timetable changes for the spring season") == "see_also"
+    assert kind("ADVERTISEMENT") == "advertisement"
+    assert kind("By Ines Caldwell") == "byline"
+    assert kind("March 3, 2031 at 9:14 am") == "dateline"
+    assert kind("* Local") == "navigation"
+    assert kind("Most Read") == "headline_list"
+    assert kind("Council votes to close two rural schools") == "headline_list"
+    assert kind("New bakery opens on Market Street") == "headline_list"
+    assert kind("Leave a Reply") == kind("Your email address will not be published.") == "comment_form"
+    assert kind("© 2031 Verran Coast Courier. All rights reserved.") == "copyright"
+
+
+def test_glued_caption_is_cut_paragraph_kept():
+    out = strip_text(PAGE)
+    kinds = _removed(PAGE, out)
+    caption = "The old lighthouse at the end of the northern breakwater, seen from the town beach. (Photo: Tomas Reyes/Coast Images)"
+    assert kinds[caption] == "photo_credit"
+    assert P4 in out.text.split("\n")
+    assert "lighthouse" not in out.text
+
+
+def test_every_character_is_kept_or_explained():
+    out = strip_text(PAGE)
+    covered = [False] * len(PAGE)
+    for s in out.removed:
+        assert s.reason and s.kind
+        for k in range(s.start, s.end):
+            covered[k] = True
+    for paragraph in out.text.split("\n"):
+        start = PAGE.index(paragraph)
+        for k in range(start, start + len(paragraph)):
+            assert not covered[k]
+            covered[k] = True
+    leftover = "".join(ch for ch, c in zip(PAGE, covered) if not c)
+    assert leftover.strip() == ""
+
+
+def test_spans_sorted_and_disjoint():
+    out = strip_text(PAGE)
+    for a, b in zip(out.removed, out.removed[1:]):
+        assert a.end <= b.start
+
+
+def test_standalone_caption_with_file_credit():
+    text = f"Minister opens new rail line to the coast\n\nThe new station at Oakfield on its opening day. (File)\n\n{P1}\n\n{P2}\n"
+    out = strip_text(text)
+    assert _removed(text, out)["The new station at Oakfield on its opening day. (File)"] == "photo_credit"
+    assert out.text.split("\n") == [P1, P2]
+
+
+def test_attribution_and_syndication_notice():
+    text = (f"Harbour works to start in spring\n\n{P1}\n\n{P2}\n\n"
+            "This article was originally published by The Northern Ledger.\n\n"
+            "(Except for the headline, this story has not been edited by Coastline Daily staff and is published "
+            "from a syndicated feed.)\n")
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, P2]
+    assert out.attribution.original_publisher == "The Northern Ledger"
+    assert out.attribution.republished_by == ["Coastline Daily"]
+    assert len(out.attribution.notices) == 2
+    kinds = set(_removed(text, out).values())
+    assert {"attribution", "syndication_notice", "title"} <= kinds
+
+
+def test_cookie_banner_and_share_buttons():
+    text = (f"We use cookies to give you the best experience. By continuing to browse you agree to our cookie policy.\n"
+            f"Accept\n\nRiver levels fall after a week of floods\n\n{P1}\n\n{P2}\n\nShare\nTweet\nEmail\n")
+    out = strip_text(text)
+    kinds = _removed(text, out)
+    assert kinds[text.splitlines()[0]] == "cookie_banner"
+    assert kinds["Share\nTweet\nEmail"] == "share_subscribe"
+    assert out.text.split("\n") == [P1, P2]
+
+
+def test_given_title_with_site_suffix_is_found():
+    text = f"Menu\n\nBreakwater to be rebuilt | Verran Coast Courier\n\n{P1}\n\n{P2}\n"
+    out = strip_text(text, title="Breakwater to be rebuilt")
+    assert out.title == "Breakwater to be rebuilt"
+    assert _removed(text, out)["Breakwater to be rebuilt | Verran Coast Courier"] == "title"
+    assert out.text.split("\n") == [P1, P2]
+
+
+def test_subheadings_inside_the_body_are_kept():
+    text = f"Big storm ahead for the coast\n\n{P1}\n\nWhat happens next\n\n{P2}\n\n{P3}\n"
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, "What happens next", P2, P3]
+
+
+def test_clean_text_is_left_alone():
+    text = f"{P1}\n{P2}\n{P3}"
+    out = strip_text(text)
+    assert out.text == text
+    assert out.removed == []
+
+
+def test_headline_run_inside_body_and_repeated_site_name():
+    heads = ["Council votes to close two rural schools", "Storm warning issued for the northern coast",
+             "New bakery opens on Market Street", "Police appeal for witnesses after crash"]
+    block = "\n".join(f"{h}\nCoast Courier" for h in heads)
+    text = f"{P1}\n\n{P2}\n\n{block}\n\n{P3}\n\n{P4}\n"
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, P2, P3, P4]
+    kinds = _removed(text, out)
+    assert set(kinds.values()) <= {"headline_list", "boilerplate_repeated"}
+
+
+def test_table_rows_inside_body_are_kept():
+    rows = ["1  Harbour North   1,204   12.5%", "2  Harbour South     987    9.1%", "3  Old Basin         455    4.0%"]
+    text = f"Harbour traffic in numbers\n\n{P1}\n\n" + "\n".join(rows) + f"\n\n{P2}\n\n{P3}\n"
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, *rows, P2, P3]
+
+
+def test_empty_and_blank_input():
+    for text in ("", "\n\n   \n", "   "):
+        out = strip_text(text)
+        assert out.text == "" and out.removed == [] and out.title is None
+
+
+def test_guess_title():
+    assert guess_title(PAGE) == "Breakwater at Port Verran to be rebuilt after winter storms"
+    assert guess_title(f"{P1}\n{P2}") is None
+
+
+def test_options_change_the_decision():
+    # a short teaser run below the article: kept by favor_recall's weaker gap penalty, cut by default
+    strict = strip_text(PAGE, options=TextOptions(favor_precision=True))
+    loose = strip_text(PAGE, options=TextOptions(favor_recall=True))
+    assert P1 in strict.text and P1 in loose.text
+    assert len(loose.text) >= len(strict.text)
+
+
+def test_language_tables_and_fallback():
+    assert "en" in available_languages()
+    assert load_rules("xx").language == "en"
+    assert load_rules("en-GB").language == "en"
+    for lang in available_languages():
+        rules = load_rules(lang)
+        assert rules.rules and rules.head is not None
+
+
+def test_german_table_inherits_english_rules():
+    if "de" not in available_languages():
+        pytest.skip("no German table")
+    rules = load_rules("de")
+    kinds = {r.kind for r in rules.rules.values()}
+    assert "comment_form" in kinds  # from en
+    text = f"Lesen Sie auch: Neue Fähre nach Sylt\n\n{P1}\n\nAnzeige\n\n{P2}\n"
+    out = strip_text(text, language="de")
+    assert out.text.split("\n") == [P1, P2]
+
+
+# ------------------------------------------------------------------ rule tables
+def test_every_table_pattern_is_safe():
+    for lang in available_languages():
+        for rule in load_rules(lang).rules.values():
+            check_pattern_safety(rule.pattern, rule.id)
+
+
+@pytest.mark.parametrize("pattern", [r"(a+)+b", r"(?:\w+\s?)*$", r"(x|y{1,9}){2,}", r"(?:(?:ab)*c)+"])
+def test_nested_quantifiers_are_refused(pattern):
+    with pytest.raises(ConfigError):
+        check_pattern_safety(pattern)
+
+
+def test_bad_rule_rows_are_refused():
+    with pytest.raises(ConfigError):
+        _make_rule("t0", {"kind": "x", "mode": "sideways", "reason": "r", "pattern": "a"})
+    with pytest.raises(ConfigError):
+        _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": "a", "sets": "original_publisher"})
+    with pytest.raises(ConfigError):
+        _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": "(a+)+"})
+    with pytest.raises(ConfigError):
+        _make_rule("t0", {"kind": "x", "mode": "line", "pattern": "a"})
+
+
+def test_combined_pattern_reports_the_rule():
+    rules = _compile("t", [("t0", {"kind": "k0", "mode": "line", "reason": "r0", "pattern": "foo"}),
+                          ("t1", {"kind": "k1", "mode": "prefix", "reason": "r1", "pattern": "bar"})], frozenset())
+    assert rules.head.match("foo").lastgroup == "t0"
+    assert rules.head.match("foo bar") is None
+    assert rules.head.match("bar and more").lastgroup == "t1"
+
+
+# ------------------------------------------------------------- adversarial input
+def _finishes(fn, seconds: float = 60.0):
+    """Run fn in a thread; a hang detector only (catastrophic backtracking would take hours)."""
+    result: dict = {}
+
+    def target():
+        result["value"] = fn()
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "strip_text did not finish: a pattern backtracks catastrophically"
+    return result["value"]
+
+
+ADVERSARIAL = [
+    "a" * 1_000_000,
+    " " * 1_000_000 + "x",
+    "(" * 200_000,
+    "(Photo " * 150_000,
+    "See also " * 120_000,
+    "by " * 300_000,
+    "Originally published by " * 40_000,
+    "this story has not been edited by " * 30_000,
+    "cookies " * 120_000,
+    "1 " * 500_000,
+    "." * 1_000_000,
+    "\u00a0" * 500_000 + "end.",
+    "Ab. " * 250_000,
+]
+
+
+@pytest.mark.parametrize("line", ADVERSARIAL, ids=lambda s: repr(s[:12]))
+def test_adversarial_lines_finish_and_are_faithful(line):
+    text = f"Title of a page about nothing\n\n{P1}\n\n{line}\n\n{P2}\n"
+    out = _finishes(lambda: strip_text(text))
+    for paragraph in out.text.split("\n"):
+        assert paragraph in text
+    for s in out.removed:
+        assert 0 <= s.start < s.end <= len(text)
+
+
+def test_one_megabyte_prose_line_is_kept_whole():
+    sentence = "The council met again on Monday and agreed to keep the harbour open through the winter. "
+    big = (sentence * (1_000_000 // len(sentence))).strip()
+    text = f"Harbour stays open\n\n{big}\n"
+    out = _finishes(lambda: strip_text(text))
+    assert out.text == big
+
+
+def test_one_megabyte_caption_tail_line():
+    body = "The council met again on Monday and agreed to keep the harbour open. " * 14_000
+    line = body + "A crane on the quay at dawn. (AP Photo/" + "x" * 100_000 + ")"
+    out = _finishes(lambda: strip_text(f"{P1}\n\n{line}\n\n{P2}\n"))
+    assert P1 in out.text and P2 in out.text
+
+
+def test_segmentation_offsets():
+    text = "  first line  \r\n\n\t* second item\n   \nthird"
+    lines = split_lines(text)
+    assert [ln.text for ln in lines] == ["first line", "* second item", "third"]
+    assert [text[ln.start:ln.end] for ln in lines] == ["first line", "* second item", "third"]
+    assert lines[1].bullet and lines[1].body == "second item"
+    assert re.fullmatch(r"\w+", lines[2].body)
