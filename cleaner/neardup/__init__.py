@@ -100,7 +100,7 @@ def singletons(docs: Sequence[Document]) -> DedupResult:
     canonicals = [build_canonical([d], [1.0], cross_copy=False) for d in sorted(docs, key=lambda d: d.id)]
     canonicals.sort(key=lambda c: c.id)
     return DedupResult(
-        clusters=[c.cluster for c in canonicals],
+        clusters=sorted((c.cluster for c in canonicals), key=lambda c: c.id),
         canonicals=canonicals,
         stats={"documents": len(canonicals), "clusters": len(canonicals), "dedup": False},
     )
@@ -237,4 +237,5 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         "detached_by_chaining_guard": clusters.detached,
         "cross_copy_lines_removed": sum(1 for c in canonicals for s in c.removed if s.kind == "cross_copy"),
     })
-    return DedupResult(clusters=[c.cluster for c in canonicals], canonicals=canonicals, stats=stats)
+    clusters_out = sorted((c.cluster for c in canonicals), key=lambda c: c.id)
+    return DedupResult(clusters=clusters_out, canonicals=canonicals, stats=stats)

@@ -3,11 +3,12 @@
 Choice: the most complete clean copy, judged by the other copies.  Every line
 of a member is either *supported* (another copy has it, compared after
 normalisation as a substring, or by most of its word 3-grams) or not; a
-member scores its supported words minus its unsupported words.  Story text
-the others share counts for a copy, site text that survived the strip stage
-(which no other site has) counts against it, so the copy with the most of the
-story and the least leftover noise wins.  Ties: the words of its prose lines
-(a sentence, or a long line), then earliest date, then smallest id - a total
+member scores its supported words minus the words of its unsupported lines
+that do not read as prose (a sentence, or a long line).  Story text the
+others share counts for a copy, short site lines that survived the strip
+stage (which no other site has) count against it, and unsupported prose - the
+paragraphs other copies cut, or prose-like furniture - is neutral.  Ties: the
+words of its prose lines, then earliest date, then smallest id - a total
 order, so the choice does not depend on input order.  A single document is
 its own canonical.
 
@@ -133,12 +134,16 @@ def line_support(member: Document, others: Sequence[Document]) -> list[tuple[str
 
 
 def support_score(member: Document, others: Sequence[Document]) -> tuple[int, int]:
-    """(words in lines another copy has, words in lines no other copy has)."""
+    """(words in lines another copy has, words in non-prose lines no other copy has).
+
+    Unsupported *prose* counts neither way: it may be paragraphs the other
+    copies cut, or a site's own prose-like furniture.
+    """
     supported = unsupported = 0
     for line, has in line_support(member, others):
         if has:
             supported += line_words(line)
-        else:
+        elif not is_prose(line):
             unsupported += line_words(line)
     return supported, unsupported
 
@@ -257,7 +262,7 @@ def _choice_reason(members: Sequence[Document]) -> str:
     sup, uns = support_score(doc, peers)
     runner = members[1]
     r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]))
-    head = (f"most complete clean copy: {sup} words that other copies share, {uns} that none has "
+    head = (f"most complete clean copy: {sup} words that other copies share, {uns} in short lines that none has "
             f"(best ranked other: {runner.id} with {r_sup} / {r_uns})")
     if sup - uns == r_sup - r_uns:
         words, r_words = completeness(doc.text), completeness(runner.text)
