@@ -52,6 +52,45 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def _text_digest(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def document_key(doc: Any) -> str:
+    """Digest of every field of a :class:`~cleaner.records.Document`, texts as their sha256.
+
+    Written out field by field (not through :func:`stable_form`) because it
+    runs once per document per stage on every warm run.
+    """
+    parts = [
+        doc.id, doc.mode, doc.site, doc.url, doc.title, doc.date, doc.language, doc.author,
+        _text_digest(doc.content), _text_digest(doc.text), _text_digest(doc.source_text),
+        [doc.origin.path, doc.origin.line, doc.origin.sha256],
+        json.dumps(doc.metadata, sort_keys=True, ensure_ascii=False, default=repr),
+        [[s.start, s.end, s.kind, s.reason] for s in doc.removed],
+        doc.attribution.to_dict(),
+        list(doc.notes),
+    ]
+    blob = json.dumps(parts, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+_CODE: list[str] = []
+
+
+def code_fingerprint() -> str:
+    """sha256 over cleaner's own source and rule files: a cached result from other code is never reused."""
+    if not _CODE:
+        package = Path(__file__).resolve().parent
+        h = hashlib.sha256()
+        for path in sorted(package.rglob("*")):
+            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+                h.update(path.relative_to(package).as_posix().encode())
+                h.update(path.read_bytes())
+        _CODE.append(h.hexdigest())
+    return _CODE[0]
+
+
 class StageCache:
     """``get_many``/``put_many`` of pickled stage results by key, in one SQLite file."""
 

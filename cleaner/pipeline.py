@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, digest
+from .cache import StageCache, code_fingerprint, digest, document_key
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -127,11 +127,27 @@ def map_documents(
     return out
 
 
-def gather_corpus_evidence(docs: Sequence[Document]) -> Any:
-    """Corpus-level evidence over prepared documents (one pass, no I/O)."""
-    from .strip.corpus import gather_evidence
+def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None) -> Any:
+    """Corpus-level evidence over prepared documents (one pass, no I/O).
 
-    return gather_evidence((d.site, d.source_text or "", d.title) for d in docs)
+    A document without a title gets a guessed one; with a cache, the guesses
+    of unchanged documents are reused (guessing is the costly part of the pass).
+    """
+    from .strip.corpus import gather_evidence
+    from .strip.text import guess_title
+
+    titles = [d.title for d in docs]
+    untitled = [i for i, t in enumerate(titles) if not t]
+    if cache is not None and untitled:
+        fixed = digest("title", code_fingerprint())
+        keys = {i: digest(fixed, document_key(docs[i])) for i in untitled}
+        found = cache.get_many("title", keys.values())
+        fresh = {keys[i]: guess_title(docs[i].source_text or "") for i in untitled if keys[i] not in found}
+        cache.put_many("title", fresh)
+        found.update(fresh)
+        for i in untitled:
+            titles[i] = found[keys[i]]
+    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles))
 
 
 def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:
@@ -196,19 +212,17 @@ def cached_map(
     """
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
-    from . import __version__
+    fixed = digest(stage, code_fingerprint(), options)
 
-    evidence_digests: dict[tuple, str] = {}
-
-    def evidence_digest(doc: Document) -> str:
+    def evidence_key(doc: Document) -> str:
         if evidence is None:
             return ""
-        at = (doc.site, doc.title)
-        if at not in evidence_digests:
-            evidence_digests[at] = digest(evidence.for_document(doc.site, doc.title))
-        return evidence_digests[at]
+        per_doc = evidence.for_document(doc.site, doc.title)
+        if hasattr(per_doc, "digest_for"):  # only the answers for this document's own lines
+            return per_doc.digest_for(doc.source_text or "")
+        return digest(per_doc)
 
-    keys = [digest(stage, __version__, options, doc, evidence_digest(doc)) for doc in docs]
+    keys = [digest(fixed, document_key(doc), evidence_key(doc)) for doc in docs]
     found = cache.get_many(stage, keys)
     todo = [i for i, key in enumerate(keys) if key not in found]
     if progress and len(todo) < len(docs):
@@ -240,7 +254,7 @@ def _run_stages(
     evidence = None
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
-        evidence = gather_corpus_evidence(docs)
+        evidence = gather_corpus_evidence(docs, cache)
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

@@ -92,11 +92,13 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
 
 
 def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
+    import os
+
+    base = os.path.abspath(repo)
+
     def rel(p: str) -> str:
-        try:
-            return Path(p).resolve().relative_to(repo.resolve()).as_posix()
-        except ValueError:
-            return p
+        full = os.path.abspath(p)
+        return Path(os.path.relpath(full, base)).as_posix() if full.startswith(base + os.sep) else p
 
     return {
         "paths": [rel(p) for p in inputs.get("paths", [])],
