@@ -31,6 +31,8 @@ DEFAULT_MIN_SUPPORT = 3
 _NON_WORD = re.compile(r"[\W_]+")
 _MAX_LINE_CHARS = 400  # lines are compared on their first 400 characters
 _MAX_TITLE_WORDS = 40
+_MAX_QUERY_WORDS = 40  # cleaner.strip.text asks other_title() only of lines this short (see digest_for)
+_SPACE = re.compile(" ")
 
 
 def _key(line: str) -> str:
@@ -171,11 +173,12 @@ class DocumentEvidence:
                 continue
             support = self.site_counts.get(_hash(key), 0) if self.site_counts else 0
             parts = [str(support)]
-            words = key.split(" ")
-            if self.titles and len(words) <= 3 * _MAX_TITLE_WORDS:
-                for n in [len(words), *(n for n in lengths if n < len(words))]:
+            # strip_text asks other_title only of lines of at most _MAX_QUERY_WORDS words
+            if self.titles and line.words <= _MAX_QUERY_WORDS:
+                cuts = [m.start() for m in _SPACE.finditer(key)] + [len(key)]  # prefix of n words = key[:cuts[n-1]]
+                for n in (len(cuts), *(n for n in lengths if n < len(cuts))):
                     if n <= _MAX_TITLE_WORDS:
-                        count = self.titles.get(_hash(key if n == len(words) else " ".join(words[:n])), 0)
+                        count = self.titles.get(_hash(key[: cuts[n - 1]]), 0)
                         if count:
                             parts.append(f"{n}:{min(count, 2)}")  # only 0, 1 or "more than one" matters
             digest.update(("|".join(parts) + "\n").encode())
