@@ -15,6 +15,7 @@ import dataclasses
 import hashlib
 import json
 import pickle
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -133,3 +134,46 @@ class StageCache:
 
     def close(self) -> None:
         self._db.close()
+
+
+_FOLD = re.compile(r"[\W_]+")  # the normalisation of cleaner.strip.corpus line keys, over a whole text
+
+
+def evidence_digests(docs: list[Any], doc_keys: list[str], titles: list[str | None], evidence: Any, cache: StageCache) -> list[str]:
+    """Per document, the digest of the corpus evidence that applies to it (``digest_for``).
+
+    Computing it for every document costs a title look-up per line prefix, too
+    much for a warm pre-commit run. So the previous run's evidence and digests
+    are kept, and a digest is computed again only for a document that is new
+    or changed, whose site's line counts changed, or whose text mentions a
+    title that came or went with a changed document; every other document
+    keeps its digest, which is then provably the same.
+    """
+    snapshot = cache.get_many("evidence-snapshot", ["last"]).get("last")
+    digests: list[str | None] = [None] * len(docs)
+    if snapshot is not None and snapshot["min_support"] == evidence.min_support:
+        old = snapshot["evidence"]
+        changed_sites = {s for s in set(old.sites) | set(evidence.sites) if old.sites.get(s) != evidence.sites.get(s)}
+        before: dict[str, str] = snapshot["digests"]
+        now = set(doc_keys)
+        moved_titles = [t for k, t in snapshot["titles"].items() if k not in now]
+        moved_titles += [t for k, t in zip(doc_keys, titles) if k not in before]
+        needles = sorted({_FOLD.sub(" ", t.casefold()).strip() for t in moved_titles if t} - {""})
+        for i, (doc, key) in enumerate(zip(docs, doc_keys)):
+            if key not in before or (doc.site and doc.site in changed_sites):
+                continue
+            if needles:
+                folded = _FOLD.sub(" ", (doc.source_text or "").casefold())
+                if any(n in folded for n in needles):
+                    continue
+            digests[i] = before[key]
+    for i, doc in enumerate(docs):
+        if digests[i] is None:
+            digests[i] = evidence.for_document(doc.site, doc.title).digest_for(doc.source_text or "")
+    cache.put_many("evidence-snapshot", {"last": {
+        "min_support": evidence.min_support,
+        "evidence": evidence,
+        "titles": dict(zip(doc_keys, titles)),
+        "digests": dict(zip(doc_keys, digests)),
+    }})
+    return digests  # type: ignore[return-value]

@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, code_fingerprint, digest, document_key
+from .cache import StageCache, code_fingerprint, digest, document_key, evidence_digests
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -127,8 +127,8 @@ def map_documents(
     return out
 
 
-def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None) -> Any:
-    """Corpus-level evidence over prepared documents (one pass, no I/O).
+def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None) -> tuple[Any, list[str | None]]:
+    """Corpus-level evidence over prepared documents (one pass, no I/O), and each document's title.
 
     A document without a title gets a guessed one; with a cache, the guesses
     of unchanged documents are reused (guessing is the costly part of the pass).
@@ -147,7 +147,7 @@ def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = 
         found.update(fresh)
         for i in untitled:
             titles[i] = found[keys[i]]
-    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles))
+    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles)), titles
 
 
 def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:
@@ -204,25 +204,23 @@ def cached_map(
     evidence: Any,
     progress: Progress | None,
     cache: StageCache | None,
+    titles: list[str | None] | None = None,
 ) -> list[Document | Rejected]:
     """``mapper`` over the documents whose result is not in ``cache`` yet.
 
     The key covers everything the result depends on: the document, the stage
-    options, the evidence that applies to this document, cleaner's version.
+    options, the corpus evidence that applies to this document (its digest,
+    see :func:`cleaner.cache.evidence_digests`) and cleaner's code.
     """
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
     fixed = digest(stage, code_fingerprint(), options)
-
-    def evidence_key(doc: Document) -> str:
-        if evidence is None:
-            return ""
-        per_doc = evidence.for_document(doc.site, doc.title)
-        if hasattr(per_doc, "digest_for"):  # only the answers for this document's own lines
-            return per_doc.digest_for(doc.source_text or "")
-        return digest(per_doc)
-
-    keys = [digest(fixed, document_key(doc), evidence_key(doc)) for doc in docs]
+    doc_keys = [document_key(doc) for doc in docs]
+    if evidence is None:
+        evidence_keys = [""] * len(docs)
+    else:
+        evidence_keys = evidence_digests(list(docs), doc_keys, titles or [d.title for d in docs], evidence, cache)
+    keys = [digest(fixed, d, e) for d, e in zip(doc_keys, evidence_keys)]
     found = cache.get_many(stage, keys)
     todo = [i for i, key in enumerate(keys) if key not in found]
     if progress and len(todo) < len(docs):
@@ -251,14 +249,14 @@ def _run_stages(
     docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache), rejected)
     timings["extract"] = time.perf_counter() - t0
 
-    evidence = None
+    evidence, titles = None, None
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
-        evidence = gather_corpus_evidence(docs, cache)
+        evidence, titles = gather_corpus_evidence(docs, cache)
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache), rejected)
+    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, titles), rejected)
     docs.sort(key=lambda d: d.id)
     for doc in docs:
         if doc.mode == "html":
