@@ -44,15 +44,16 @@ class TextOptions:
 
     favor_precision: bool = False  # as in trafilatura: drop borderline lines
     favor_recall: bool = False  # as in trafilatura: keep borderline lines
-    min_prose_words: int = 6  # a line with fewer words never reads as prose
-    gap_penalty: float = 25.0  # score of a non-prose line (in characters of prose it cancels) ...
+    min_prose_words: int = 5  # a line with fewer words never reads as prose
+    gap_penalty: float = 40.0  # score of a non-prose line (in characters of prose it cancels) ...
     gap_char_weight: float = 0.5  # ... plus this much per character of it
     barrier_penalty: float = 2000.0  # score of a line that marks the end of an article
     inline_noise_penalty: float = 5.0  # score of an ad label, see-also link or caption between paragraphs
     item_metadata_penalty: float = 200.0  # score of a time stamp, rating or comment button between lines
-    earlier_share: float = 0.6  # an earlier run of prose worth this share of the best run is the article
+    earlier_share: float = 0.75  # an earlier run of prose worth this share of the best run is the article
     after_barrier_factor: float = 0.5  # runs below the first end-of-article marker count this much
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
+    max_list_items: int = 60  # a body ending in a colon takes up to this many list lines after it
     headline_run: int = 4  # this many headline-like lines in a row inside the body are a headline list
     repeat_in_document: int = 3  # a short line this often in one document is template
     # When site evidence would remove more than this share of a page's prose, the page is a copy of
@@ -144,6 +145,8 @@ class _Analysis:
         self.cls: list[int] = [_OTHER] * n
         self.barrier: list[bool] = [False] * n
         self.starts_list: list[bool] = [False] * n
+        self.in_headline_run: set[int] = set()  # lines of a run of headline-like lines
+        self.announced: set[int] = set()  # lines of a list that a body line ending in ":" announced
         self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
         self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
         self.caption_at: dict[int, tuple[int, str]] = {}  # line -> (offset in line where a glued caption starts, reason)
@@ -189,10 +192,16 @@ class _Analysis:
             m = head.match(capped) if head is not None else None
             if m is not None:
                 hit = self._applicable(m.lastgroup, words, prose, capped)
-            if hit is None and search is not None and words <= 200:
-                m = search.search(capped)
-                if m is not None:
-                    hit = self._applicable(m.lastgroup, words, prose, capped)
+            if hit is None and search:
+                low = capped.lower()
+                for rule in search:
+                    if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
+                        continue
+                    if rule.hint_regex is not None and rule.hint_regex.search(low) is None:
+                        continue
+                    if rule.regex.search(capped) is not None:
+                        hit = rule
+                        break
             if hit is not None:
                 self._mark_rule(i, hit, capped)
                 continue
@@ -223,6 +232,41 @@ class _Analysis:
                 if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser
                     self.noise[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
                     self.cls[i] = _NOISE
+        self._find_headline_runs()
+
+    def _find_headline_runs(self) -> None:
+        """Boxes of links to other stories: headline-like lines in a row that alternate with a
+        repeated short line (the site's name, "Read more") or follow a list heading ("Related").
+
+        Inside an article such a box is inline noise; a plain run of short lines is not enough
+        evidence (articles have lists too).
+        """
+        n = len(self.lines)
+        i = 0
+        while i < n:
+            if self.noise[i] is None and self._headline_like(i):
+                members: list[int] = []
+                separators = 0
+                j = i
+                while j < n and ((self.noise[j] is None and self._headline_like(j)) or j in self.repeated):
+                    if j in self.repeated:
+                        separators += 1
+                    else:
+                        members.append(j)
+                    j += 1
+                labelled = i > 0 and self.starts_list[i - 1]
+                if (len(members) >= self.options.headline_run and separators >= len(members) - 1) or (
+                    labelled and len(members) >= 2
+                ):
+                    why = "after a list heading" if labelled else "alternating with a repeated line"
+                    reason = f"one of {len(members)} headline-like lines in a row {why} (links to other stories)"
+                    for k in members:
+                        self.noise[k] = ("headline_list", reason)
+                        self.cls[k] = _NOISE
+                        self.in_headline_run.add(k)
+                i = j
+            else:
+                i += 1
 
     def _guard_site_evidence(self) -> None:
         """Site templates are a small part of a page's prose.  When the site's repeated lines would
@@ -289,7 +333,7 @@ class _Analysis:
         body = line.body
         end_window = body[-100:].lower()
         for rule in self.rules.tail:
-            if rule.hint and not any(h in end_window for h in rule.hint):
+            if rule.hint_regex is not None and rule.hint_regex.search(end_window) is None:
                 continue
             window_start = max(0, len(body) - self.options.max_rule_chars)
             m = rule.regex.search(body, window_start)
@@ -357,8 +401,28 @@ class _Analysis:
         share = self.options.earlier_share
         for start, end, total in sorted(runs):
             if total >= share * best:
-                return start, end
+                return start, self._extend_over_list(end)
         return None  # pragma: no cover - the best run always qualifies
+
+    def _extend_over_list(self, end: int) -> int:
+        """A body that ends in "...dates:" goes on with the list it announces (dates, items, rows)."""
+        lines, noise = self.lines, self.noise
+        n = len(lines)
+        if end + 1 < n and noise[end + 1] is None and lines[end + 1].text.endswith(":") and lines[end + 1].words >= 3:
+            end += 1
+        if not lines[end].text.endswith(":"):
+            return end
+        last = end
+        for i in range(end + 1, min(n, end + 1 + self.options.max_list_items)):
+            kind = noise[i]
+            if kind is not None and kind[0] not in _INLINE_NOISE:
+                break
+            if kind is None and (self.cls[i] == _PROSE or i in self.repeated):
+                break
+            if kind is None:
+                last = i
+                self.announced.add(i)
+        return last
 
     def _introduced_by_headline(self, start: int) -> bool:
         """A headline-like line (not a rule's noise) at most three lines above ``start``."""
@@ -385,6 +449,13 @@ class _Analysis:
         append = scores.append
         lines, cls, barrier, table, noise = self.lines, self.cls, self.barrier, self.table_row, self.noise
         item, inline = opts.item_metadata_penalty, opts.inline_noise_penalty
+        runs = self.in_headline_run
+        # metadata lines with another one close by: the time stamps of a comment thread or teaser list
+        meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
+        listed_meta = {
+            i for n, i in enumerate(meta)
+            if (n > 0 and i - meta[n - 1] <= 8) or (n + 1 < len(meta) and meta[n + 1] - i <= 8)
+        }
         for i in range(len(lines)):
             c = cls[i]
             length = lines[i].end - lines[i].start
@@ -393,9 +464,9 @@ class _Analysis:
             elif c == _NOISE:
                 if barrier[i]:
                     append(-wall)
-                elif noise[i] is not None and noise[i][0] in _ITEM_METADATA:
+                elif i in listed_meta:
                     append(-(item + weight * length))
-                elif noise[i] is not None and noise[i][0] in _INLINE_NOISE:
+                elif i in runs or (noise[i] is not None and noise[i][0] in _INLINE_NOISE):
                     append(-inline)
                 else:
                     append(-(gap + weight * length))
@@ -496,31 +567,15 @@ class _Analysis:
                 continue
             if list_mode:
                 line = lines[i]
-                if line.bullet or headline_like[i] or (line.ending == 0 and line.words <= 30):
+                inside = lo <= i <= hi
+                if (cls[i] != _PROSE and (line.bullet or headline_like[i])) or (
+                    not inside and line.ending == 0 and line.words <= 30
+                ):
                     kinds[i] = ("headline_list", "headline in a list of links to other stories")
                     continue
                 list_mode = False
             if i < lo or i > hi:
                 kinds[i] = self._outside_kind(i, i < lo, headline_like)
-        # headline runs inside the body: several headline-like lines in a row (a repeated
-        # short line such as the site's name may sit between them)
-        run = self.options.headline_run
-        i = lo
-        while i <= hi:
-            if kinds[i] is None and headline_like[i]:
-                members: list[int] = []
-                j = i
-                while j <= hi and ((kinds[j] is None and headline_like[j]) or j in self.repeated):
-                    if kinds[j] is None:
-                        members.append(j)
-                    j += 1
-                if len(members) >= run:
-                    for k in members:
-                        kinds[k] = ("headline_list", f"one of {len(members)} headline-like lines in a row (links to other stories)")
-                i = j
-            else:
-                i += 1
-
         kept: list[str] = []
         spans: list[Span] = []
         source = self.source
@@ -554,7 +609,7 @@ class _Analysis:
     def _headline_like(self, i: int) -> bool:
         """Short line without a sentence end that is not a bullet point: a link to a story."""
         line = self.lines[i]
-        return self.cls[i] != _PROSE and i not in self.table_row and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
+        return self.cls[i] != _PROSE and i not in self.table_row and i not in self.announced and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
 
     def _outside_kind(self, i: int, before: bool, headline_like: list[bool]) -> tuple[str, str]:
         line = self.lines[i]

@@ -12,6 +12,11 @@ contains another repetition (``(a+)+``, ``(\\w+\\s?)*`` ...) is refused with a
 :class:`~cleaner.errors.ConfigError`, because that shape is what makes
 backtracking exponential.  The text stage also never hands a rule more than a
 bounded slice of a line, so even polynomial backtracking stays bounded.
+
+Speed: ``search`` and ``tail`` rules scan every position of a line, the costly
+part of the stage, so each may name ``hint`` strings, of which one must occur
+in the (lower-cased) line for the rule to be tried.  A hint must be a
+necessary condition of a match; a rule without hints is always tried.
 """
 from __future__ import annotations
 
@@ -53,6 +58,7 @@ class Rule:
     starts_list: bool = False
     sets: str | None = None  # attribution field filled from the (?P<name>...) group
     hint: tuple[str, ...] = ()
+    hint_regex: re.Pattern | None = None  # the hints as one literal alternation (lower-case input)
 
 
 @dataclass(frozen=True)
@@ -64,8 +70,8 @@ class RuleSet:
     stopwords: frozenset[str]
     # one combined pattern per mode; m.lastgroup is the id of the rule that matched
     head: re.Pattern | None  # line + prefix rules, used with .match()
-    search: re.Pattern | None  # search rules, used with .search()
-    tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint matched
+    search: tuple[Rule, ...]  # search rules, tried one by one (after their hint, if any, occurs)
+    tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint occurs
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -109,7 +115,7 @@ def _read_table(language: str, seen: set[str]) -> tuple[list[tuple[str, dict]], 
 def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[str]) -> RuleSet:
     rules: dict[str, Rule] = {}
     head_parts: list[str] = []
-    search_parts: list[str] = []
+    search_rules: list[Rule] = []
     tail_rules: list[Rule] = []
     for rule_id, row in rows:
         rule = _make_rule(rule_id, row)
@@ -120,7 +126,7 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         elif rule.mode == "prefix":
             head_parts.append(f"(?P<{rule_id}>{body})")
         elif rule.mode == "search":
-            search_parts.append(f"(?P<{rule_id}>{body})")
+            search_rules.append(rule)
         else:
             tail_rules.append(rule)
     flags = re.IGNORECASE
@@ -129,7 +135,7 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         rules=rules,
         stopwords=stopwords,
         head=re.compile("|".join(head_parts), flags) if head_parts else None,
-        search=re.compile("|".join(search_parts), flags) if search_parts else None,
+        search=tuple(search_rules),
         tail=tuple(tail_rules),
     )
 
@@ -172,6 +178,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         starts_list=bool(row.get("starts_list", False)),
         sets=sets,
         hint=tuple(h.lower() for h in row.get("hint", ())),
+        hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
     )
 
 
