@@ -546,7 +546,8 @@ class _Analysis:
         lo, hi = core if core is not None else (0, n - 1)
         if core is None:  # no prose at all: keep what no rule named
             lo, hi = 0, n - 1
-        list_mode = False
+        list_mode = broad_list = False
+        list_bullets: bool | None = None
         headline_like = [self._headline_like(i) for i in range(n)]
         for i in range(n):
             if i == self.title_line:
@@ -557,6 +558,10 @@ class _Analysis:
                 kinds[i] = noise[i]
                 if self.starts_list[i]:
                     list_mode = True
+                    # under a list heading ("See also:", "More from X") the links may read like
+                    # sentences; after a bare "Read more" only headline-like lines follow
+                    broad_list = noise[i][0] == "headline_list"
+                    list_bullets = None  # whether the list's items are bullet points (a list keeps its style)
                 continue
             count = self.repeated.get(i)
             if count is not None and list_mode:
@@ -570,7 +575,12 @@ class _Analysis:
                 inside = lo <= i <= hi
                 if (cls[i] != _PROSE and (line.bullet or headline_like[i])) or (
                     not inside and line.ending == 0 and line.words <= 30
+                ) or (
+                    broad_list and line.words <= 25 and list_bullets in (None, line.bullet)
+                    and line.body[-1] != "." and _one_sentence(line.body)
                 ):
+                    if list_bullets is None:
+                        list_bullets = line.bullet
                     kinds[i] = ("headline_list", "headline in a list of links to other stories")
                     continue
                 list_mode = False
@@ -655,6 +665,11 @@ def _is_table_row(body: str, words: int) -> bool:
     if not any(ch.isdigit() for ch in body[:8]) and body.count("  ") < 2:
         return False
     return 2 * len(_NUMBER.findall(body[:400])) >= min(words, 60)
+
+
+def _one_sentence(body: str) -> bool:
+    """No sentence break inside (a headline may end with a period, a paragraph has several)."""
+    return _SENTENCE_BREAK.search(body, 0, max(0, len(body) - 2)) is None
 
 
 def _allowed(rule, words: int, prose: bool) -> bool:

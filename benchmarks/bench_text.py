@@ -1,0 +1,303 @@
+"""Benchmark of the plain-text strip stage against the anchor extractors, in one run.
+
+Systems (the baselines exactly as ../shared/eval/BASELINES.md ran them):
+
+* identity     - the whole input text
+* jusText      - justext.justext(html, English stoplist, 50, 200, 0.1, 0.2, 0.2, 200, True) on the
+                 text with every non-empty line wrapped as <p>...</p> (HTML-escaped)
+* trafilatura  - trafilatura.extract(html, include_comments=False) on the same <p>-wrapped HTML
+* cleaner      - cleaner.strip.text.strip_text(text) (no corpus evidence)
+* cleaner+corpus (syndication-dev only) - strip_text with evidence gathered over the whole corpus
+                 (cleaner.strip.corpus.gather_evidence, one extra pass)
+
+Sets: aeb-text (181 flattened pages, gold = AEB articleBody; also reported for the two halves of the
+sorted ids, "even" = the half the defaults were tuned on, "odd" = held out) and syndication-dev txt
+(547 docs, gold = clean_text).  Metric: score.py's extraction metric (imported from the eval folder).
+
+Per noise kind (syndication-dev): the share of documents carrying that kind whose inserted noise of
+that kind is entirely gone from the output.  The inserted noise of a document is every piece of its
+text that is neither a gold paragraph, nor its title line, nor a line of its site template (the AEB
+page the template came from), plus the tail of a line that starts with a gold paragraph (a caption
+glued to a paragraph).  Pieces are assigned to kinds with the generator's documented shapes
+(README.md); this measurement-side assignment is not used by cleaner itself.
+
+Speed: strip_text on the aeb-text pages, single process (= one core), repeated for a few seconds.
+
+    /work/venv/bin/python benchmarks/bench_text.py            # prints markdown tables
+    /work/venv/bin/python benchmarks/bench_text.py --quick    # cleaner rows only (no baselines)
+"""
+from __future__ import annotations
+
+import argparse
+import html
+import importlib.util
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from cleaner.strip.corpus import gather_evidence  # noqa: E402
+from cleaner.strip.text import strip_text  # noqa: E402
+
+EVAL = Path(os.environ.get("CLEANER_EVAL", ROOT.parent / "shared" / "eval"))
+
+
+def _load_score():
+    spec = importlib.util.spec_from_file_location("score", EVAL / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+score = _load_score()
+
+
+# ----------------------------------------------------------------------------- baselines
+def as_paragraph_html(text: str) -> str:
+    body = "".join(f"<p>{html.escape(line.strip())}</p>\n" for line in text.splitlines() if line.strip())
+    return f"<html><body>\n{body}</body></html>"
+
+
+def run_justext(text: str) -> str:
+    import justext
+
+    paragraphs = justext.justext(as_paragraph_html(text), justext.get_stoplist("English"),
+                                 50, 200, 0.1, 0.2, 0.2, 200, True)
+    return "\n".join(p.text for p in paragraphs if not p.is_boilerplate)
+
+
+def run_trafilatura(text: str) -> str:
+    import trafilatura
+
+    return trafilatura.extract(as_paragraph_html(text), include_comments=False) or ""
+
+
+# ----------------------------------------------------------------------------- data
+def load_aeb():
+    gold = json.loads((EVAL / "aeb-text" / "ground-truth.json").read_text(encoding="utf-8"))
+    ids = sorted(gold)
+    texts = {i: (EVAL / "aeb-text" / "txt" / f"{i}.txt").read_text(encoding="utf-8") for i in ids}
+    return ids, texts, {i: gold[i]["articleBody"] for i in ids}
+
+
+def load_syndication():
+    base = EVAL / "syndication-dev"
+    docs = [json.loads(line) for line in (base / "corpus.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    labels = {}
+    for line in (base / "labels.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            labels[row["id"]] = row
+    return docs, labels
+
+
+def evaluate(pred: dict[str, str], gold: dict[str, str], ids) -> dict:
+    rows = [score.doc_score(gold[i], pred.get(i, "")) for i in ids]
+    return score.aggregate(rows)
+
+
+# ----------------------------------------------------------------------------- noise kinds
+KINDS = ["see_also", "advertisement", "photo_caption", "trailer_originally", "trailer_syndicated",
+         "related_block", "comment_form", "cookie_banner"]
+
+
+_SEE_ALSO = re.compile(r"(?:see also|also read|read also|read more|related|also see|more)\W{0,3}\w")
+
+
+def _kind_of_piece(piece: str, kinds: list[str], glued: bool) -> str | None:
+    """Assign an inserted noise piece to one of the doc's kinds (measurement only; README shapes)."""
+    low = piece.lower()
+    if glued and "photo_caption" in kinds:
+        return "photo_caption"
+    checks = [
+        ("see_also", _SEE_ALSO.match(low) is not None),
+        ("trailer_originally", "originally published" in low or "first published" in low or "originally appeared" in low),
+        ("trailer_syndicated", "edited by" in low or "syndicated" in low),
+        ("cookie_banner", "cookie" in low or "privacy" in low or low in {"accept", "ok", "got it", "i agree", "accept read more", "read more", "decline"}),
+        ("photo_caption", piece.endswith(")") and ("photo" in low or "(file)" in low) or "credit" in low),
+        ("advertisement", "advert" in low or "sponsor" in low or "continues below" in low or "continues after" in low),
+        ("comment_form", any(w in low for w in ("comment", "reply", "your name", "email", "e-mail", "website", "required fields"))),
+    ]
+    for kind, hit in checks:
+        if hit and kind in kinds:
+            return kind
+    if "related_block" in kinds:
+        return "related_block"
+    return kinds[0] if len(kinds) == 1 else None
+
+
+def inserted_noise(doc: dict, label: dict, template_lines: set[str]) -> list[tuple[str, str]]:
+    """(kind, piece) for every piece of inserted noise in a syndication-dev document."""
+    kinds = list(label["noise"])
+    if not kinds:
+        return []
+    paragraphs = [p for p in label["clean_text"].split("\n") if p.strip()]
+    para_set = set(paragraphs)
+    title = label["title"].strip()
+    pieces: list[tuple[str, str]] = []
+    for raw in doc["text"].split("\n"):
+        line = raw.strip()
+        if not line or line in para_set or line == title or line in template_lines:
+            continue
+        glued = next((p for p in paragraphs if line.startswith(p + " ")), None)
+        if glued is not None:
+            piece = line[len(glued):].strip()
+            kind = _kind_of_piece(piece, kinds, True)
+        else:
+            piece = line
+            kind = _kind_of_piece(piece, kinds, False)
+        if kind is not None:
+            pieces.append((kind, piece))
+    return pieces
+
+
+def removed_fully(piece: str, output_lines: list[str], output_text: str) -> bool:
+    if len(piece) < 25:
+        return piece not in output_lines
+    return piece not in output_text
+
+
+def noise_removal(docs, labels, outputs: dict[str, str]) -> dict[str, tuple[int, int]]:
+    template_cache: dict[str, set[str]] = {}
+    per_kind: dict[str, list[int]] = {k: [0, 0] for k in KINDS}
+    for doc in docs:
+        label = labels[doc["id"]]
+        template = label["site_template"]
+        if template not in template_cache:
+            path = EVAL / "aeb-text" / "txt" / f"{template}.txt"
+            text = path.read_text(encoding="utf-8") if path.exists() else ""
+            template_cache[template] = {ln.strip() for ln in text.split("\n") if ln.strip()}
+        pieces = inserted_noise(doc, label, template_cache[template])
+        out = outputs[doc["id"]]
+        out_lines = [ln.strip() for ln in out.split("\n")]
+        for kind in label["noise"]:
+            mine = [p for k, p in pieces if k == kind]
+            if not mine:
+                continue
+            per_kind[kind][0] += 1
+            if all(removed_fully(p, out_lines, out) for p in mine):
+                per_kind[kind][1] += 1
+    return {k: (v[0], v[1]) for k, v in per_kind.items()}
+
+
+# ----------------------------------------------------------------------------- speed
+def speed(texts: list[str], seconds: float = 5.0) -> tuple[float, float]:
+    for t in texts[:10]:
+        strip_text(t)
+    total_bytes = sum(len(t.encode("utf-8")) for t in texts)
+    done = 0
+    start = time.perf_counter()
+    while True:
+        for t in texts:
+            strip_text(t)
+        done += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            break
+    return done * len(texts) / elapsed, done * total_bytes / elapsed / 1e6
+
+
+def timed(fn, items):
+    start = time.perf_counter()
+    out = {key: fn(value) for key, value in items}
+    return out, time.perf_counter() - start
+
+
+# ----------------------------------------------------------------------------- report
+def fmt_row(name: str, m: dict, seconds: float | None = None) -> str:
+    cells = [name, f"{m['f1']:.3f}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['accuracy']:.3f}",
+             f"{m['mean_doc_f1']:.3f}"]
+    cells.append(f"{seconds:.1f}" if seconds is not None else "")
+    return "| " + " | ".join(cells) + " |"
+
+
+HEAD = "| system | F1 | precision | recall | accuracy | mean doc F1 | wall s |\n|---|---|---|---|---|---|---|"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="cleaner rows only, no baselines")
+    parser.add_argument("--speed-seconds", type=float, default=5.0)
+    args = parser.parse_args(argv)
+    if not (EVAL / "score.py").exists():
+        print(f"evaluation kit not found at {EVAL}", file=sys.stderr)
+        return 2
+
+    commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    print(f"# Text strip stage benchmark\n")
+    print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit}; Python {platform.python_version()}; "
+          f"{platform.machine()}, {os.cpu_count()} cores (all figures single-process)\n")
+
+    # ---- aeb-text
+    ids, texts, gold = load_aeb()
+    systems = [("cleaner", lambda t: strip_text(t).text)]
+    if not args.quick:
+        systems = [("identity", lambda t: t), ("jusText", run_justext), ("trafilatura", run_trafilatura)] + systems
+    print("## aeb-text (181 pages, gold = AEB articleBody)\n")
+    print(HEAD)
+    cleaner_pred = None
+    for name, fn in systems:
+        pred, seconds = timed(fn, texts.items())
+        print(fmt_row(name, evaluate(pred, gold, ids), seconds))
+        if name == "cleaner":
+            cleaner_pred = pred
+    even, odd = ids[0::2], ids[1::2]
+    print(fmt_row("cleaner, even half (tuned on)", evaluate(cleaner_pred, gold, even)))
+    print(fmt_row("cleaner, odd half (held out)", evaluate(cleaner_pred, gold, odd)))
+    print()
+
+    # ---- syndication-dev
+    docs, labels = load_syndication()
+    sgold = {i: row["clean_text"] for i, row in labels.items()}
+    sids = [d["id"] for d in docs]
+    print("## syndication-dev txt (547 docs, gold = labels clean_text)\n")
+    print(HEAD)
+    outputs: dict[str, dict[str, str]] = {}
+    if not args.quick:
+        for name, fn in (("identity", lambda t: t), ("jusText", run_justext), ("trafilatura", run_trafilatura)):
+            pred, seconds = timed(fn, ((d["id"], d["text"]) for d in docs))
+            outputs[name] = pred
+            print(fmt_row(name, evaluate(pred, sgold, sids), seconds))
+    pred, seconds = timed(lambda d: strip_text(d["text"], site=d["site"]).text, ((d["id"], d) for d in docs))
+    outputs["cleaner"] = pred
+    print(fmt_row("cleaner (no corpus evidence)", evaluate(pred, sgold, sids), seconds))
+    start = time.perf_counter()
+    evidence = gather_evidence((d["site"], d["text"], None) for d in docs)
+    gather_seconds = time.perf_counter() - start
+    pred, seconds = timed(
+        lambda d: strip_text(d["text"], site=d["site"], evidence=evidence.for_document(d["site"], None)).text,
+        ((d["id"], d) for d in docs),
+    )
+    outputs["cleaner+corpus"] = pred
+    print(fmt_row("cleaner + corpus evidence", evaluate(pred, sgold, sids), seconds + gather_seconds))
+    print(f"\n(corpus pass: {gather_seconds:.1f} s for {len(docs)} docs, included in the last row's wall time)\n")
+
+    print("### Inserted noise entirely removed, by kind (share of the docs carrying that kind)\n")
+    names = [n for n in ("identity", "jusText", "trafilatura", "cleaner", "cleaner+corpus") if n in outputs]
+    print("| kind | docs | " + " | ".join(names) + " |")
+    print("|---|---|" + "---|" * len(names))
+    results = {name: noise_removal(docs, labels, outputs[name]) for name in names}
+    for kind in KINDS:
+        n = results[names[0]][kind][0]
+        cells = [f"{results[name][kind][1] / n:.3f}" if n else "-" for name in names]
+        print(f"| {kind} | {n} | " + " | ".join(cells) + " |")
+    print()
+
+    # ---- speed
+    docs_s, mb_s = speed(list(texts.values()), args.speed_seconds)
+    mean_kb = sum(len(t.encode("utf-8")) for t in texts.values()) / len(texts) / 1e3
+    print("## Speed of strip_text (aeb-text pages, one process = one core)\n")
+    print("| docs/s per core | MB/s per core | mean page |\n|---|---|---|")
+    print(f"| {docs_s:,.0f} | {mb_s:.2f} | {mean_kb:.1f} kB |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
