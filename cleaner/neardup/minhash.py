@@ -94,10 +94,15 @@ def xxh32_ranges(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, se
     if n == 0:
         return out
     with np.errstate(over="ignore"):
-        # little-endian 32-bit word starting at every byte position
-        padded = np.zeros(buffer.size + 4, dtype=np.uint32)
-        padded[: buffer.size] = buffer
-        words = padded[:-3] | (padded[1:-2] << 8) | (padded[2:-1] << 16) | (padded[3:] << 24)
+        # little-endian 32-bit word starting at every byte position: four
+        # unaligned uint32 views of the bytes, interleaved
+        size = buffer.size
+        raw = buffer.tobytes() + bytes(8)
+        words = np.empty(size + 1, dtype=np.uint32)
+        for offset in range(4):
+            lane = np.frombuffer(raw, dtype="<u4", offset=offset, count=(len(raw) - offset) // 4)
+            dest = words[offset::4]
+            dest[:] = lane[: dest.size]
         seed32 = np.uint32(seed & 0xFFFFFFFF)
 
         # longest first; a stable sort of small unsigned keys is a radix sort

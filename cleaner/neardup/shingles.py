@@ -33,7 +33,6 @@ _ASCII_FOLD = bytes(
 )
 _ASCII_FOLD_KEEP_NUL = _ASCII_FOLD[:1].replace(b" ", b"\x00") + _ASCII_FOLD[1:]
 _SEP = "\x00"
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # Hiragana, Katakana, CJK ideographs, Thai: written without spaces between words
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
 
@@ -44,6 +43,27 @@ def _is_word_char(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LNM"
 
 
+_ASCII_BYTES = bytes(range(0x80))
+# what to do with a non-ASCII character, memoised: its replacement, or None to keep it
+_REPLACEMENT: dict[str, str | None] = {}
+
+
+def _replacement(ch: str) -> str | None:
+    try:
+        return _REPLACEMENT[ch]
+    except KeyError:
+        pass
+    if not _is_word_char(ch):
+        out: str | None = " "
+    elif _UNSPACED.match(ch):
+        out = " " + ch.casefold() + " "
+    else:
+        folded = ch.casefold()
+        out = folded if folded != ch else None
+    _REPLACEMENT[ch] = out
+    return out
+
+
 def _fold_non_ascii(s: str) -> str:
     """Casefold and punctuation-fold the non-ASCII characters of a lower-cased text.
 
@@ -51,19 +71,14 @@ def _fold_non_ascii(s: str) -> str:
     on the few characters whose full case folding differs from their lower
     case (ß -> ss, final sigma, ...), fixed up one by one.  Characters of
     scripts written without spaces (Chinese, Japanese, Thai) become tokens of
-    their own, so word shingles of such text are character shingles.
+    their own, so word shingles of such text are character shingles.  The
+    distinct non-ASCII characters are found by deleting every ASCII byte from
+    the UTF-8 form (what remains is whole multi-byte sequences).
     """
-    unspaced = False
-    for ch in set(_NON_ASCII.findall(s)):
-        if not _is_word_char(ch):
-            s = s.replace(ch, " ")
-        else:
-            folded = ch.casefold()
-            if folded != ch:
-                s = s.replace(ch, folded)
-            unspaced = unspaced or bool(_UNSPACED.match(ch))
-    if unspaced:
-        s = _UNSPACED.sub(r" \g<0> ", s)
+    for ch in set(s.encode("utf-8").translate(None, _ASCII_BYTES).decode("utf-8")):
+        out = _replacement(ch)
+        if out is not None:
+            s = s.replace(ch, out)
     return s
 
 
@@ -117,12 +132,16 @@ def normalise_batch(texts: Sequence[str]) -> np.ndarray:
     the string work runs once over the joined batch and the whitespace
     collapse is vectorised, which is several times faster than per text.
     """
-    # NFKC per text: its quick check passes for most texts, while one text
-    # needing normalisation would send a whole joined batch down the slow path
-    joined = _SEP.join(unicodedata.normalize("NFKC", t.replace(_SEP, " ") if _SEP in t else t) for t in texts)
-    s = (joined + _SEP).lower()
-    if not s.isascii():
-        s = _fold_non_ascii(s)
+    # Unicode work per text (NFKC's quick check passes for most texts, and the
+    # non-ASCII fix-ups touch only the texts that need them); the byte-level
+    # folding and the whitespace collapse run once over the joined batch
+    parts = []
+    for t in texts:
+        if _SEP in t:
+            t = t.replace(_SEP, " ")
+        t = unicodedata.normalize("NFKC", t).lower()
+        parts.append(t if t.isascii() else _fold_non_ascii(t))
+    s = _SEP.join(parts) + _SEP
     raw = np.frombuffer(s.encode("utf-8").translate(_ASCII_FOLD_KEEP_NUL), dtype=np.uint8)
     # keep word bytes, separators, and the first space of a run of spaces
     # that sits between two word bytes of the same text
