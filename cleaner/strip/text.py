@@ -51,7 +51,7 @@ class TextOptions:
     inline_noise_penalty: float = 5.0  # score of an ad label, see-also link or caption between paragraphs
     item_metadata_penalty: float = 200.0  # score of a time stamp, rating or comment button between lines
     earlier_share: float = 0.75  # an earlier run of prose worth this share of the best run is the article
-    after_barrier_factor: float = 0.5  # runs below the first end-of-article marker count this much
+    after_barrier_factor: float = 0.1  # runs below the first end-of-article marker count this much
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
     max_list_items: int = 60  # a body ending in a colon takes up to this many list lines after it
     headline_run: int = 4  # this many headline-like lines in a row inside the body are a headline list
