@@ -76,6 +76,23 @@ def document_key(doc: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def memo_document_key(doc: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
+    """:func:`document_key`, computed once per Document object within a run.
+
+    ``memo`` maps id(doc) -> (doc, key) and holds the document, so an id is
+    never reused for another object while the memo lives. Safe because a
+    stage never changes a document in place: it returns a new one.
+    """
+    if memo is None:
+        return document_key(doc)
+    hit = memo.get(id(doc))
+    if hit is not None and hit[0] is doc:
+        return hit[1]
+    key = document_key(doc)
+    memo[id(doc)] = (doc, key)
+    return key
+
+
 _CODE: list[str] = []
 
 

@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, code_fingerprint, digest, document_key, evidence_digests
+from .cache import StageCache, code_fingerprint, digest, evidence_digests, memo_document_key
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -127,7 +127,9 @@ def map_documents(
     return out
 
 
-def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None) -> tuple[Any, list[str | None]]:
+def gather_corpus_evidence(
+    docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None
+) -> tuple[Any, list[str | None]]:
     """Corpus-level evidence over prepared documents (one pass, no I/O), and each document's title.
 
     A document without a title gets a guessed one; with a cache, the guesses
@@ -140,7 +142,7 @@ def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = 
     untitled = [i for i, t in enumerate(titles) if not t]
     if cache is not None and untitled:
         fixed = digest("title", code_fingerprint())
-        keys = {i: digest(fixed, document_key(docs[i])) for i in untitled}
+        keys = {i: digest(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
         found = cache.get_many("title", keys.values())
         fresh = {keys[i]: guess_title(docs[i].source_text or "") for i in untitled if keys[i] not in found}
         cache.put_many("title", fresh)
@@ -205,6 +207,7 @@ def cached_map(
     progress: Progress | None,
     cache: StageCache | None,
     titles: list[str | None] | None = None,
+    key_memo: dict | None = None,
 ) -> list[Document | Rejected]:
     """``mapper`` over the documents whose result is not in ``cache`` yet.
 
@@ -215,7 +218,7 @@ def cached_map(
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
     fixed = digest(stage, code_fingerprint(), options)
-    doc_keys = [document_key(doc) for doc in docs]
+    doc_keys = [memo_document_key(doc, key_memo) for doc in docs]
     if evidence is None:
         evidence_keys = [""] * len(docs)
     else:
@@ -240,6 +243,7 @@ def _run_stages(
 ) -> RunResult:
     timings: dict[str, float] = {}
     rejected: list[Rejected] = []
+    key_memo: dict = {}  # document keys computed once per document object (cache only)
     t0 = time.perf_counter()
     docs = _split(records, rejected)
     timings["read"] = time.perf_counter() - t0
@@ -252,11 +256,11 @@ def _run_stages(
     evidence, titles = None, None
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
-        evidence, titles = gather_corpus_evidence(docs, cache)
+        evidence, titles = gather_corpus_evidence(docs, cache, key_memo)
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, titles), rejected)
+    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, titles, key_memo), rejected)
     docs.sort(key=lambda d: d.id)
     for doc in docs:
         if doc.mode == "html":

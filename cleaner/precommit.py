@@ -92,17 +92,15 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
 
 
 def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
-    import os
-
-    base = os.path.abspath(repo)
+    # Inputs were given as repo / pattern, so their paths start with the repo folder: plain string work.
+    base = str(repo).rstrip("/") + "/"
 
     def rel(p: str) -> str:
-        full = os.path.abspath(p)
-        return Path(os.path.relpath(full, base)).as_posix() if full.startswith(base + os.sep) else p
+        return p[len(base):] if p.startswith(base) else p
 
     return {
         "paths": [rel(p) for p in inputs.get("paths", [])],
-        "files": {rel(p): h for p, h in sorted(inputs.get("files", {}).items(), key=lambda kv: rel(kv[0]))},
+        "files": {rel(p): h for p, h in sorted(inputs.get("files", {}).items())},
         "ignored_files": sorted(rel(p) for p in inputs.get("ignored_files", [])),
     }
 

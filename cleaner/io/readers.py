@@ -164,8 +164,7 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path |
             continue
         path = Path(text)
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p.relative_to(path)))
-            pairs.extend((path, f) for f in files)
+            pairs.extend((path, f) for f in walk_files(path))
         elif path.is_file():
             pairs.append((path.parent, path))
         else:
@@ -173,8 +172,13 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path |
     return pairs
 
 
-def _hidden(rel: Path) -> bool:
-    return any(part.startswith(".") for part in rel.parts)
+def walk_files(folder: Path) -> list[Path]:
+    """Every file below ``folder``, sorted, skipping hidden files and folders (``.git``, ``.cache`` ...)."""
+    found: list[str] = []
+    for top, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found.extend(os.path.join(top, n) for n in names if not n.startswith("."))
+    return [Path(p) for p in sorted(found)]
 
 
 def file_id(root: Path, path: Path) -> str:
@@ -243,7 +247,7 @@ def _read_file(root: Path, path: Path, kind: str, options: ReadOptions, report: 
     except OSError as exc:
         yield Rejected(id=fid, stage="read", reason=f"cannot read file: {exc.strerror or exc}", path=source)
         return
-    report.files[source] = _sha256(raw)
+    raw_sha = report.files[source] = _sha256(raw)
     try:
         data = gzip.decompress(raw) if path.name.lower().endswith(".gz") else raw
     except (OSError, EOFError) as exc:
@@ -256,7 +260,8 @@ def _read_file(root: Path, path: Path, kind: str, options: ReadOptions, report: 
                 return
             content = decode_markup(data, source) if kind == "html" else decode_text(data, source)
             mode = _resolve_mode(options.mode, content)
-            yield Document(id=fid, content=content, mode=mode, origin=Origin(path=source, sha256=_sha256(data)))
+            sha = raw_sha if data is raw else _sha256(data)
+            yield Document(id=fid, content=content, mode=mode, origin=Origin(path=source, sha256=sha))
         elif kind == "jsonl":
             text = decode_text(data, source)
             yield from _iter_jsonl_lines(io.StringIO(text), fid, source, options)
