@@ -216,7 +216,7 @@ def test_language_tables_and_fallback():
     assert load_rules("en-GB").language == "en"
     for lang in available_languages():
         rules = load_rules(lang)
-        assert rules.rules and rules.head is not None
+        assert rules.rules and rules.line is not None and rules.prefix is not None
 
 
 def test_german_table_inherits_english_rules():
@@ -257,9 +257,10 @@ def test_bad_rule_rows_are_refused():
 def test_combined_pattern_reports_the_rule():
     rules = _compile("t", [("t0", {"kind": "k0", "mode": "line", "reason": "r0", "pattern": "foo"}),
                           ("t1", {"kind": "k1", "mode": "prefix", "reason": "r1", "pattern": "bar"})], frozenset())
-    assert rules.head.match("foo").lastgroup == "t0"
-    assert rules.head.match("foo bar") is None
-    assert rules.head.match("bar and more").lastgroup == "t1"
+    assert rules.line.match("foo").lastgroup == "t0"
+    assert rules.line.match("foo bar") is None
+    assert rules.prefix.match("bar and more").lastgroup == "t1"
+    assert rules.line_max_chars == 3
 
 
 # ------------------------------------------------------------- adversarial input

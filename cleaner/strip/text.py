@@ -161,7 +161,10 @@ class _Analysis:
     def _classify(self) -> None:
         opts = self.options
         rules = self.rules
-        head, search, tail_rules = rules.head, rules.search, rules.tail
+        line_rules, prefix_rules, line_max = rules.line, rules.prefix, rules.line_max_chars
+        search, tail_rules = rules.search, rules.tail
+        order = rules.order
+        gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
         cap = opts.max_rule_chars
         min_words = opts.min_prose_words
         if opts.favor_recall:
@@ -188,12 +191,15 @@ class _Analysis:
             short_counts[key] = short_counts.get(key, 0) + 1
             # rules: one combined match for line/prefix rules, one search
             capped = body[:cap]
+            low = capped.lower()
             hit = None
-            m = head.match(capped) if head is not None else None
+            m = line_rules.match(low) if line_rules is not None and len(body) <= line_max else None
+            p = prefix_rules.match(low) if prefix_rules is not None else None
+            if p is not None and (m is None or order[p.lastgroup] < order[m.lastgroup]):
+                m = p
             if m is not None:
                 hit = self._applicable(m.lastgroup, words, prose, capped)
-            if hit is None and search:
-                low = capped.lower()
+            if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(low)):
                 for rule in search:
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
                         continue

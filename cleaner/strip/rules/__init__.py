@@ -66,12 +66,23 @@ class RuleSet:
     """The compiled rules of one language."""
 
     language: str
-    rules: dict[str, Rule]  # by id
+    rules: dict[str, Rule]  # by id, in table order
+    order: dict[str, int]  # rule id -> position in the table (the first matching rule wins)
     stopwords: frozenset[str]
     # one combined pattern per mode; m.lastgroup is the id of the rule that matched
-    head: re.Pattern | None  # line + prefix rules, used with .match()
+    # line rules and prefix rules, each folded into one pattern used with .match() on the
+    # lower-cased line (the patterns are lower-case; matching lower-cased text is cheaper than
+    # IGNORECASE); m.lastgroup names the rule.  Line rules cannot match a line longer than
+    # line_max_chars, so such lines skip them.
+    line: re.Pattern | None
+    prefix: re.Pattern | None
+    line_max_chars: int
     search: tuple[Rule, ...]  # search rules, tried one by one (after their hint, if any, occurs)
     tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint occurs
+    # every hint of the search rules (None when a search rule has none: then they always run),
+    # and those of the rules that also apply to prose lines
+    search_gate: re.Pattern | None = None
+    search_gate_prose: re.Pattern | None = None
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -114,7 +125,8 @@ def _read_table(language: str, seen: set[str]) -> tuple[list[tuple[str, dict]], 
 
 def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[str]) -> RuleSet:
     rules: dict[str, Rule] = {}
-    head_parts: list[str] = []
+    line_parts: list[str] = []
+    prefix_parts: list[str] = []
     search_rules: list[Rule] = []
     tail_rules: list[Rule] = []
     for rule_id, row in rows:
@@ -122,22 +134,42 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         rules[rule_id] = rule
         body = _strip_group_names(rule.pattern)
         if rule.mode == "line":
-            head_parts.append(f"(?P<{rule_id}>(?:{body})\\Z)")
+            line_parts.append(f"(?P<{rule_id}>(?:{body})\\Z)")
         elif rule.mode == "prefix":
-            head_parts.append(f"(?P<{rule_id}>{body})")
+            prefix_parts.append(f"(?P<{rule_id}>{body})")
         elif rule.mode == "search":
             search_rules.append(rule)
         else:
             tail_rules.append(rule)
-    flags = re.IGNORECASE
     return RuleSet(
         language=language,
         rules=rules,
+        order={rule_id: n for n, rule_id in enumerate(rules)},
         stopwords=stopwords,
-        head=re.compile("|".join(head_parts), flags) if head_parts else None,
+        line=re.compile("|".join(line_parts)) if line_parts else None,
+        prefix=re.compile("|".join(prefix_parts)) if prefix_parts else None,
+        line_max_chars=_max_width("|".join(line_parts)) if line_parts else 0,
         search=tuple(search_rules),
         tail=tuple(tail_rules),
+        search_gate=_gate(search_rules),
+        search_gate_prose=_gate([r for r in search_rules if not r.only_nonprose]),
     )
+
+
+def _max_width(pattern: str) -> int:
+    """The longest text the pattern can match (bounded: the loader refuses unbounded line rules)."""
+    width = _sre_parse.parse(pattern).getwidth()[1]
+    if width >= _sre_parse.MAXREPEAT:
+        raise ConfigError("a 'line' rule can match unbounded text; bound its repetitions")
+    return int(width)
+
+
+def _gate(rules: list[Rule]) -> re.Pattern | None:
+    """One literal alternation of the rules' hints: no hint in a line, no rule to try."""
+    if not rules or any(not r.hint for r in rules):
+        return None
+    hints = sorted({h for r in rules for h in r.hint}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(h) for h in hints))  # hints are lower-case; so is the line they see
 
 
 def _make_rule(rule_id: str, row: dict) -> Rule:
