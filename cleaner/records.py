@@ -179,7 +179,10 @@ class Canonical:
             "mode": doc.mode,
             "attribution": self.attribution.to_dict(),
             "cluster": {"id": self.cluster.id, "size": self.cluster.size, "reason": self.cluster.reason},
-            "members": [m.to_dict() for m in self.cluster.members],
+            # `members` lists ids only, the form score.py and most tools read; the
+            # per-copy provenance (site, url, similarity, noise removed) is `provenance`.
+            "members": [m.id for m in self.cluster.members],
+            "provenance": [m.to_dict() for m in self.cluster.members],
             "removed": [s.to_dict() for s in self.removed],
             "origin": doc.origin.to_dict(),
         }

@@ -49,9 +49,10 @@ def test_syndicated_copies_form_one_cluster_listing_every_member(sample_run) -> 
     copies = {"syndicated/harbourview-herald", "syndicated/the-midland-post", "northern-courier/rail-trail", "valley-times/rail-trail"}
     assert {r["cluster"] for r in rows if r["id"] in copies} == {rows[[r["id"] for r in rows].index("syndicated/harbourview-herald")]["cluster"]}
     story = [d for d in records(sample_run["documents.jsonl"]) if d["cluster"]["size"] == 4][0]
-    assert {m["id"] for m in story["members"]} == copies
+    assert set(story["members"]) == copies
+    assert [m["id"] for m in story["provenance"]] == story["members"]
     assert story["attribution"]["original_publisher"] == "Harbourview Herald"
-    assert all(0 < m["similarity"] <= 1 for m in story["members"])
+    assert all(0 < m["similarity"] <= 1 for m in story["provenance"])
     assert "Story continues below advertisement" not in story["text"]
 
 

@@ -36,9 +36,10 @@ def test_outputs_are_sorted_and_end_with_one_newline(tmp_path: Path) -> None:
     assert first == {"id": "a", "cluster": "c-2", "canonical_id": "b", "similarity": 0.8}
     assert [json.loads(l)["id"] for l in (tmp_path / "rejected.jsonl").read_text().splitlines()] == ["y", "z"]
     record = json.loads(docs.splitlines()[0])
-    for key in ("id", "title", "text", "members", "attribution", "cluster", "removed", "origin"):
+    for key in ("id", "title", "text", "members", "provenance", "attribution", "cluster", "removed", "origin"):
         assert key in record
-    assert record["members"][1] == {"id": "a", "site": "site-a", "url": None, "similarity": 0.8, "removed": {"see_also": 1}}
+    assert record["members"] == ["b", "a"]
+    assert record["provenance"][1] == {"id": "a", "site": "site-a", "url": None, "similarity": 0.8, "removed": {"see_also": 1}}
     assert set(written) == {"documents", "clusters", "rejected", "manifest"}
     assert json.loads((tmp_path / "manifest.json").read_text()) == {"counts": {}}
 
@@ -71,7 +72,7 @@ def test_parquet_format_replaces_jsonl(tmp_path: Path) -> None:
     write_outputs(tmp_path, canonicals, clusters, [], {}, formats=("parquet",))
     assert not (tmp_path / "documents.jsonl").exists()
     table = pq.read_table(tmp_path / "documents.parquet").to_pylist()
-    assert table[0]["id"] == "a" and json.loads(table[0]["members"])[1]["id"] == "b"
+    assert table[0]["id"] == "a" and json.loads(table[0]["provenance"])[1]["id"] == "b"
     assert pq.read_table(tmp_path / "clusters.parquet").num_rows == 2
 
 
