@@ -85,3 +85,13 @@ def test_public_names() -> None:
     for name in ("clean_text", "clean_html", "dedup", "run", "iter_clean", "iter_run", "Span", "Document"):
         assert hasattr(cleaner, name)
     assert isinstance(cleaner.__version__, str)
+
+
+def test_a_copy_found_on_another_site_names_that_site_as_republisher() -> None:
+    from cleaner.records import Attribution
+    from cleaner.strip import republished_here
+
+    said = Attribution(original_publisher="The Wire Service")
+    assert republished_here(said, "Daily Sample").republished_by == ["Daily Sample"]
+    assert republished_here(said, "Wire Service").republished_by == []  # the origin site itself
+    assert republished_here(Attribution(), "Daily Sample").republished_by == []  # nothing said: nothing inferred

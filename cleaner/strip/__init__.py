@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from ..errors import CleanerError, ExtractionError
-from ..records import Document, Rejected
+from ..records import Attribution, Document, Rejected
 
 
 @dataclass(frozen=True)
@@ -101,5 +101,18 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
         text=stripped.text,
         title=stripped.title or doc.title,
         removed=list(stripped.removed),
-        attribution=stripped.attribution,
+        attribution=republished_here(stripped.attribution, doc.site),
     )
+
+
+def republished_here(attribution: Attribution, site: str | None) -> Attribution:
+    """A story first published elsewhere was republished by the site we found it on."""
+    original = attribution.original_publisher
+    if not site or not original or site in attribution.republished_by or _same_name(site, original):
+        return attribution
+    return replace(attribution, republished_by=sorted([*attribution.republished_by, site]))
+
+
+def _same_name(a: str, b: str) -> bool:
+    fold = lambda s: "".join(ch for ch in s.casefold() if ch.isalnum())  # noqa: E731
+    return fold(a) == fold(b) or fold(a).removeprefix("the") == fold(b).removeprefix("the")
