@@ -609,17 +609,21 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     ]
 
 
-def _signature(tree: BlockTree, i: int) -> tuple[str, str, str, str]:
-    """Tag and class of an element and of its parent: paragraphs of one article share it."""
+def _signature(tree: BlockTree, i: int) -> tuple[str, ...]:
+    """Tag and first class name of an element, and its parent's tag (and
+    first class name, when the element has no class of its own).
+
+    Paragraphs of one article share it.  Only first class names count, as
+    sites add modifiers to some paragraphs ("para speakable", "para lead");
+    a bare ``<p>`` is told apart by where it sits.
+    """
     up = tree.parent[i]
-    node = tree.nodes[i]
-    up_node = tree.nodes[up] if up >= 0 else None
-    return (
-        tree.tags[i],
-        node.attributes.get("class") or "",
-        tree.tags[up] if up >= 0 else "",
-        (up_node.attributes.get("class") or "") if up_node is not None else "",
-    )
+    first = (tree.nodes[i].attributes.get("class") or "").split(" ", 1)[0]
+    up_tag = tree.tags[up] if up >= 0 else ""
+    if first:
+        return tree.tags[i], first, up_tag
+    up_first = (tree.nodes[up].attributes.get("class") or "").split(" ", 1)[0] if up >= 0 else ""
+    return tree.tags[i], "", up_tag, up_first
 
 
 def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool]) -> tuple[int, tuple | None]:
@@ -739,8 +743,11 @@ def _walk_with_guard(
     return tree, [by_index[i] for i in pruned], [by_index[i] for i in kept], tree.removed_mask(pruned)
 
 
-def _size_of(html: str | bytes) -> int:
-    return len(html) if isinstance(html, bytes) else len(html.encode("utf-8", errors="ignore"))
+def _size_of(html: str | bytes, limit: int) -> int:
+    """Size in bytes (of the UTF-8 form for text); encodes only when the length leaves it open."""
+    if isinstance(html, bytes) or len(html) > limit or 4 * len(html) <= limit:
+        return len(html)  # a str longer than the limit is over it in any encoding
+    return len(html.encode("utf-8", errors="ignore"))
 
 
 def extract_html(
@@ -757,7 +764,7 @@ def extract_html(
     ``options.timeout``.  Never returns an empty text.
     """
     options = options or HtmlOptions()
-    size = _size_of(html)
+    size = _size_of(html, options.max_bytes)
     if size > options.max_bytes:
         raise ExtractionError(doc_id, f"page is {size} bytes, over the {options.max_bytes}-byte limit (max_bytes)")
     with time_limit(options.timeout, doc_id) as deadline:

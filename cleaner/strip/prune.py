@@ -65,6 +65,7 @@ class PruneRule:
     comments: bool = False  # the rule is off when comments are wanted
     guard_share: float | None = None  # own share of prose that keeps an element (None: the file's)
     protect: bool = True  # containing <main>/articleBody keeps the element
+    inline: bool = False  # also applies to inline elements (captions are often <span>s)
 
     def matches_tokens(self, tokens: frozenset[str], classes: frozenset[str]) -> bool:
         if self.tokens & tokens or self.classes & classes:
@@ -79,6 +80,7 @@ class PruneRules:
     guard_share: float
     guard_min_blocks: int = 1
     article_chars: int = 400
+    inline_tags: frozenset[str] = frozenset()
     # lookups derived from ``rules`` (first rule in file order wins)
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
@@ -87,14 +89,10 @@ class PruneRules:
     _index: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        prefixes = sorted({p for r in self.rules for p in r.prefixes})
+        words = sorted({w for r in self.rules for w in (*r.tokens, *r.prefixes, *r.classes)}, key=len, reverse=True)
         self._index["drop_by_tag"] = {t: d for d in self.drops for t in d.tags}
         self._index["attribute_rules"] = tuple(r for r in self.rules if r.attributes or r.styles)
-        self._index["tokens"] = frozenset(t for r in self.rules for t in r.tokens)
-        self._index["classes"] = frozenset(c for r in self.rules for c in r.classes)
-        self._index["prefix_re"] = (
-            re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, prefixes)) + ")") if prefixes else None
-        )
+        self._index["any_substring"] = re.compile("|".join(map(re.escape, words)) if words else "(?!)")
 
     def rule_for_marks(self, marks: str) -> PruneRule | None:
         """The first rule (file order) that a word of an id/class string matches.
@@ -123,13 +121,11 @@ class PruneRules:
 
     def _rule_index_of_word(self, word: str) -> int:
         """Index of the first rule one id/class word matches (``len(rules)``: none)."""
-        tokens, classes = attribute_tokens(word)
-        if (
-            self._all_tokens.isdisjoint(tokens)
-            and self._all_classes.isdisjoint(classes)
-            and (self._prefix_re is None or not self._prefix_re.search(" ".join(tokens)))
-        ):
+        # Every token, prefix and class of a match is a substring of the
+        # lower-cased word, so one search rules out most words at once.
+        if not self._any_substring.search(word.lower()):
             return len(self.rules)
+        tokens, classes = attribute_tokens(word)
         return next((i for i, r in enumerate(self.rules) if r.matches_tokens(tokens, classes)), len(self.rules))
 
     @property
@@ -142,16 +138,8 @@ class PruneRules:
         return self._index["attribute_rules"]
 
     @property
-    def _all_tokens(self) -> frozenset[str]:
-        return self._index["tokens"]
-
-    @property
-    def _all_classes(self) -> frozenset[str]:
-        return self._index["classes"]
-
-    @property
-    def _prefix_re(self) -> re.Pattern[str] | None:
-        return self._index["prefix_re"]
+    def _any_substring(self) -> re.Pattern[str]:
+        return self._index["any_substring"]
 
     @property
     def structural_selector(self) -> str:
@@ -159,7 +147,28 @@ class PruneRules:
         parts = sorted(self.by_tag) + ["[role]"]
         parts += sorted({f"[{a}]" for r in self.rules for a in r.attributes})
         parts += sorted({f'[style*="{s.split(":")[-1]}" i]' for r in self.rules for s in r.styles})
+        parts += sorted({f'[class~="{c}" i]' for r in self.rules for c in r.classes})
         return ", ".join(parts)
+
+    @property
+    def token_selector(self) -> str:
+        """CSS selecting the elements whose id/class/aria-label tokens are looked up.
+
+        Inline elements are left out: a link or span named "related" or
+        "share" inside a paragraph is part of the sentence around it.
+        """
+        inline = ", ".join(sorted(self.inline_tags))
+        return f":is([class], [id], [aria-label]):not({inline})" if inline else "[class], [id], [aria-label]"
+
+    @property
+    def inline_selector(self) -> str | None:
+        """CSS selecting inline elements that a rule with ``inline = true`` may match (a superset)."""
+        words = sorted({w for r in self.rules if r.inline for w in (*r.tokens, *r.prefixes)})
+        if not words or not self.inline_tags:
+            return None
+        inline = ", ".join(sorted(self.inline_tags))
+        marks = ", ".join(f'[{a}*="{w}" i]' for w in words for a in ("class", "id"))
+        return f":is({inline}):is({marks})"
 
 
 def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
@@ -181,6 +190,7 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
             comments=bool(r.get("comments", False)),
             guard_share=r.get("guard_share"),
             protect=bool(r.get("protect", True)),
+            inline=bool(r.get("inline", False)),
         )
         for r in data.get("rule", [])
     )
@@ -197,6 +207,7 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
         float(data.get("guard_share", 0.4)),
         int(data.get("guard_min_blocks", 1)),
         int(data.get("article_chars", 400)),
+        frozenset(data.get("inline_tags", ())),
         by_tag,
         by_role,
     )
@@ -280,10 +291,15 @@ def mark_noise(root: Any, rules: PruneRules, *, include_comments: bool = False) 
     # The hot loop: most elements have a class; their id/class strings repeat
     # across a page and a site, so the rule lookup is memoised on the string.
     rule_for_marks = rules.rule_for_marks
-    for node in root.css("[class], [id], [aria-label]"):
+    for node in root.css(rules.token_selector):
         rule = rule_for_marks(_marks_of(node.attributes))
         if rule is not None:
             add(node, rule)
+    if rules.inline_selector:
+        for node in root.css(rules.inline_selector):
+            rule = rule_for_marks(_marks_of(node.attributes))
+            if rule is not None and rule.inline:
+                add(node, rule)
     return marks
 
 
