@@ -168,10 +168,12 @@ def pairwise_f1(order: np.ndarray, starts: np.ndarray, story: np.ndarray) -> tup
     cluster[order] = np.repeat(np.arange(starts.size - 1), np.diff(starts))
 
     def pairs(labels):
-        _, counts = np.unique(labels, return_counts=True)
+        ordered = np.sort(labels)
+        bounds = np.flatnonzero(np.diff(ordered)) + 1
+        counts = np.diff(np.concatenate(([0], bounds, [ordered.size])))
         return int((counts * (counts - 1) // 2).sum())
 
-    joint = pairs(cluster * (story.max() + 1) + story)
+    joint = pairs(cluster * (int(story.max()) + 1) + story)
     pred, gold = pairs(cluster), pairs(story)
     p = joint / pred if pred else 1.0
     r = joint / gold if gold else 1.0

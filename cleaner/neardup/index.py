@@ -230,7 +230,7 @@ class RedisIndex(NearDupIndex):
 
     def candidates(self, new_sigs: np.ndarray, n_old: int, bands: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
         """New-vs-old candidates from datasketch's Redis LSH; new-vs-new by band keys."""
-        from .lsh import band_keys, candidate_pairs
+        from .lsh import band_keys, candidate_pairs, sorted_unique
 
         position = {d.id: k for k, d in enumerate(self.docs)}
         lo: list[int] = []
@@ -246,7 +246,7 @@ class RedisIndex(NearDupIndex):
         ni, nj = candidate_pairs(band_keys(new_sigs, bands, rows), self.params.bucket_window)
         i = np.concatenate([np.array(lo, dtype=np.int64), ni + n_old])
         j = np.concatenate([np.array(hi, dtype=np.int64), nj + n_old])
-        codes = np.unique(i * (n_old + new_sigs.shape[0]) + j)
+        codes = sorted_unique(i * (n_old + new_sigs.shape[0]) + j)
         total = n_old + new_sigs.shape[0]
         return codes // total, codes % total
 

@@ -38,33 +38,70 @@ def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
     return _optimal_param(threshold, num_perm, 0.5, 0.5)
 
 
-def band_keys(sigs: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """(documents, bands) uint64: one well-mixed key per band of each signature."""
+def band_keys(sigs: np.ndarray, bands: int, rows: int, chunk: int = 1 << 16) -> np.ndarray:
+    """(bands, documents) uint64: one well-mixed key per band of each signature.
+
+    Band-major, so that each band's keys are contiguous for sorting; computed
+    over row chunks so that the signature columns are read from cache.
+    """
     n = sigs.shape[0]
-    keys = np.empty((n, bands), dtype=np.uint64)
+    keys = np.empty((bands, n), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for band in range(bands):
-            k = np.full(n, np.uint64(band + 1) * _M64, dtype=np.uint64)
-            for col in range(band * rows, (band + 1) * rows):
-                k ^= sigs[:, col].astype(np.uint64)
-                k *= _M64
-                k ^= k >> np.uint64(29)
-            keys[:, band] = fmix(k, 64)
+        for start in range(0, n, chunk):
+            block = sigs[start : start + chunk].astype(np.uint64)
+            for band in range(bands):
+                k = np.full(block.shape[0], np.uint64(band + 1) * _M64, dtype=np.uint64)
+                for col in range(band * rows, (band + 1) * rows):
+                    k ^= block[:, col]
+                    k *= _M64
+                    k ^= k >> np.uint64(29)
+                keys[band, start : start + chunk] = fmix(k, 64)
     return keys
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (sort + compare: numpy 2's hash-based np.unique
+    is many times slower on tens of millions of int64)."""
+    if values.size == 0:
+        return values
+    ordered = np.sort(values)
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
+
+
+def _bucket_order(col: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(documents sorted by key, their keys) for one band.
+
+    Sorting the key with the document number packed into its low bits is
+    about twice as fast as an argsort; the key keeps its top 64 - index_bits
+    bits (40 at a million documents: a chance collision only adds a candidate,
+    which verification rejects).
+    """
+    if index_bits <= 40:
+        low = np.uint64((1 << index_bits) - 1)
+        packed = (col & ~low) | np.arange(col.size, dtype=np.uint64)
+        packed.sort()
+        return (packed & low).astype(np.int64), packed & ~low
+    order = np.argsort(col)
+    return order, col[order]
 
 
 def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unique document pairs ``(i, j)``, ``i < j``, sharing at least one band key.
 
-    ``new_from``: when given, only pairs with ``j >= new_from`` (at least one
-    document added in this run) are returned - old pairs were verified before.
+    ``keys`` is band-major (:func:`band_keys`).  ``new_from``: when given,
+    only pairs with ``j >= new_from`` (at least one document added in this
+    run) are returned - old pairs were verified before.
     """
-    n = keys.shape[0]
+    n = keys.shape[1]
+    index_bits = max(1, (n - 1).bit_length())
     found = []
-    for band in range(keys.shape[1]):
-        col = keys[:, band]
-        order = np.argsort(col, kind="stable")
-        sorted_keys = col[order]
+    for col in keys:
+        # equal keys end up adjacent; which of several equal keys comes first
+        # only matters for buckets larger than the window
+        order, sorted_keys = _bucket_order(col, index_bits)
         for step in range(1, window + 1):
             same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
             if same.size == 0:
@@ -74,11 +111,11 @@ def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = N
             if new_from is not None:
                 keep = hi >= new_from
                 lo, hi = lo[keep], hi[keep]
-            found.append(lo.astype(np.int64) * n + hi)
+            found.append(lo * n + hi)
     if not found:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    codes = np.unique(np.concatenate(found))
+    codes = sorted_unique(np.concatenate(found))
     return codes // n, codes % n
 
 
