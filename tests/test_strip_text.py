@@ -327,3 +327,20 @@ def test_segmentation_offsets():
     assert [text[ln.start:ln.end] for ln in lines] == ["first line", "* second item", "third"]
     assert lines[1].bullet and lines[1].body == "second item"
     assert re.fullmatch(r"\w+", lines[2].body)
+
+
+def test_extracted_text_keeps_lists_and_still_applies_rules():
+    # an extractor's main content (HTML mode): a table of results after one sentence of prose
+    rows = [f"{n} {name}" for n, name in enumerate(["Harbour North", "Harbour South", "Old Basin", "Quay Street",
+                                                   "Ferry Pier", "Dry Dock", "Fish Market", "Lighthouse"], 1)]
+    text = (f"Results of the harbour survey\n\n{P1}\n\nSurveyed sites\n" + "\n".join(rows)
+            + "\n\nSee also: Storm warning issued for the northern coast\n\nPlease enter your comment!\n")
+    whole_page = strip_text(text)
+    extracted = strip_text(text, options=TextOptions(extracted=True))
+    assert extracted.text.split("\n") == [P1, "Surveyed sites", *rows]
+    assert extracted.title == "Results of the harbour survey"
+    kinds = {text[s.start:s.end]: s.kind for s in extracted.removed}
+    assert kinds["See also: Storm warning issued for the northern coast"] == "see_also"
+    assert kinds["Please enter your comment!"] == "comment_form"
+    # a whole flattened page is cut to its prose core instead
+    assert whole_page.text.split("\n") == [P1]

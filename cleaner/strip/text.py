@@ -42,6 +42,10 @@ if TYPE_CHECKING:  # pragma: no cover
 class TextOptions:
     """Knobs of the text stage. The defaults are the settings measured best (benchmarks/bench_text.py)."""
 
+    # The text is already an extractor's main content (HTML mode): the whole text is the article
+    # body, so only what a rule, the evidence or a link-list detector names is removed; the
+    # article-core cut (made for whole flattened pages) is skipped.
+    extracted: bool = False
     favor_precision: bool = False  # as in trafilatura: drop borderline lines
     favor_recall: bool = False  # as in trafilatura: keep borderline lines
     min_prose_words: int = 5  # a line with fewer words never reads as prose
@@ -233,7 +237,7 @@ class _Analysis:
                     count = short_counts.get(line.body.lower(), 0)
                     if count >= limit:
                         self.repeated[i] = count
-            else:
+            elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
                 count = short_counts.get(line.body, 0)
                 if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser
                     self.noise[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
@@ -376,6 +380,8 @@ class _Analysis:
         article: articles come before the comments, teasers and footers that
         can outweigh a short story.
         """
+        if self.options.extracted:
+            return (0, len(self.lines) - 1) if self.lines else None
         scores = self._scores()
         # the first end-of-article marker (comment section, related stories) that follows some prose
         first_barrier = None
@@ -532,16 +538,24 @@ class _Analysis:
         first = self.core[0]
         seen = 0
         for i in range(first - 1, -1, -1):
-            line = self.lines[i]
             seen += 1
             if seen > self.options.title_window:
                 break
-            if self.noise[i] is not None or line.bullet:
-                continue
-            if 3 <= line.words <= self.options.max_title_words and line.text[-1] not in ".,;:":
-                if len(_WORD.findall(line.text)) >= 3:
-                    return i
+            if self._title_like(i):
+                return i
+        # extracted text (HTML mode) starts with its headline: the body's first line, when a
+        # headline-like line is followed by prose
+        if self.options.extracted and self._title_like(first) and first + 1 < len(self.lines) and self.cls[first + 1] == _PROSE:
+            return first
         return None
+
+    def _title_like(self, i: int) -> bool:
+        line = self.lines[i]
+        if self.noise[i] is not None or line.bullet or self.cls[i] == _PROSE and line.ending == 2 and line.text[-1] == ".":
+            return False
+        if not 3 <= line.words <= self.options.max_title_words or line.text[-1] in ".,;:":
+            return False
+        return len(_WORD.findall(line.text)) >= 3
 
     # ----------------------------------------------------------- result
     def result(self, given_title: str | None) -> Stripped:
