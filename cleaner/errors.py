@@ -6,8 +6,8 @@ class CleanerError(Exception):
     """Base class of every error cleaner raises on purpose."""
 
 
-class InputError(CleanerError):
-    """An input cannot be read or parsed. ``source`` names it (path, path:line or id)."""
+class SourcedError(CleanerError):
+    """An error about one input; ``source`` names it (path, path:line or document id)."""
 
     def __init__(self, source: str, message: str) -> None:
         self.source = source
@@ -15,17 +15,20 @@ class InputError(CleanerError):
         super().__init__(f"{source}: {message}")
 
 
+class InputError(SourcedError):
+    """An input cannot be read or parsed."""
+
+
 class ConfigError(CleanerError):
     """A bad option or configuration value."""
 
 
-class ExtractionError(CleanerError):
+class ExtractionError(SourcedError):
     """The HTML stage could not produce text for a document."""
 
-    def __init__(self, doc_id: str, message: str) -> None:
-        self.doc_id = doc_id
-        self.message = message
-        super().__init__(f"{doc_id}: {message}")
+    @property
+    def doc_id(self) -> str:
+        return self.source
 
 
 class ExtractionTimeout(ExtractionError):
@@ -36,10 +39,5 @@ class DedupIndexError(CleanerError):
     """A persisted near-duplicate index is unreadable or incompatible."""
 
 
-class NoContentError(CleanerError):
+class NoContentError(SourcedError):
     """Nothing of the article was left (or there was none to begin with)."""
-
-    def __init__(self, source: str, message: str) -> None:
-        self.source = source
-        self.message = message
-        super().__init__(f"{source}: {message}")
