@@ -93,3 +93,12 @@ def test_atomic_write_leaves_old_file_when_interrupted(tmp_path: Path, monkeypat
 def test_cluster_rows_one_per_member() -> None:
     _, clusters = make({"c-1": ["a", "b", "c"]})
     assert [r["canonical_id"] for r in cluster_rows(clusters)] == ["a", "a", "a"]
+
+
+def test_txt_names_never_leave_the_output_folder() -> None:
+    from cleaner.io.writers import txt_name
+
+    assert txt_name("site/story") == "site/story"
+    assert txt_name("../../etc/passwd") == "_/_/etc/passwd"
+    assert txt_name("/abs/path") == "abs/path"
+    assert txt_name("") == "_"

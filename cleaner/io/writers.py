@@ -72,6 +72,12 @@ def readable_text(record: dict[str, Any]) -> str:
     return (f"{title}\n\n{body}\n" if title else f"{body}\n")
 
 
+def txt_name(doc_id: str) -> str:
+    """A path under ``txt/`` for an id: its folders kept, but never one that climbs out (``..``, ``/``)."""
+    parts = [p if p not in (".", "..") else "_" for p in doc_id.replace("\\", "/").split("/") if p]
+    return "/".join(parts) or "_"
+
+
 def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
     try:
         import pyarrow as pa
@@ -116,7 +122,7 @@ def render_outputs(
             files[f"{name}.jsonl"] = jsonl_bytes(table)
     if "txt" in formats:
         for record in docs:
-            files[f"txt/{record['id']}.txt"] = readable_text(record).encode("utf-8")
+            files[f"txt/{txt_name(record['id'])}.txt"] = readable_text(record).encode("utf-8")
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 
