@@ -344,3 +344,50 @@ def test_extracted_text_keeps_lists_and_still_applies_rules():
     assert kinds["Please enter your comment!"] == "comment_form"
     # a whole flattened page is cut to its prose core instead
     assert whole_page.text.split("\n") == [P1]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("Story continues below advertisement", "advertisement"),
+        ("- Advertisement -", "advertisement"),
+        ("Scroll to continue with content", "advertisement"),
+        ("Sponsored Content", "advertisement"),
+        ("READ MORE: Ferry timetable changes for the spring season", "see_also"),
+        ("Also Read | Council votes to close two rural schools", "see_also"),
+        ("Related: Storm warning issued for the northern coast", "see_also"),
+        ("The old pier at dawn. (Photo by Jane Roe/Getty Images)", "photo_credit"),
+        ("Image credit: Coast Images", "photo_credit"),
+        ("(AP Photo/John Doe, File)", "photo_credit"),
+        ("This article is republished from The Harbour Review under a Creative Commons license.", "attribution"),
+        ("Sign up for our daily newsletter to get the latest stories delivered to your inbox.", "share_subscribe"),
+        ("Follow us on Twitter and Facebook", "share_subscribe"),
+        ("Copyright © 2031 Coast Media Group. All rights reserved.", "copyright"),
+        ("Tags: harbour, storms, council", "navigation"),
+        ("Updated: March 4, 2031 10:02 am", "dateline"),
+        ("5 min read", "reading_time"),
+    ],
+)
+def test_rule_table_kinds(line, kind):
+    text = f"{P1}\n\n{line}\n\n{P2}\n\n{P3}\n"
+    out = strip_text(text)
+    assert _kind_of(text, out, line) == kind
+    assert out.text.split("\n") == [P1, P2, P3]
+
+
+def test_republished_from_sets_the_original_publisher():
+    text = f"{P1}\n\n{P2}\n\nThis article is republished from The Harbour Review under a Creative Commons license.\n"
+    assert strip_text(text).attribution.original_publisher == "The Harbour Review"
+
+
+def test_article_sentences_that_resemble_rules_are_kept():
+    # prose that merely mentions cookies, comments, photos or advertising is article text
+    lines = [
+        "The bakery on Market Street sold more than two thousand cookies on the first day, the owner said.",
+        "Residents left more than three hundred comments on the council's plan during the consultation period.",
+        "A photo of the flooded quay, taken by a ferry passenger, was shared widely on Monday evening.",
+        "Advertising revenue at the regional paper fell by a fifth last year, according to its annual report.",
+    ]
+    text = "\n\n".join([P1, *lines, P2]) + "\n"
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, *lines, P2]
