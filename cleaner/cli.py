@@ -195,15 +195,23 @@ def run(
 
 
 def _one_document(file: str, mode: str | None, language: str | None):
-    from .io.readers import ReadOptions, iter_documents
+    from .io.readers import ReadOptions, detect_mode, iter_documents
+    from .records import Document
     from .strip import StripOptions, strip_document
 
     if mode is not None and mode not in MODES:
         raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
-    try:
-        records = list(iter_documents([file], ReadOptions(mode=mode or "auto")))  # type: ignore[arg-type]
-    except CleanerError as exc:
-        raise _fail(str(exc))
+    if file == "-":  # one document as plain text or HTML on stdin (not JSONL, unlike `run -`)
+        content = sys.stdin.read()
+        if not content.strip():
+            raise _fail("<stdin>: empty input")
+        chosen = mode or detect_mode(content)
+        records = [Document(id="<stdin>", content=content, mode=chosen)]  # type: ignore[arg-type]
+    else:
+        try:
+            records = list(iter_documents([file], ReadOptions(mode=mode or "auto")))  # type: ignore[arg-type]
+        except CleanerError as exc:
+            raise _fail(str(exc))
     if len(records) != 1:
         raise _fail(f"{file}: holds {len(records)} documents; `strip`/`explain` take one (use `cleaner run`)")
     doc = records[0]
@@ -223,8 +231,6 @@ def strip(
     title: bool = typer.Option(False, "--title", help="Print the detected title first, then a blank line."),
 ) -> None:
     """Print the cleaned text of one document."""
-    if file == "-":
-        file = _stdin_to_temp()
     doc = _one_document(file, mode, language)
     if title and doc.title:
         typer.echo(doc.title + "\n")
@@ -241,48 +247,9 @@ def explain(
     """Show one document with every removed span marked, its kind and its reason."""
     from .explain import explain_document
 
-    if file == "-":
-        file = _stdin_to_temp()
     doc = _one_document(file, mode, language)
     use_color = color if color is not None else sys.stdout.isatty()
     typer.echo(explain_document(doc, color=use_color), nl=False, color=use_color)
-
-
-def _stdin_to_temp() -> str:
-    import tempfile
-
-    data = sys.stdin.read()
-    handle = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8")
-    with handle:
-        handle.write(data)
-    return handle.name
-
-
-@app.command()
-def precommit(
-    fix: bool = typer.Option(False, "--fix", help="Write the cleaned corpus (hook cleaner-fix)."),
-    check: bool = typer.Option(False, "--check", help="Write nothing; fail when the cleaned corpus is stale (hook cleaner-check)."),
-    files: Optional[List[str]] = typer.Argument(None, help="Files pre-commit passes; ignored: the whole configured corpus is considered."),
-) -> None:
-    """The pre-commit data step, configured by [tool.cleaner] / .cleaner.toml (inputs, output, ...)."""
-    from .precommit import precommit as run_precommit
-
-    if fix == check:
-        raise _fail("give exactly one of --fix or --check")
-    config = _config()
-    options = build_run_options(config, index=None)
-    try:
-        outcome = run_precommit(options, config, check=check)
-    except CleanerError as exc:
-        raise _fail(str(exc))
-    if outcome.changed:
-        verb = "would update" if check else "updated"
-        typer.echo(f"cleaner: {verb} {len(outcome.changed)} file(s) in {outcome.output}:")
-        for name in outcome.changed:
-            typer.echo(f"  {name}")
-        if check:
-            typer.echo("cleaner: the cleaned corpus is stale; run `cleaner precommit --fix` (hook cleaner-fix)")
-    raise typer.Exit(outcome.exit_code)
 
 
 def version_callback(value: bool) -> None:

@@ -89,3 +89,9 @@ def test_console_script_entry_point(tmp_path: Path, samples: Path) -> None:
     assert proc.returncode == 2 and "nope" in proc.stderr
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text())
     assert manifest["counts"]["inputs"] == 6
+
+
+def test_strip_reads_one_document_from_stdin(samples: Path) -> None:
+    result = runner.invoke(app, ["strip", "-"], input=(samples / SEED).read_text())
+    assert result.exit_code == 0 and "See also" not in result.output and "NSO has denied" in result.output
+    assert runner.invoke(app, ["strip", "-"], input="  \n").exit_code == 2
