@@ -523,6 +523,8 @@ class DensityParams:
     sibling_share: float = 0.2  # a sibling of the best element joins with this share of its score
     sibling_prose: int = 80  # ... or when it is a paragraph at least this long with few links
     siblings: bool = True
+    linked_paragraph: int = 150  # in the article, a block this long is kept up to ...
+    linked_paragraph_density: float = 0.85  # ... this link density
     trim: str = "fragments"  # outside the article-styled span drop: "none", "fragments" (non-prose), "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
     climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
@@ -540,6 +542,17 @@ def block_value(block: Block, params: DensityParams) -> float:
 
 def is_prose(block: Block, params: DensityParams) -> bool:
     return block.chars >= params.min_chars and block.link_density <= params.link_density_max
+
+
+def is_linked_paragraph(block: Block, params: DensityParams) -> bool:
+    """A long one-line paragraph that is mostly links but still prose (names
+    linked to profiles, a linked story summary).  A link list is short items,
+    several <br>-separated lines, or nearly all links."""
+    return (
+        block.chars >= params.linked_paragraph
+        and block.link_density <= params.linked_paragraph_density
+        and "\n" not in block.text
+    )
 
 
 def _children(tree: BlockTree, i: int) -> Iterator[int]:
@@ -605,7 +618,8 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     return [
         b
         for k, b in enumerate(blocks)
-        if first <= k <= last or (keep_prose and is_prose(b, params) and b.tag not in HEADINGS)
+        if first <= k <= last
+        or (keep_prose and (is_prose(b, params) or is_linked_paragraph(b, params)) and b.tag not in HEADINGS)
     ]
 
 
@@ -673,7 +687,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
     norm_title = " ".join(title.split()).lower() if title else None
     max_ld = params.link_density_max if not options.favor_recall else 0.8
     for block in blocks:
-        if block.link_density > max_ld:
+        if block.link_density > max_ld and not is_linked_paragraph(block, params):
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
