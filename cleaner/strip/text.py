@@ -166,7 +166,7 @@ class _Analysis:
         opts = self.options
         rules = self.rules
         line_rules, prefix_rules, line_max = rules.line, rules.prefix, rules.line_max_chars
-        search, tail_rules = rules.search, rules.tail
+        search, tail_rules, tail_gate = rules.search, rules.tail, rules.tail_gate
         order = rules.order
         gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
         cap = opts.max_rule_chars
@@ -215,7 +215,10 @@ class _Analysis:
             if hit is not None:
                 self._mark_rule(i, hit, capped)
                 continue
-            if tail_rules:
+            if tail_rules and (
+                tail_gate is None
+                or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
+            ):
                 self._match_tail(i, line)
             if evidence is not None and self.noise[i] is None:
                 self._match_evidence(i, line, prose)
@@ -252,13 +255,14 @@ class _Analysis:
         evidence (articles have lists too).
         """
         n = len(self.lines)
+        headline_like = self._headline_flags()
         i = 0
         while i < n:
-            if self.noise[i] is None and self._headline_like(i):
+            if self.noise[i] is None and headline_like[i]:
                 members: list[int] = []
                 separators = 0
                 j = i
-                while j < n and ((self.noise[j] is None and self._headline_like(j)) or j in self.repeated):
+                while j < n and ((self.noise[j] is None and headline_like[j]) or j in self.repeated):
                     if j in self.repeated:
                         separators += 1
                     else:
@@ -568,7 +572,7 @@ class _Analysis:
             lo, hi = 0, n - 1
         list_mode = broad_list = False
         list_bullets: bool | None = None
-        headline_like = [self._headline_like(i) for i in range(n)]
+        headline_like = self._headline_flags()
         for i in range(n):
             if i == self.title_line:
                 kinds[i] = ("title", _TITLE_REASON)
@@ -635,6 +639,15 @@ class _Analysis:
             if 0 <= j < len(self.lines) and (headline_like[j] or self.noise[j] is not None):
                 return True
         return False
+
+    def _headline_flags(self) -> list[bool]:
+        """_headline_like for every line at once."""
+        cls, table, announced = self.cls, self.table_row, self.announced
+        return [
+            cls[i] != _PROSE and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
+            and i not in table and i not in announced
+            for i, line in enumerate(self.lines)
+        ]
 
     def _headline_like(self, i: int) -> bool:
         """Short line without a sentence end that is not a bullet point: a link to a story."""

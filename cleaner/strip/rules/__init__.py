@@ -83,6 +83,7 @@ class RuleSet:
     # and those of the rules that also apply to prose lines
     search_gate: re.Pattern | None = None
     search_gate_prose: re.Pattern | None = None
+    tail_gate: re.Pattern | None = None  # every hint of the tail rules (None: some tail rule has none)
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -153,6 +154,7 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         tail=tuple(tail_rules),
         search_gate=_gate(search_rules),
         search_gate_prose=_gate([r for r in search_rules if not r.only_nonprose]),
+        tail_gate=_gate(tail_rules),
     )
 
 
