@@ -22,7 +22,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterator
 
 from selectolax.lexbor import LexborHTMLParser
@@ -33,10 +33,11 @@ from cleaner.strip.prune import (
     PruneRules,
     choose_prunes,
     load_rules,
-    mark_noise,
+    mark_structural,
     protected_nodes,
     selector_of,
-    shielded,
+    shield_ids,
+    token_rule,
 )
 
 __all__ = [
@@ -397,12 +398,22 @@ def _normalise(raw: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+@dataclass
+class WalkMarks:
+    """How the block walk treats noise (see :mod:`cleaner.strip.prune`)."""
+
+    rules: PruneRules
+    structural: dict[int, Mark]  # marked by tag, role, style ... (found by CSS before the walk)
+    shield: set[int]  # mem_ids never pruned: protected elements and their ancestors
+    protected: set[int]  # mem_ids of the protected elements themselves
+    prune: bool = True  # True: marked elements are not entered; False: they are indexed
+    include_comments: bool = False
+
+
 def collect_blocks(
     root: Any,
     *,
-    marks: dict[int, Mark] | None = None,
-    prune_marked: frozenset[int] | set[int] = frozenset(),
-    protected: set[int] = frozenset(),  # type: ignore[assignment]
+    marks: WalkMarks | None = None,
     skip_tags: frozenset[str] = SKIP_TAGS,
     deadline: float | None = None,
     doc_id: str = "<html>",
@@ -411,13 +422,20 @@ def collect_blocks(
     """Walk ``root`` once and cut its text into blocks at block-element boundaries.
 
     Elements in ``skip_tags`` are not entered (their count goes to
-    ``tree.skipped``); marked elements whose ``mem_id`` is in ``prune_marked``
-    are not entered either (they go to ``tree.pruned_nodes``); other marked
-    and ``protected`` elements are indexed even when inline, so that pruning
-    can act on them after the walk.
+    ``tree.skipped``).  With ``marks``, every element is checked against the
+    prune rules on the way (id/class tokens here, the rest given in
+    ``marks.structural``): when ``marks.prune``, a marked element outside the
+    shield is not entered and goes to ``tree.pruned_nodes``, so nothing inside
+    noise is ever looked at; otherwise marked and protected elements are
+    indexed (even when inline) so that pruning can be decided after the walk.
     """
-    marks = marks or {}
-    indexed_extra = marks.keys() | protected
+    rules = marks.rules if marks is not None else None
+    structural = marks.structural if marks is not None else {}
+    shield = marks.shield if marks is not None else set()
+    protected = marks.protected if marks is not None else set()
+    prune_marked = marks is not None and marks.prune
+    include_comments = marks is not None and marks.include_comments
+    inline_tags = rules.inline_tags if rules is not None else frozenset()
     blocks: list[Block] = []
     tree = BlockTree(blocks, [-1], [0], [root.tag or ""], [root])
     parent, end, tags, nodes = tree.parent, tree.end, tree.tags, tree.nodes
@@ -477,20 +495,30 @@ def collect_blocks(
             continue
         if tag == "-comment":
             continue
-        mem_id = child.mem_id if indexed_extra else 0
-        if mem_id in prune_marked:
-            flush()
-            tree.pruned_nodes.append(marks[mem_id])
-            continue
-        if tag in BLOCK_TAGS or mem_id in indexed_extra:
+        mark = None
+        mem_id = 0
+        if rules is not None:
+            mem_id = child.mem_id
+            mark = structural.get(mem_id)
+            if mark is None and tag not in inline_tags:
+                attrs = child.attributes
+                if attrs:
+                    rule = token_rule(attrs, rules, include_comments)
+                    if rule is not None:
+                        mark = Mark(child, rule)
+            if mark is not None and prune_marked and not (mark.rule.protect and mem_id in shield):
+                flush()
+                tree.pruned_nodes.append(mark)
+                continue
+        if tag in BLOCK_TAGS or mark is not None or mem_id in protected:
             flush()
             idx = len(parent)
             parent.append(owner_stack[-1])
             end.append(idx + 1)
             tags.append(tag)
             nodes.append(child)
-            if mem_id in marks:
-                tree.marked[idx] = marks[mem_id].rule
+            if mark is not None:
+                tree.marked[idx] = mark.rule
             if mem_id in protected:
                 tree.protected.append(idx)
             owner_stack.append(idx)
@@ -734,22 +762,18 @@ def _skip_tags(rules: PruneRules, options: HtmlOptions) -> frozenset[str]:
 
 
 def _text_chars(node: Any) -> int:
-    """Characters of an element's text, whitespace runs counted once."""
-    return len(" ".join(node.text(deep=True, separator=" ").split()))
+    """Characters of an element's text, each text node trimmed (whitespace between them not counted)."""
+    return len(node.text(deep=True, strip=True))
 
 
 def _walk_with_guard(
-    body: Any,
-    marks: dict[int, Mark],
-    protected: list[Any],
-    rules: PruneRules,
-    params: DensityParams,
-    walk: dict[str, Any],
+    body: Any, marks: WalkMarks, params: DensityParams, walk: dict[str, Any]
 ) -> tuple[BlockTree, list[Mark], list[Mark], list[bool]]:
     """Walk the page with the marked elements in, and prune those that do not hold the article."""
-    tree = collect_blocks(body, marks=marks, protected={n.mem_id for n in protected}, **walk)
+    tree = collect_blocks(body, marks=replace(marks, prune=False), **walk)
     prose = tree.subtree_sums(tree.per_element(lambda b: b.chars if is_prose(b, params) else 0))
     prose_blocks = tree.subtree_sums(tree.per_element(lambda b: 1.0 if is_prose(b, params) else 0.0))
+    rules = marks.rules
     pruned, kept = choose_prunes(
         tree.parent, tree.end, tree.marked, tree.protected, prose, rules.guard_share, prose_blocks, rules.guard_min_blocks
     )
@@ -802,19 +826,30 @@ def _extract(
     params = options.density or DensityParams()
     skip_tags = _skip_tags(rules, options)
     walk = {"skip_tags": skip_tags, "deadline": deadline, "doc_id": doc_id, "limit": options.timeout}
-    marks = mark_noise(body, rules, include_comments=options.include_comments) if options.prune else {}
     protected = protected_nodes(body)
+    marks = (
+        WalkMarks(
+            rules=rules,
+            structural=mark_structural(body, rules, include_comments=options.include_comments),
+            shield=shield_ids(protected),
+            protected={n.mem_id for n in protected},
+            include_comments=options.include_comments,
+        )
+        if options.prune
+        else None
+    )
     # First pass: every marked element goes unwalked, except those holding
     # <main>/articleBody.  Only when that leaves no article is the page walked
     # again with them in, and those holding much of its prose are kept: the
     # article then sat in a container named like noise.
-    tree = collect_blocks(body, marks=marks, prune_marked=marks.keys() - shielded(marks, protected), **walk)
+    tree = collect_blocks(body, marks=marks, **walk)
     removed = [False] * len(tree.parent)
     _, chosen = main_content(tree, params, removed)
     pruned: list[Mark] = tree.pruned_nodes
     kept: list[Mark] = []
     if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
-        tree, pruned, kept, removed = _walk_with_guard(body, marks, protected, rules, params, walk)
+        assert marks is not None  # pruned nodes come from marks
+        tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
         _, chosen = main_content(tree, params, removed)
     for mark in pruned:
         result.pruned.append(

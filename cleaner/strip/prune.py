@@ -4,12 +4,14 @@ The rules are data (``html_rules.toml`` beside this file): each names a kind,
 a reason and how the element is recognised (tag, ARIA role, id/class token,
 whole class name, boolean attribute, inline style).
 
-Nothing is removed from the selectolax (Lexbor) tree here: :func:`mark_noise`
-marks the elements a rule names, and the HTML stage's single walk over the
-page skips them, and the tags that never carry article text (``drop`` rules:
-scripts, styles, frames).  When that leaves no article, the page is walked
-again with the marked elements in, and :func:`choose_prunes` decides which of
-them go.
+Nothing is removed from the selectolax (Lexbor) tree here.  The HTML stage
+walks the page once; on the way it skips the tags that never carry article
+text (``drop`` rules: scripts, styles, frames) and every element a rule marks
+(:func:`mark_structural` finds those marked by tag, role, style or whole
+class name with CSS beforehand; :func:`token_rule` checks id/class words
+during the walk), so nothing inside noise is ever looked at.  When that
+leaves no article, the page is walked again with the marked elements in, and
+:func:`choose_prunes` decides which of them go.
 
 An element that holds the article is never pruned, whatever it is called:
 when it is or contains ``<main>``, ``role=main`` or ``itemprop=articleBody``,
@@ -151,16 +153,6 @@ class PruneRules:
         return ", ".join(parts)
 
     @property
-    def token_selector(self) -> str:
-        """CSS selecting the elements whose id/class/aria-label tokens are looked up.
-
-        Inline elements are left out: a link or span named "related" or
-        "share" inside a paragraph is part of the sentence around it.
-        """
-        inline = ", ".join(sorted(self.inline_tags))
-        return f":is([class], [id], [aria-label]):not({inline})" if inline else "[class], [id], [aria-label]"
-
-    @property
     def inline_selector(self) -> str | None:
         """CSS selecting inline elements that a rule with ``inline = true`` may match (a superset)."""
         words = sorted({w for r in self.rules if r.inline for w in (*r.tokens, *r.prefixes)})
@@ -277,8 +269,13 @@ class Mark(NamedTuple):
     rule: PruneRule
 
 
-def mark_noise(root: Any, rules: PruneRules, *, include_comments: bool = False) -> dict[int, Mark]:
-    """Elements under ``root`` that a rule marks as noise, by ``mem_id`` (nothing is removed)."""
+def mark_structural(root: Any, rules: PruneRules, *, include_comments: bool = False) -> dict[int, Mark]:
+    """Elements under ``root`` marked by tag, role, attribute, style or whole
+    class name, and inline elements marked by an ``inline`` rule, by ``mem_id``.
+
+    Elements marked by id/class tokens are found during the block walk
+    instead (:func:`token_rule`), which never looks inside pruned subtrees.
+    """
     marks: dict[int, Mark] = {}
 
     def add(node: Any, rule: PruneRule | None) -> None:
@@ -288,29 +285,31 @@ def mark_noise(root: Any, rules: PruneRules, *, include_comments: bool = False) 
 
     for node in root.css(rules.structural_selector):
         add(node, match_rule(node, rules))
-    # The hot loop: most elements have a class; their id/class strings repeat
-    # across a page and a site, so the rule lookup is memoised on the string.
-    rule_for_marks = rules.rule_for_marks
-    for node in root.css(rules.token_selector):
-        rule = rule_for_marks(_marks_of(node.attributes))
-        if rule is not None:
-            add(node, rule)
     if rules.inline_selector:
         for node in root.css(rules.inline_selector):
-            rule = rule_for_marks(_marks_of(node.attributes))
+            rule = rules.rule_for_marks(_marks_of(node.attributes))
             if rule is not None and rule.inline:
                 add(node, rule)
     return marks
 
 
-def shielded(marks: dict[int, Mark], protected: list[Any]) -> set[int]:
-    """Marked elements that are or contain a protected element (they are never pruned)."""
+def token_rule(attrs: dict[str, str | None], rules: PruneRules, include_comments: bool = False) -> PruneRule | None:
+    """The rule an element's id/class/aria-label words match, if any (memoised on the string)."""
+    marks_text = f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
+    rule = rules._marks_cache.get(marks_text, _MISSING)
+    if rule is _MISSING:
+        rule = rules.rule_for_marks(marks_text)
+    if rule is None or (rule.comments and include_comments):  # type: ignore[union-attr]
+        return None
+    return rule  # type: ignore[return-value]
+
+
+def shield_ids(protected: list[Any]) -> set[int]:
+    """``mem_id`` of the protected elements and of all their ancestors: never pruned."""
     out: set[int] = set()
     for node in protected:
         while node is not None:
-            mem_id = node.mem_id
-            if mem_id in marks and marks[mem_id].rule.protect:
-                out.add(mem_id)
+            out.add(node.mem_id)
             node = node.parent
     return out
 
