@@ -49,6 +49,7 @@ class TextOptions:
     favor_precision: bool = False  # as in trafilatura: drop borderline lines
     favor_recall: bool = False  # as in trafilatura: keep borderline lines
     min_prose_words: int = 5  # a line with fewer words never reads as prose
+    min_unterminated_prose_words: int = 20  # a line without final punctuation needs this many (headlines have fewer)
     gap_penalty: float = 40.0  # score of a non-prose line (in characters of prose it cancels) ...
     gap_char_weight: float = 0.5  # ... plus this much per character of it
     barrier_penalty: float = 2000.0  # score of a line that marks the end of an article
@@ -189,7 +190,7 @@ class _Analysis:
             elif ending == 1:
                 prose = words >= 2 * min_words
             else:
-                prose = words >= 15 and self._wordy(body)
+                prose = words >= opts.min_unterminated_prose_words and self._wordy(body)
             self.cls[i] = _PROSE if prose else _OTHER
             key = body.lower() if words <= 8 else body
             short_counts[key] = short_counts.get(key, 0) + 1
