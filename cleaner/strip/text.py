@@ -67,6 +67,7 @@ class TextOptions:
     max_rule_chars: int = 400  # rules never see more than this many characters of a line
     title_window: int = 12  # lines above the article body searched for its headline
     max_title_words: int = 30
+    inner_title_window: int = 40  # lines of the body searched for a headline when none is above it
 
 
 @dataclass
@@ -516,9 +517,28 @@ class _Analysis:
             self.title_line = self._line_of_title(given)
             return
         index = self._detect_title()
+        if index is None:
+            index = self._headline_inside_core()
         if index is not None:
             self.title_line = index
             self.title = self.lines[index].text
+
+    def _headline_inside_core(self) -> int | None:
+        """No headline above the body: a page whose template prose ran into the article puts the
+        headline inside the run.  A Title-Case headline-like line followed by prose starts the article."""
+        if self.core is None or self.options.extracted:
+            return None
+        lo, hi = self.core
+        for i in range(lo + 1, min(hi, lo + self.options.inner_title_window)):
+            line = self.lines[i]
+            if self.cls[i + 1] != _PROSE or line.words < 6 or not self._title_like(i):
+                continue
+            words = line.text.split()
+            capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
+            if len(words) >= 6 and capitalised >= 0.8 * len(words):
+                self.core = (i + 1, hi)
+                return i
+        return None
 
     def _line_of_title(self, given: str) -> int | None:
         """The line that shows the given title (also with a site suffix, shortened or upper-cased)."""
@@ -541,13 +561,16 @@ class _Analysis:
         if self.core is None:
             return None
         first = self.core[0]
-        seen = 0
-        for i in range(first - 1, -1, -1):
-            seen += 1
-            if seen > self.options.title_window:
-                break
+        # the headline-like lines just above the body; a short one (a kicker, "Filed to: x", a
+        # dateline) loses to a full headline a few lines further up
+        best, best_score = None, 0.0
+        for distance, i in enumerate(range(first - 1, max(-1, first - 1 - self.options.title_window), -1)):
             if self._title_like(i):
-                return i
+                score = min(self.lines[i].words, 12) - 0.5 * distance
+                if score > best_score:
+                    best, best_score = i, score
+        if best is not None:
+            return best
         # extracted text (HTML mode) starts with its headline: the body's first line, when a
         # headline-like line is followed by prose
         if self.options.extracted and self._title_like(first) and first + 1 < len(self.lines) and self.cls[first + 1] == _PROSE:
