@@ -391,3 +391,20 @@ def test_article_sentences_that_resemble_rules_are_kept():
     text = "\n\n".join([P1, *lines, P2]) + "\n"
     out = strip_text(text)
     assert out.text.split("\n") == [P1, *lines, P2]
+
+
+def test_headline_inside_a_prose_run_starts_the_article():
+    promo = ("Our newsroom has covered the towns of the northern coast since 1921, and every week our "
+             "reporters bring you the stories that matter to the people who live and work here.")
+    text = f"Menu\nSearch\n\n{promo}\n\nHarbour Authority Confirms Plan To Rebuild The Northern Breakwater\n\n{P1}\n\n{P2}\n\n{P3}\n"
+    out = strip_text(text)
+    assert out.title == "Harbour Authority Confirms Plan To Rebuild The Northern Breakwater"
+    assert out.text.split("\n") == [P1, P2, P3]
+    assert _kind_of(text, out, promo) == "site_header"
+
+
+def test_title_case_subheading_does_not_cut_the_article():
+    text = f"Breakwater to be rebuilt after storms\n\n{P1}\n\nWhat The Engineers Found In The Old Wall\n\n{P2}\n\n{P3}\n"
+    out = strip_text(text)
+    assert out.title == "Breakwater to be rebuilt after storms"
+    assert out.text.split("\n") == [P1, "What The Engineers Found In The Old Wall", P2, P3]
