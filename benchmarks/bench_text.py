@@ -11,7 +11,7 @@ Systems (the baselines exactly as ../shared/eval/BASELINES.md ran them):
                  (cleaner.strip.corpus.gather_evidence, one extra pass)
 
 Sets: aeb-text (181 flattened pages, gold = AEB articleBody; also reported for the two halves of the
-sorted ids, "even" = the half the defaults were tuned on, "odd" = held out) and syndication-dev txt
+sorted ids, even and odd, to show whether the settings favour some pages) and syndication-dev txt
 (547 docs, gold = clean_text).  Metric: score.py's extraction metric (imported from the eval folder).
 
 Per noise kind (syndication-dev): the share of documents carrying that kind whose inserted noise of
@@ -286,8 +286,8 @@ def main(argv=None) -> int:
         if name == "cleaner":
             cleaner_pred = pred
     even, odd = ids[0::2], ids[1::2]
-    print(fmt_row("cleaner, even half (tuned on)", evaluate(cleaner_pred, gold, even)))
-    print(fmt_row("cleaner, odd half (held out)", evaluate(cleaner_pred, gold, odd)))
+    print(fmt_row("cleaner, even half of ids", evaluate(cleaner_pred, gold, even)))
+    print(fmt_row("cleaner, odd half of ids", evaluate(cleaner_pred, gold, odd)))
     print()
 
     # ---- syndication-dev
