@@ -33,11 +33,10 @@ from cleaner.strip.prune import (
     PruneRules,
     choose_prunes,
     load_rules,
-    mark_structural,
+    match_element,
     protected_nodes,
     selector_of,
     shield_ids,
-    token_rule,
 )
 
 __all__ = [
@@ -403,7 +402,6 @@ class WalkMarks:
     """How the block walk treats noise (see :mod:`cleaner.strip.prune`)."""
 
     rules: PruneRules
-    structural: dict[int, Mark]  # marked by tag, role, style ... (found by CSS before the walk)
     shield: set[int]  # mem_ids never pruned: protected elements and their ancestors
     protected: set[int]  # mem_ids of the protected elements themselves
     prune: bool = True  # True: marked elements are not entered; False: they are indexed
@@ -423,19 +421,16 @@ def collect_blocks(
 
     Elements in ``skip_tags`` are not entered (their count goes to
     ``tree.skipped``).  With ``marks``, every element is checked against the
-    prune rules on the way (id/class tokens here, the rest given in
-    ``marks.structural``): when ``marks.prune``, a marked element outside the
+    prune rules on the way: when ``marks.prune``, a marked element outside the
     shield is not entered and goes to ``tree.pruned_nodes``, so nothing inside
     noise is ever looked at; otherwise marked and protected elements are
     indexed (even when inline) so that pruning can be decided after the walk.
     """
     rules = marks.rules if marks is not None else None
-    structural = marks.structural if marks is not None else {}
     shield = marks.shield if marks is not None else set()
     protected = marks.protected if marks is not None else set()
     prune_marked = marks is not None and marks.prune
     include_comments = marks is not None and marks.include_comments
-    inline_tags = rules.inline_tags if rules is not None else frozenset()
     blocks: list[Block] = []
     tree = BlockTree(blocks, [-1], [0], [root.tag or ""], [root])
     parent, end, tags, nodes = tree.parent, tree.end, tree.tags, tree.nodes
@@ -498,18 +493,16 @@ def collect_blocks(
         mark = None
         mem_id = 0
         if rules is not None:
-            mem_id = child.mem_id
-            mark = structural.get(mem_id)
-            if mark is None and tag not in inline_tags:
-                attrs = child.attributes
-                if attrs:
-                    rule = token_rule(attrs, rules, include_comments)
-                    if rule is not None:
-                        mark = Mark(child, rule)
-            if mark is not None and prune_marked and not (mark.rule.protect and mem_id in shield):
-                flush()
-                tree.pruned_nodes.append(mark)
-                continue
+            rule = match_element(tag, child.attributes, rules, include_comments)
+            if rule is not None:
+                mark = Mark(child, rule)
+                mem_id = child.mem_id
+                if prune_marked and not (rule.protect and mem_id in shield):
+                    flush()
+                    tree.pruned_nodes.append(mark)
+                    continue
+            elif protected:
+                mem_id = child.mem_id
         if tag in BLOCK_TAGS or mark is not None or mem_id in protected:
             flush()
             idx = len(parent)
@@ -830,7 +823,6 @@ def _extract(
     marks = (
         WalkMarks(
             rules=rules,
-            structural=mark_structural(body, rules, include_comments=options.include_comments),
             shield=shield_ids(protected),
             protected={n.mem_id for n in protected},
             include_comments=options.include_comments,

@@ -6,12 +6,10 @@ whole class name, boolean attribute, inline style).
 
 Nothing is removed from the selectolax (Lexbor) tree here.  The HTML stage
 walks the page once; on the way it skips the tags that never carry article
-text (``drop`` rules: scripts, styles, frames) and every element a rule marks
-(:func:`mark_structural` finds those marked by tag, role, style or whole
-class name with CSS beforehand; :func:`token_rule` checks id/class words
-during the walk), so nothing inside noise is ever looked at.  When that
-leaves no article, the page is walked again with the marked elements in, and
-:func:`choose_prunes` decides which of them go.
+text (``drop`` rules: scripts, styles, frames) and every element
+:func:`match_element` marks, so nothing inside noise is ever looked at.  When
+that leaves no article, the page is walked again with the marked elements
+in, and :func:`choose_prunes` decides which of them go.
 
 An element that holds the article is never pruned, whatever it is called:
 when it is or contains ``<main>``, ``role=main`` or ``itemprop=articleBody``,
@@ -143,25 +141,6 @@ class PruneRules:
     def _any_substring(self) -> re.Pattern[str]:
         return self._index["any_substring"]
 
-    @property
-    def structural_selector(self) -> str:
-        """CSS selecting the elements a rule could match by tag, role, attribute or style."""
-        parts = sorted(self.by_tag) + ["[role]"]
-        parts += sorted({f"[{a}]" for r in self.rules for a in r.attributes})
-        parts += sorted({f'[style*="{s.split(":")[-1]}" i]' for r in self.rules for s in r.styles})
-        parts += sorted({f'[class~="{c}" i]' for r in self.rules for c in r.classes})
-        return ", ".join(parts)
-
-    @property
-    def inline_selector(self) -> str | None:
-        """CSS selecting inline elements that a rule with ``inline = true`` may match (a superset)."""
-        words = sorted({w for r in self.rules if r.inline for w in (*r.tokens, *r.prefixes)})
-        if not words or not self.inline_tags:
-            return None
-        inline = ", ".join(sorted(self.inline_tags))
-        marks = ", ".join(f'[{a}*="{w}" i]' for w in words for a in ("class", "id"))
-        return f":is({inline}):is({marks})"
-
 
 def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
     """Build :class:`PruneRules` from the parsed TOML mapping."""
@@ -237,71 +216,41 @@ def selector_of(node: Any) -> str:
     return out
 
 
-def match_rule(node: Any, rules: PruneRules) -> PruneRule | None:
-    """The rule that marks ``node`` as noise, if any: by tag, ARIA role,
-    boolean attribute or inline style, else by id/class/aria-label tokens
-    (first rule in file order)."""
-    rule = rules.by_tag.get(node.tag)
-    if rule is not None:
-        return rule
-    attrs = node.attributes
-    role = attrs.get("role")
-    if role:
-        rule = rules.by_role.get(role.strip().lower())
-        if rule is not None:
-            return rule
-    style = attrs.get("style")
-    style = style.replace(" ", "").lower() if style else ""
-    for rule in rules.attribute_rules:
-        if rule.attributes and any(a in attrs for a in rule.attributes):
-            return rule
-        if style and rule.styles and any(s in style for s in rule.styles):
-            return rule
-    return rules.rule_for_marks(_marks_of(attrs))
-
-
-def _marks_of(attrs: dict[str, str | None]) -> str:
-    return f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
+def match_element(
+    tag: str, attrs: dict[str, str | None], rules: PruneRules, include_comments: bool = False
+) -> PruneRule | None:
+    """The rule that marks an element as noise, if any: by tag, ARIA role,
+    boolean attribute or inline style, else by id/class/aria-label words
+    (first rule in file order; on inline elements only ``inline`` rules)."""
+    rule = rules.by_tag.get(tag)
+    if rule is None and attrs:
+        role = attrs.get("role")
+        if role:
+            rule = rules.by_role.get(role.strip().lower())
+        if rule is None and rules.attribute_rules:
+            style = attrs.get("style")
+            style = style.replace(" ", "").lower() if style else ""
+            for candidate in rules.attribute_rules:
+                if any(a in attrs for a in candidate.attributes) or (
+                    style and any(s in style for s in candidate.styles)
+                ):
+                    rule = candidate
+                    break
+        if rule is None:
+            marks_text = f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
+            if marks_text != "  ":
+                found = rules._marks_cache.get(marks_text, _MISSING)
+                rule = rules.rule_for_marks(marks_text) if found is _MISSING else found  # type: ignore[assignment]
+                if rule is not None and not rule.inline and tag in rules.inline_tags:
+                    rule = None  # a link or span named "related" is part of its sentence
+    if rule is None or (rule.comments and include_comments) or tag in ("html", "body"):
+        return None
+    return rule
 
 
 class Mark(NamedTuple):
     node: Any
     rule: PruneRule
-
-
-def mark_structural(root: Any, rules: PruneRules, *, include_comments: bool = False) -> dict[int, Mark]:
-    """Elements under ``root`` marked by tag, role, attribute, style or whole
-    class name, and inline elements marked by an ``inline`` rule, by ``mem_id``.
-
-    Elements marked by id/class tokens are found during the block walk
-    instead (:func:`token_rule`), which never looks inside pruned subtrees.
-    """
-    marks: dict[int, Mark] = {}
-
-    def add(node: Any, rule: PruneRule | None) -> None:
-        if rule is None or (rule.comments and include_comments) or node.tag in ("html", "body"):
-            return
-        marks.setdefault(node.mem_id, Mark(node, rule))
-
-    for node in root.css(rules.structural_selector):
-        add(node, match_rule(node, rules))
-    if rules.inline_selector:
-        for node in root.css(rules.inline_selector):
-            rule = rules.rule_for_marks(_marks_of(node.attributes))
-            if rule is not None and rule.inline:
-                add(node, rule)
-    return marks
-
-
-def token_rule(attrs: dict[str, str | None], rules: PruneRules, include_comments: bool = False) -> PruneRule | None:
-    """The rule an element's id/class/aria-label words match, if any (memoised on the string)."""
-    marks_text = f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
-    rule = rules._marks_cache.get(marks_text, _MISSING)
-    if rule is _MISSING:
-        rule = rules.rule_for_marks(marks_text)
-    if rule is None or (rule.comments and include_comments):  # type: ignore[union-attr]
-        return None
-    return rule  # type: ignore[return-value]
 
 
 def shield_ids(protected: list[Any]) -> set[int]:
