@@ -366,6 +366,12 @@ def test_extracted_text_keeps_lists_and_still_applies_rules():
         ("Tags: harbour, storms, council", "navigation"),
         ("Updated: March 4, 2031 10:02 am", "dateline"),
         ("5 min read", "reading_time"),
+        ("(Reporting by Ines Caldwell; Editing by Tomas Reyes)", "byline"),
+        ("FILE PHOTO: A crane lifts a block onto the quay at Port Verran, March 2, 2031.", "photo_credit"),
+        ("3 of 12", "photo_credit"),
+        ("Share to LinkedIn LinkedIn Share to Facebook Facebook Share to Email Email", "share_subscribe"),
+        ("By signing up, you agree to our Terms of Use and Privacy Policy.", "share_subscribe"),
+        ("As you comment, please be respectful of other readers and stay on topic.", "comment_form"),
     ],
 )
 def test_rule_table_kinds(line, kind):
