@@ -244,9 +244,11 @@ class _Analysis:
                         self.repeated[i] = count
             elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
                 count = short_counts.get(line.body, 0)
-                if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser
-                    self.noise[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
-                    self.cls[i] = _NOISE
+                if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser ...
+                    # ... or the recurring question of an interview: not prose for the core, removed
+                    # only outside it
+                    self.repeated[i] = count
+                    self.cls[i] = _OTHER
         self._find_headline_runs()
 
     def _find_headline_runs(self) -> None:
@@ -616,7 +618,7 @@ class _Analysis:
                 kinds[i] = ("headline_list", f"line repeated {count} times between the headlines of a link list")
                 continue
             if count is not None and (i < lo or i > hi or self._beside_list(i, headline_like)):
-                kinds[i] = ("boilerplate_repeated", f"short line repeated {count} times in this document")
+                kinds[i] = ("boilerplate_repeated", f"line repeated {count} times in this document")
                 continue
             if list_mode:
                 line = lines[i]
