@@ -4,23 +4,32 @@ How a document is read, in order:
 
 1. **Segment** it into non-blank lines (:mod:`cleaner.strip.segment`).
 2. **Rules**: every line is matched against the language's rule table
-   (:mod:`cleaner.strip.rules`, data, not code): see-also links, ads, cookie
+   (:mod:`cleaner.strip.rules`; data, not code): see-also links, ads, cookie
    banners, comment forms, captions with credits, syndication notices ...
+   A caption glued to the end of a paragraph is cut off, the paragraph kept.
 3. **Evidence**: lines the corpus pass saw on many pages of the same site, lines
-   that are another document's title, and short lines repeated within this
-   document.
-4. **Prose score**: a line reads as article prose when it is long enough and ends
-   a sentence (or is long and dense in function words).  Prose lines score
-   +their length, other lines a penalty, rule-matched lines a larger one, and
-   lines that mark the end of an article (comment section, related-stories
-   heading) a barrier penalty.
-5. **Article core**: the contiguous run of lines with the highest total score
-   (maximum-sum subarray).  Everything outside it is site chrome: header,
-   footer, menus, headline lists.  Inside it only lines a rule, a piece of
-   evidence or a structural detector (headline runs, link lists) names are
-   removed; short lines such as subheadings stay.
+   that show another document's title, lines repeated within this document,
+   and boxes of headline-like lines (alternating with a repeated line such as
+   the site's name, or under a "Related" heading).
+4. **Prose score**: a line reads as article prose when it is long enough and
+   ends a sentence (or is long and dense in function words).  Prose lines score
+   +their length; other lines a gap penalty; inline noise (ad labels, see-also
+   links, captions) almost nothing; clustered time stamps and comment buttons
+   (comment threads, teaser lists) a large penalty; comment-section headings a
+   barrier penalty.
+5. **Article core**: runs of lines with a maximal total score (Kadane's
+   maximum-sum subarray, found recursively).  A run right below a headline
+   counts more, runs below a comment-section heading much less, and the
+   earliest run worth most of the best one is the article: articles come before
+   the comments and teasers that can outweigh a short story.  A body ending in
+   "...:" takes the list it announces.  Everything outside the core is site
+   chrome (header, footer, menus, headline lists); inside it only what a rule,
+   the evidence or a link-list detector names is removed, so subheadings stay.
+   With ``TextOptions(extracted=True)`` (text an HTML extractor already reduced
+   to the main content) the whole text is the core.
 6. **Title**: the given title's line, or the headline-like line just above the
-   core, becomes the record's title (kind ``title``), not part of the text.
+   core (or a Title-Case headline inside it), becomes the record's title (kind
+   ``title``), not part of the text.
 
 Every removed span carries a kind and a reason a person can read.
 """
@@ -59,7 +68,7 @@ class TextOptions:
     after_barrier_factor: float = 0.1  # runs below the first end-of-article marker count this much
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
     max_list_items: int = 60  # a body ending in a colon takes up to this many list lines after it
-    headline_run: int = 4  # this many headline-like lines in a row inside the body are a headline list
+    headline_run: int = 4  # this many headline-like lines alternating with a repeated line are a link box
     repeat_in_document: int = 3  # a short line this often in one document is template
     # When site evidence would remove more than this share of a page's prose, the page is a copy of
     # another page of the site (not template): its prose is kept.
