@@ -703,8 +703,8 @@ class _Analysis:
         ):
             return ("headline_list", "headline-like line in a list below the article body")
         if before:
-            return ("site_header", "site header: above the article body")
-        return ("site_footer", "site footer: below the article body")
+            return ("site_header", "above the article body (site header)")
+        return ("site_footer", "below the article body (site footer)")
 
 
 def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] | None:
