@@ -546,7 +546,7 @@ class DensityParams:
     siblings: bool = True
     linked_paragraph: int = 150  # in the article, a block this long is kept up to ...
     linked_paragraph_density: float = 0.85  # ... this link density
-    trim: str = "fragments"  # outside the article-styled span drop: "none", "fragments" (non-prose), "all"
+    trim: str = "adjacent"  # outside the article-styled span keep: "none" (all), "fragments" (prose), "adjacent", "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
     climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
 
@@ -630,18 +630,43 @@ def main_content(tree: BlockTree, params: DensityParams, removed: list[bool]) ->
 
 def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: DensityParams) -> list[Block]:
     """Drop what precedes the first and follows the last article-styled paragraph
-    (bylines, dates, captions, tags, bios) unless it is prose itself."""
+    (bylines, dates, captions, tags, bios, teasers).
+
+    ``trim="fragments"`` keeps every prose block out there; ``"adjacent"``
+    only the prose that continues the article without a break (a lead or a
+    last paragraph styled differently), not prose after a headline link or a
+    label (story teasers); ``"all"`` keeps nothing.
+    """
     styled = [k for k, b in enumerate(blocks) if is_prose(b, params) and _signature(tree, b.owner) == article_sig]
     if not styled:
         return blocks
     first, last = styled[0], styled[-1]
-    keep_prose = params.trim == "fragments"
-    return [
-        b
-        for k, b in enumerate(blocks)
-        if first <= k <= last
-        or (keep_prose and (is_prose(b, params) or is_linked_paragraph(b, params)) and b.tag not in HEADINGS)
-    ]
+
+    def prose(b: Block) -> bool:
+        return (is_prose(b, params) or is_linked_paragraph(b, params)) and b.tag not in HEADINGS
+
+    if params.trim == "fragments":
+        return [b for k, b in enumerate(blocks) if first <= k <= last or prose(b)]
+    if params.trim == "adjacent":
+        first = _extend(blocks, first, -1, prose, params)
+        last = _extend(blocks, last, 1, prose, params)
+    return blocks[first : last + 1]
+
+
+def _extend(blocks: list[Block], k: int, step: int, prose: Any, params: DensityParams) -> int:
+    """Index of the farthest prose block reached from ``k`` going ``step``,
+    passing headings and short unlinked blocks (labels) but no link-dense one."""
+    reach, i = k, k + step
+    while 0 <= i < len(blocks):
+        block = blocks[i]
+        if prose(block):
+            reach = i
+        elif block.link_density > params.link_density_max or (
+            block.chars >= params.min_chars and block.tag not in HEADINGS
+        ):
+            break
+        i += step
+    return reach
 
 
 def _signature(tree: BlockTree, i: int) -> tuple[str, ...]:
