@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..records import Canonical, Cluster, Document
-from .canonical import build_canonical, choose_canonical, rank_documents
+from .canonical import CopyTexts, build_canonical, choose_canonical, rank_documents
 from .clusters import guarded_clusters
 from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
 from .minhash import sign_texts
@@ -203,10 +203,11 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         ej = np.concatenate([old_edges[:, 1], ej])
 
     rank = np.asarray(rank_documents(all_docs), dtype=np.int64)
+    texts = CopyTexts()
 
     def choose(members: np.ndarray) -> int:
         group = [all_docs[i] for i in members]
-        return int(members[choose_canonical(group, [int(rank[i]) for i in members])])
+        return int(members[choose_canonical(group, [int(rank[i]) for i in members], texts)])
 
     guard = test if params.guard is None else EdgeTest(sigs, sizes, sites, replace(params, threshold=params.guard))
     clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose)
@@ -221,7 +222,7 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         sims[0] = 1.0
         canonicals.append(build_canonical(
             [all_docs[i] for i in members], sims.tolist(),
-            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy,
+            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy, texts=texts,
         ))
     canonicals.sort(key=lambda c: c.id)
     sizes_out = clusters.sizes()

@@ -1,30 +1,29 @@
 """Canonical copy of a cluster: which member, why, and what cross-copy evidence removes.
 
 Choice: the most complete clean copy, judged by the other copies.  Every line
-of a member is either *supported* (another copy has it, compared after
-normalisation as a substring, or by most of its word 3-grams) or not; a
-member scores its supported words minus the words of its unsupported lines
-that do not read as prose (a sentence, or a long line).  Story text the
-others share counts for a copy, short site lines that survived the strip
-stage (which no other site has) count against it, and unsupported prose - the
-paragraphs other copies cut, or prose-like furniture - is neutral.  Ties: the
-words of its prose lines, then earliest date, then smallest id - a total
-order, so the choice does not depend on input order.  A single document is
-its own canonical.
+of a member is either *supported* - another copy has it: after normalisation,
+a line of up to three words as a word sequence, a longer one by at least 80%
+of its word 3-grams - or not.  A member scores its supported words minus the
+words of its unsupported lines that do not read as prose (a sentence, or a
+long line).  Story text the others share counts for a copy, short site lines
+that survived the strip stage (which no other site has) count against it,
+and unsupported prose - the paragraphs other copies cut, or prose-like
+furniture - is neutral.  Ties: the words of its prose lines, then earliest
+date, then smallest id - a total order, so the choice does not depend on
+input order.  A single document is its own canonical.
 
 Cross-copy evidence: in a cluster of at least ``min_copies`` copies, a line of
-the canonical text that occurs in none of the other copies is most likely the
-canonical site's own noise.  It is removed only when the line itself also
-looks like site furniture (short and without sentence punctuation, a link, or
-a title-cased label) - the evidence and the features must agree.  A line that
-any other copy shares is never removed.
+the canonical text that none of the other copies has (same comparison) is
+most likely the canonical site's own noise.  It is removed only when the line
+itself also looks like site furniture (short and without sentence
+punctuation, a link, or a title-cased label) - the evidence and the features
+must agree.  A line that any other copy shares is never removed.
 """
 from __future__ import annotations
 
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
@@ -95,89 +94,129 @@ def noise_features(line: str) -> str | None:
     return None
 
 
-def _trigrams(tokens: list[bytes]) -> set[tuple[bytes, ...]]:
-    if len(tokens) < 3:
-        return {tuple(tokens)}
-    return {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+def _grams(tokens: Sequence[bytes]) -> set[tuple[bytes, ...]]:
+    """Word 3-grams of a text, plus its 1- and 2-grams (for lines that short)."""
+    out: set[tuple[bytes, ...]] = set()
+    for n in (1, 2, 3):
+        out.update(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
 
 
-@dataclass
 class _Other:
-    padded: bytes  # b" " + normalised text + b" "
-    trigrams: set[tuple[bytes, ...]] | None = None
+    """Another copy's text, as the word n-grams a line of ours is looked up in.
 
-    def has(self, line_norm: bytes) -> bool:
-        if b" " + line_norm + b" " in self.padded:
-            return True
-        if self.trigrams is None:
-            self.trigrams = _trigrams(self.padded.split())
-        grams = _trigrams(line_norm.split(b" "))
-        return sum(1 for g in grams if g in self.trigrams) >= FUZZY_PRESENT * len(grams)
+    A line of up to three words is present when it occurs as a word sequence
+    (what a substring test on the normalised text would say); a longer line
+    when most of its word 3-grams occur (so an edited or re-split paragraph
+    still counts as shared).
+    """
+
+    __slots__ = ("grams",)
+
+    def __init__(self, normal: bytes) -> None:
+        self.grams = _grams(normal.split(b" ") if normal else [])
+
+    def has(self, line: "_Line") -> bool:
+        if line.sequence is not None:
+            return line.sequence in self.grams
+        return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
+
+
+class _Line:
+    """A non-empty line of a copy, parsed once: what support and removal look at."""
+
+    __slots__ = ("index", "text", "words", "prose", "sequence", "trigrams")
+
+    def __init__(self, index: int, text: str, normal: bytes) -> None:
+        self.index, self.text = index, text
+        self.words = line_words(text)
+        self.prose = is_prose(text)
+        tokens = normal.split(b" ")
+        self.sequence = tuple(tokens) if len(tokens) <= 3 else None
+        self.trigrams = frozenset(tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2))
 
 
 MAX_PEERS = 8  # a member is compared with at most this many others (best ranked first)
 
 
-def _views(others: Sequence[Document]) -> list[_Other]:
-    return [_Other(b" " + normalise_bytes(o.text or "") + b" ") for o in others]
+class CopyTexts:
+    """Normalised forms of the copies' texts, computed once per document.
+
+    The canonical choice compares every member with several others, and a
+    split cluster is looked at again; without this cache a big cluster would
+    normalise the same texts many times over.
+    """
+
+    def __init__(self) -> None:
+        self._views: dict[str, _Other] = {}
+        self._lines: dict[str, list[_Line]] = {}
+
+    def view(self, doc: Document) -> _Other:
+        v = self._views.get(doc.id)
+        if v is None:
+            v = self._views[doc.id] = _Other(normalise_bytes(doc.text or ""))
+        return v
+
+    def lines(self, doc: Document) -> list[_Line]:
+        """The non-empty lines (after normalisation) of a copy."""
+        out = self._lines.get(doc.id)
+        if out is None:
+            out = []
+            for k, line in enumerate((doc.text or "").split("\n")):
+                norm = normalise_bytes(line)
+                if norm:
+                    out.append(_Line(k, line, norm))
+            self._lines[doc.id] = out
+        return out
 
 
-def line_support(member: Document, others: Sequence[Document]) -> list[tuple[str, bool]]:
+def line_support(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> list[tuple[_Line, bool]]:
     """Every non-empty line of ``member`` and whether another copy has it."""
-    views = _views(others)
-    out = []
-    for line in (member.text or "").split("\n"):
-        norm = normalise_bytes(line)
-        if norm:
-            out.append((line, any(v.has(norm) for v in views)))
-    return out
+    texts = texts or CopyTexts()
+    views = [texts.view(o) for o in others]
+    return [(line, any(v.has(line) for v in views)) for line in texts.lines(member)]
 
 
-def support_score(member: Document, others: Sequence[Document]) -> tuple[int, int]:
+def support_score(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> tuple[int, int]:
     """(words in lines another copy has, words in non-prose lines no other copy has).
 
     Unsupported *prose* counts neither way: it may be paragraphs the other
     copies cut, or a site's own prose-like furniture.
     """
     supported = unsupported = 0
-    for line, has in line_support(member, others):
+    for line, has in line_support(member, others, texts):
         if has:
-            supported += line_words(line)
-        elif not is_prose(line):
-            unsupported += line_words(line)
+            supported += line.words
+        elif not line.prose:
+            unsupported += line.words
     return supported, unsupported
 
 
-def choose_canonical(members: Sequence[Document], rank: Sequence[int]) -> int:
+def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: CopyTexts | None = None) -> int:
     """Index (into ``members``) of the canonical copy; see the module doc."""
     if len(members) == 1:
         return 0
+    texts = texts or CopyTexts()
     by_rank = sorted(range(len(members)), key=lambda k: rank[k])
     best_key, best = None, 0
     for k in by_rank:
         peers = [members[p] for p in by_rank if p != k][:MAX_PEERS]
-        sup, uns = support_score(members[k], peers)
+        sup, uns = support_score(members[k], peers, texts)
         key = (-(sup - uns), rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
 
 
-def cross_copy_lines(canonical: Document, others: Sequence[Document], min_copies: int) -> list[tuple[int, str, str]]:
+def cross_copy_lines(canonical: Document, others: Sequence[Document], min_copies: int, texts: CopyTexts | None = None) -> list[tuple[int, str, str]]:
     """Lines of the canonical text to remove: (line index, line, feature reason)."""
     if len(others) + 1 < min_copies or not canonical.text:
         return []
-    views = _views(others)
     found = []
-    for k, line in enumerate(canonical.text.split("\n")):
-        norm = normalise_bytes(line)
-        if not norm:
-            continue
-        if any(v.has(norm) for v in views):
-            continue
-        why = noise_features(line)
+    for line, shared in line_support(canonical, others, texts):
+        why = None if shared else noise_features(line.text)
         if why:
-            found.append((k, line, why))
+            found.append((line.index, line.text, why))
     return found
 
 
@@ -202,17 +241,19 @@ def merged_attribution(members: Sequence[Document]) -> Attribution:
     return merged
 
 
-def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True) -> Canonical:
+def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True,
+                    texts: CopyTexts | None = None) -> Canonical:
     """The output record of one cluster; ``members[0]`` is the canonical copy,
     the rest follow in rank order."""
     doc = members[0]
     ids = [d.id for d in members]
     cid = cluster_id(ids)
-    reason = _choice_reason(members)
+    texts = texts or CopyTexts()
+    reason = _choice_reason(members, texts)
     text = doc.text or ""
     removed = list(doc.removed)
     if cross_copy:
-        drops = cross_copy_lines(doc, members[1:], min_copies)
+        drops = cross_copy_lines(doc, members[1:], min_copies, texts)
         if drops:
             source = doc.source_text if doc.source_text is not None else text
             lines = text.split("\n")
@@ -254,14 +295,14 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
     )
 
 
-def _choice_reason(members: Sequence[Document]) -> str:
+def _choice_reason(members: Sequence[Document], texts: CopyTexts) -> str:
     doc = members[0]
     if len(members) == 1:
         return f"single copy ({completeness(doc.text)} prose words)"
     peers = list(members[1 : MAX_PEERS + 1])
-    sup, uns = support_score(doc, peers)
+    sup, uns = support_score(doc, peers, texts)
     runner = members[1]
-    r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]))
+    r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]), texts)
     head = (f"most complete clean copy: {sup} words that other copies share, {uns} in short lines that none has "
             f"(best ranked other: {runner.id} with {r_sup} / {r_uns})")
     if sup - uns == r_sup - r_uns:
