@@ -414,3 +414,15 @@ def test_title_case_subheading_does_not_cut_the_article():
     out = strip_text(text)
     assert out.title == "Breakwater to be rebuilt after storms"
     assert out.text.split("\n") == [P1, "What The Engineers Found In The Old Wall", P2, P3]
+
+
+def test_schedule_list_after_the_body_is_kept():
+    dates = ["May 3 – Port Verran, Harbour Hall", "May 5 – Oakfield, Town Square", "May 9 – Holmvik, Quay Street Arena",
+             "May 12 – Northgate, Riverside Park"]
+    heads = ["Council votes to close two rural schools", "Storm warning issued for the northern coast",
+             "New bakery opens on Market Street"]
+    text = (f"Choir announces spring tour of the coast\n\n{P1}\n\n{P2}\n\nTour dates\n" + "\n".join(dates)
+            + "\n\nMost Read\n" + "\n".join(heads) + "\n")
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, P2, "Tour dates", *dates]
+    assert _kind_of(text, out, heads[0]) == "headline_list"

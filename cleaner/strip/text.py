@@ -440,7 +440,7 @@ class _Analysis:
         if end + 1 < n and noise[end + 1] is None and lines[end + 1].text.endswith(":") and lines[end + 1].words >= 3:
             end += 1
         if not lines[end].text.endswith(":"):
-            return end
+            return self._extend_over_parallel_list(end)
         last = end
         for i in range(end + 1, min(n, end + 1 + self.options.max_list_items)):
             kind = noise[i]
@@ -504,6 +504,31 @@ class _Analysis:
             else:
                 append(-(gap + weight * length))
         return scores
+
+    def _extend_over_parallel_list(self, end: int) -> int:
+        """A list right below the body whose items share one shape ("June 9 – Tampa, FL", "3. Step
+        three: ...") belongs to the article (schedules, results); headline lists do not share one."""
+        lines, noise = self.lines, self.noise
+        n = len(lines)
+        start = end + 1
+        # one short heading may introduce the list ("Tour dates", "Schedule")
+        if start < n and noise[start] is None and lines[start].words <= 12 and self.cls[start] != _PROSE:
+            if start + 1 < n and _item_shape(lines[start + 1].body) != _item_shape(lines[start].body):
+                start += 1
+        items: list[int] = []
+        shape = None
+        for i in range(start, min(n, start + self.options.max_list_items)):
+            if noise[i] is not None or self.cls[i] == _PROSE or i in self.repeated:
+                break
+            this = _item_shape(lines[i].body)
+            if this is None or (shape is not None and this != shape):
+                break
+            shape = this
+            items.append(i)
+        if len(items) < 3:
+            return end
+        self.announced.update(range(end + 1, items[-1] + 1))
+        return items[-1]
 
     # ------------------------------------------------------------ title
     def apply_title_evidence(self) -> None:
@@ -733,6 +758,25 @@ def _is_table_row(body: str, words: int) -> bool:
     if not any(ch.isdigit() for ch in body[:8]) and body.count("  ") < 2:
         return False
     return 2 * len(_NUMBER.findall(body[:400])) >= min(words, 60)
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_ITEM_SEPARATORS = (" – ", " — ", " -- ", " - ", " @ ", ": ", " | ")
+
+
+def _item_shape(body: str) -> tuple[str, str] | None:
+    """(how the line starts, the separator it uses) for a list item, or None if it has no separator."""
+    separator = next((sep for sep in _ITEM_SEPARATORS if sep in body[:120]), None)
+    if separator is None:
+        return None
+    first = body.split(" ", 1)[0].lower()
+    if first[:1].isdigit():
+        start = "number"
+    elif first[:3] in _MONTHS:
+        start = "month"
+    else:
+        return None
+    return start, separator
 
 
 def _one_sentence(body: str) -> bool:
