@@ -188,6 +188,8 @@ class _Analysis:
             min_words += 2
         short_counts: dict[str, int] = {}
         evidence = self.evidence
+        cls, noise, site_key = self.cls, self.noise, self.site_key
+        min_unterminated = opts.min_unterminated_prose_words
         for i, line in enumerate(self.lines):
             body = line.body
             words = line.words
@@ -200,8 +202,9 @@ class _Analysis:
             elif ending == 1:
                 prose = words >= 2 * min_words
             else:
-                prose = words >= opts.min_unterminated_prose_words and self._wordy(body)
-            self.cls[i] = _PROSE if prose else _OTHER
+                prose = words >= min_unterminated and self._wordy(body)
+            if prose:
+                cls[i] = _PROSE
             key = body.lower() if words <= 8 else body
             short_counts[key] = short_counts.get(key, 0) + 1
             # rules: one combined match for line/prefix rules, one search
@@ -231,13 +234,13 @@ class _Analysis:
                 or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
             ):
                 self._match_tail(i, line)
-            if evidence is not None and self.noise[i] is None:
+            if evidence is not None and noise[i] is None:
                 self._match_evidence(i, line, prose)
-            if self.site_key is not None and self.noise[i] is None and words <= 12 and not prose:
-                if _norm(body) == self.site_key:
-                    self.noise[i] = ("site_header", "the site's name")
-                    self.cls[i] = _NOISE
-            if self.noise[i] is None and not prose and words >= 4 and _is_table_row(body, words):
+            if site_key is not None and noise[i] is None and words <= 12 and not prose:
+                if _norm(body) == site_key:
+                    noise[i] = ("site_header", "the site's name")
+                    cls[i] = _NOISE
+            if not prose and noise[i] is None and words >= 4 and _is_table_row(body, words):
                 self.table_row.add(i)
         self._guard_site_evidence()
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
