@@ -141,6 +141,21 @@ def test_time_limit_restores_the_previous_alarm_handler(monkeypatch):
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
 
 
+def test_time_limit_leaves_a_callers_timer_running():
+    import signal
+
+    fired: list[int] = []
+    previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(signum))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        extract_html(fixture("noisy_article.html"), options=HtmlOptions(timeout=5))
+        remaining, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 0 < remaining <= 30 and not fired
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _extract_in_worker(page: bytes) -> str:
     H.main_content = _slow_main_content  # this worker's copy of the module only
     try:
@@ -291,11 +306,13 @@ def test_metadata_falls_back_to_title_and_h1():
     assert meta["title"] == "Only a heading" and meta["author"] is None and meta["date"] is None
 
 
-def test_headline_repeated_in_body_is_not_text():
-    body = "".join(f"<p>Line {i} of a story about the weather in the hills this week.</p>" for i in range(4))
-    page = f"<html><head><title>Storm warning</title></head><body><article><h1>Storm warning</h1>{body}</article></body></html>"
+@pytest.mark.parametrize("title", ["Storm warning for the hills", "Storm warning for the hills | Valley News"])
+def test_headline_repeated_in_body_is_not_text(title):
+    para = "<p>Line {} of a story about the weather in the hills this week.</p>"
+    body = para.format(0) + "<h1>Storm warning for the hills</h1>" + "".join(para.format(i) for i in range(1, 4))
+    page = f"<html><head><title>{title}</title></head><body><article>{body}</article></body></html>"
     out = extract_html(page, options=HtmlOptions(engine="density"))
-    assert out.title == "Storm warning" and "Storm warning" not in out.text
+    assert out.title == title and "Storm warning" not in out.text and "Line 3" in out.text
 
 
 # ---------------------------------------------------------------------------

@@ -190,7 +190,8 @@ def time_limit(seconds: float | None, doc_id: str) -> Iterator[float | None]:
         raise _Alarm()
 
     previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
         yield deadline
     except _Alarm:
@@ -198,6 +199,9 @@ def time_limit(seconds: float | None, doc_id: str) -> Iterator[float | None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay > 0:  # a caller's own timer keeps running, less the time spent here
+            remaining = outer_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(remaining, 1e-3), outer_interval)
 
 
 def _check_deadline(deadline: float | None, doc_id: str, limit: float | None) -> None:
@@ -737,7 +741,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
-        if norm_title and block.tag in HEADINGS and block.text.lower() == norm_title:
+        if norm_title and block.tag in HEADINGS and _is_title(block.text.lower(), norm_title):
             continue
         if options.deduplicate:
             if block.text in seen:
@@ -745,6 +749,13 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
             seen.add(block.text)
         out.append(block.text)
     return out
+
+
+def _is_title(heading: str, title: str) -> bool:
+    """A heading that is the page title, or the title without a " | Site" suffix."""
+    if heading == title:
+        return True
+    return len(heading) >= 20 and title.startswith(heading) and title[len(heading) :].lstrip()[:1] in ("|", "-", "–", "—", ":")
 
 
 # ---------------------------------------------------------------------------
