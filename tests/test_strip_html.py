@@ -223,6 +223,19 @@ def test_page_without_text_is_rejected_with_reason(page):
     assert "text" in err.value.message or "empty" in err.value.message
 
 
+def test_text_only_inside_noise_falls_back_to_it(monkeypatch):
+    monkeypatch.setattr(H, "_trafilatura_text", lambda *a, **k: "")
+    out = extract_html("<html><body><nav><a href='/'>Home</a> <a href='/a'>About us</a></nav></body></html>")
+    assert out.fallback and "About us" in out.text
+
+
+def test_unknown_engine_is_a_config_error():
+    from cleaner.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        extract_html("<p>x</p>", options=HtmlOptions(engine="magic"))
+
+
 def test_short_density_result_goes_to_trafilatura(monkeypatch):
     monkeypatch.setattr(H, "_trafilatura_text", lambda *a, **k: "text from trafilatura")
     out = extract_html("<html><body><p>Just one short line.</p></body></html>")

@@ -1,17 +1,21 @@
 """HTML stage: page bytes or text -> main article text plus metadata.
 
-One parse with selectolax (Lexbor).  Metadata is read from ``<head>``,
-JSON-LD and a few well-known attributes; then what is certainly noise is
-pruned (rules in ``html_rules.toml``, see :mod:`cleaner.strip.prune`); then the
-main content is found by a text-density score over the block structure of the
-pruned tree (:func:`main_content`).  When that finder is not confident the
-page goes to trafilatura (on the already pruned HTML), and when everything
-comes back empty the whole-page text is used and the record says so.  The
-result is an :class:`Extracted`; the text stage (``strip_text``) runs on its
-``text`` afterwards.
+One parse with selectolax (Lexbor).  Metadata is read from ``<meta>``,
+``<title>``, ``<link rel=canonical>``, ``<html lang>`` and JSON-LD.  Then one
+walk over the body cuts its text into blocks, skipping scripts, styles and
+every element a prune rule marks as noise (rules are data:
+``html_rules.toml``, see :mod:`cleaner.strip.prune`).  The main content is
+the element with the most prose close under it (:func:`main_content`), widened
+to every paragraph styled like its own and trimmed to the article's span.
+When everything marked was pruned and no article is left, the page is walked
+again and marked elements that hold the article are kept (an article inside
+``<div class="related-content">``).  When the finder returns too little text
+the pruned page goes to trafilatura; when that is empty too, the whole-page
+text is used and the record says so (``fallback``, ``notes``).  The text stage
+(``strip_text``) runs on :attr:`Extracted.text` afterwards.
 
 Pure core: no I/O, no printing.  Limits: ``HtmlOptions.timeout`` (wall clock
-per document) and ``HtmlOptions.max_bytes``.
+per document, see :func:`time_limit`) and ``HtmlOptions.max_bytes``.
 """
 from __future__ import annotations
 
@@ -27,7 +31,7 @@ from typing import Any, Iterator
 
 from selectolax.lexbor import LexborHTMLParser
 
-from cleaner.errors import ExtractionError, ExtractionTimeout
+from cleaner.errors import ConfigError, ExtractionError, ExtractionTimeout
 from cleaner.strip.prune import (
     Mark,
     PruneRules,
@@ -50,20 +54,23 @@ __all__ = [
 ]
 
 
+ENGINES = ("auto", "density", "trafilatura")
+
+
 @dataclass
 class HtmlOptions:
     """Options of the HTML stage; names follow trafilatura's where they mean the same."""
 
     timeout: float | None = 10.0  # per-document wall-clock limit (s); exceeded -> ExtractionTimeout
     max_bytes: int = 20_000_000  # larger input -> ExtractionError (size of the bytes, or of the UTF-8 text)
-    favor_precision: bool = False  # drop borderline blocks (short, link-rich) from the article
-    favor_recall: bool = False  # keep borderline blocks; lower the confidence needed
+    favor_precision: bool = False  # density finder: also drop short fragments inside the article
+    favor_recall: bool = False  # density finder: keep blocks up to 0.8 link density
     include_comments: bool = False  # keep reader comments (turns the comments prune rule off)
     include_tables: bool = True  # keep text of tables inside the article
-    include_images: bool = False  # add image alt texts (trafilatura path only)
+    include_images: bool = False  # image alt texts (trafilatura engine only; the density finder reads no alt text)
     deduplicate: bool = False  # drop a block repeated verbatim earlier in the text
     prune: bool = True  # apply the prune rules before extraction
-    engine: str = "auto"  # "auto": density finder, trafilatura when unsure; "density"; "trafilatura"
+    engine: str = "auto"  # "auto": density finder, trafilatura when it finds < min_chars; "density"; "trafilatura"
     min_chars: int = 200  # below this the density finder's result is "not confident"
     rules_path: str | None = None  # another prune rules file (TOML) instead of the packaged one
     density: DensityParams | None = None  # weights of the density finder (None: the defaults)
@@ -831,6 +838,8 @@ def extract_html(
     ``options.timeout``.  Never returns an empty text.
     """
     options = options or HtmlOptions()
+    if options.engine not in ENGINES:
+        raise ConfigError(f"unknown HTML engine {options.engine!r}; one of {', '.join(ENGINES)}")
     size = _size_of(html, options.max_bytes)
     if size > options.max_bytes:
         raise ExtractionError(doc_id, f"page is {size} bytes, over the {options.max_bytes}-byte limit (max_bytes)")
@@ -915,11 +924,13 @@ def _extract(
         text = _trafilatura_text(dom.html or html, options, url)
         result.engine = "trafilatura"
     if not text.strip():
-        text = "\n".join(b.text for b in tree.blocks if not removed[b.owner]) or "\n".join(
-            b.text for b in tree.blocks
-        )
+        text = "\n".join(b.text for b in tree.blocks if not removed[b.owner])
+        if not text.strip():  # all the text was in pruned elements: take it all, from a fresh parse
+            whole = LexborHTMLParser(html)
+            root = whole.body or whole.root
+            text = "\n".join(b.text for b in collect_blocks(root, skip_tags=skip_tags).blocks) if root else ""
         if not text.strip():
-            raise ExtractionError(doc_id, "no text in the page")
+            raise ExtractionError(doc_id, "no text in the page (only markup, scripts or media)")
         result.fallback = True
         result.engine = "page"
         result.notes.append("extraction returned nothing; fell back to the whole-page text")
