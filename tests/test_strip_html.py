@@ -59,6 +59,24 @@ def test_noise_is_pruned_and_reported():
     assert any(p["selector"] == "section#comments.comments-area" and p["chars"] > 100 for p in out.pruned)
 
 
+def test_article_split_by_an_ad_comes_out_whole_without_the_story_cards():
+    out = extract_html(fixture("split_article_with_teasers.html"), options=HtmlOptions(engine="density"))
+    lines = out.text.split("\n")
+    assert lines[0].startswith("The island ferry will run") and lines[-1].startswith("The operator said it would review")
+    assert len(lines) == 4
+    assert "Advertisement" not in out.text and "Harbour festival" not in out.text and "twenty local producers" not in out.text
+    assert "Published 12 November" not in out.text  # the dateline before the story is not story
+
+
+def test_paragraphs_made_of_line_breaks():
+    out = extract_html(fixture("br_paragraphs_blog.html"), options=HtmlOptions(engine="density"))
+    lines = out.text.split("\n")
+    assert len(lines) == 4 and lines[0].startswith("The last of the runner beans") and lines[3].startswith("Next week")
+    assert "railway station" not in out.text  # the sidebar's "about me" widget
+    assert "rust too" not in out.text  # a comment
+    assert {"sidebar", "comments"} <= kinds(out)
+
+
 def test_include_comments_keeps_comments():
     out = extract_html(fixture("noisy_article.html"), options=HtmlOptions(include_comments=True, engine="density"))
     assert "comments" not in kinds(out)
