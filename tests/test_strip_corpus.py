@@ -144,3 +144,23 @@ def test_copies_of_one_article_on_a_site_are_not_emptied():
     kept = out.text.split("\n")
     assert all(p in kept for p in paragraphs)
     assert not any(s.kind == "boilerplate_repeated" and text[s.start:s.end] in paragraphs for s in out.removed)
+
+
+def test_stock_sentence_of_a_big_site_is_not_template():
+    stock = "The harbour authority did not respond to a request for comment on Friday afternoon."
+    footer = "Thank you for reading the Holmvik Herald, the independent voice of the valley since 1921."
+    docs = []
+    for n in range(40):
+        paragraphs = [
+            f"Story number {n} begins with a sentence about the valley and the {n} people who live in it.",
+            f"Its second paragraph adds more detail about the events of day {n}, as reported by our staff.",
+        ]
+        if n < 3:
+            paragraphs.append(stock)
+        docs.append(("Holmvik Herald", "\n\n".join(paragraphs + [footer]) + "\n", f"Story {n} of the valley"))
+    evidence = gather_evidence(docs)
+    site, text, title = docs[0]
+    out = strip_text(text, site=site, title=title, evidence=evidence.for_document(site, title))
+    kept = out.text.split("\n")
+    assert stock in kept  # on 3 of 40 pages: below the prose share
+    assert footer not in kept  # on every page: template

@@ -19,6 +19,7 @@ title hashes; when a table is full, lines seen only once are pruned first
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -27,7 +28,11 @@ import xxhash
 
 from .segment import split_lines
 
-DEFAULT_MIN_SUPPORT = 3
+DEFAULT_MIN_SUPPORT = 2
+# A prose line must also be on this share of the site's documents: a template sentence is on most of
+# them, while in a big corpus a stock sentence of articles ("did not respond to a request for
+# comment") recurs on a few percent without being template.
+DEFAULT_MIN_PROSE_SHARE = 0.1
 _NON_WORD = re.compile(r"[\W_]+")
 _MAX_LINE_CHARS = 400  # lines are compared on their first 400 characters
 _MAX_TITLE_WORDS = 40
@@ -48,6 +53,7 @@ class CorpusEvidence:
     """Line counts per site and the titles of all documents, as hashes."""
 
     min_support: int = DEFAULT_MIN_SUPPORT
+    min_prose_share: float = DEFAULT_MIN_PROSE_SHARE
     max_lines_per_site: int = 200_000
     max_titles: int = 2_000_000
     sites: dict[str, dict[int, int]] = field(default_factory=dict)  # site -> line hash -> documents
@@ -80,6 +86,7 @@ class CorpusEvidence:
         """The evidence of both shards (a new object; neither input changes)."""
         merged = CorpusEvidence(
             min_support=self.min_support,
+            min_prose_share=self.min_prose_share,
             max_lines_per_site=self.max_lines_per_site,
             max_titles=self.max_titles,
         )
@@ -104,9 +111,11 @@ class CorpusEvidence:
     def for_document(self, site: str | None, title: str | None) -> "DocumentEvidence":
         """What :func:`cleaner.strip.text.strip_text` consumes for one document."""
         own = _hash(_key(title)) if title else None
+        site_docs = self.site_docs.get(site, 0) if site else 0
         return DocumentEvidence(
             site_counts=self.sites.get(site or "", {}) if site else {},
             min_support=self.min_support,
+            min_prose_support=max(self.min_support, math.ceil(self.min_prose_share * site_docs)),
             titles=self.titles,
             title_lengths=frozenset(self.title_lengths),
             own_title=own,
@@ -119,6 +128,7 @@ class DocumentEvidence:
 
     site_counts: dict[int, int]
     min_support: int
+    min_prose_support: int  # support a line that reads as prose needs (min_support, or the share of the site)
     titles: dict[int, int]
     title_lengths: frozenset[int]
     own_title: int | None = None
@@ -186,12 +196,15 @@ class DocumentEvidence:
 
 
 def gather_evidence(
-    items: Iterable[tuple[str | None, str, str | None]], *, min_support: int = DEFAULT_MIN_SUPPORT
+    items: Iterable[tuple[str | None, str, str | None]],
+    *,
+    min_support: int = DEFAULT_MIN_SUPPORT,
+    min_prose_share: float = DEFAULT_MIN_PROSE_SHARE,
 ) -> CorpusEvidence:
     """Evidence over ``(site, text, title)`` items; a missing title is guessed from the text."""
     from .text import guess_title
 
-    evidence = CorpusEvidence(min_support=min_support)
+    evidence = CorpusEvidence(min_support=min_support, min_prose_share=min_prose_share)
     for site, text, title in items:
         evidence.add(site, text, title if title else guess_title(text))
     return evidence

@@ -94,6 +94,8 @@ class _Evidence(Protocol):  # what strip_text needs of cleaner.strip.corpus.Docu
     def other_title(self, line: str, own_title: str | None = None) -> str | None: ...
     @property
     def min_support(self) -> int: ...
+    @property
+    def min_prose_support(self) -> int: ...
 
 
 # Line classes (small ints: they are compared in the hot loop).
@@ -382,7 +384,7 @@ class _Analysis:
         ev = self.evidence
         assert ev is not None
         support = ev.site_support(line.body)
-        if support >= ev.min_support:
+        if support >= (ev.min_prose_support if prose else ev.min_support):
             self.noise[i] = ("boilerplate_repeated", f"line seen on {support} pages of this site")
             self.cls[i] = _NOISE
             if prose:
