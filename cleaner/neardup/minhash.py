@@ -133,24 +133,35 @@ def xxh32_ranges(buffer: np.ndarray, starts: np.ndarray, lengths: np.ndarray, se
                     v *= _P1
             h[:n_long] = _rotl(acc[0], 1) + _rotl(acc[1], 7) + _rotl(acc[2], 12) + _rotl(acc[3], 18)
         h += length.astype(np.uint32)
-        p = pos + (stripes << 4)
-        remaining = length - (stripes << 4)
-        for _ in range(3):  # at most three 4-byte words after the stripes
-            idx = np.flatnonzero(remaining >= 4)
-            if idx.size == 0:
+        # tail: up to three 4-byte words, then up to three bytes.  Re-sorted
+        # by the tail's length (longest first), the rows still in their tail
+        # words are again a prefix; the bytes are masked updates
+        tail = (length & 15).astype(np.uint8)
+        tail_order = np.argsort(np.uint8(15) - tail, kind="stable")
+        order = order[tail_order]
+        h = h[tail_order]
+        tail = tail[tail_order]
+        p = pos[tail_order] + (length[tail_order] & ~15)
+        tail_words = tail >> 2
+        active = np.searchsorted(-tail_words.astype(np.int16), -np.arange(1, 4, dtype=np.int16), side="right")
+        for w, m in enumerate(active):
+            m = int(m)
+            if m == 0:
                 break
-            v = h[idx] + words[p[idx]] * _P3
-            h[idx] = _rotl(v, 17) * _P4
-            p[idx] += 4
-            remaining[idx] -= 4
-        for _ in range(3):  # at most three single bytes
-            idx = np.flatnonzero(remaining >= 1)
-            if idx.size == 0:
+            v = words[p[:m] + 4 * w]
+            v *= _P3
+            v += h[:m]
+            h[:m] = _rotl(v, 17) * _P4
+        p += tail_words.astype(np.int64) << 2
+        tail_bytes = tail & 3
+        for k in range(3):
+            rows = tail_bytes > k
+            if not rows.any():
                 break
-            v = h[idx] + buffer[p[idx]].astype(np.uint32) * _P5
-            h[idx] = _rotl(v, 11) * _P1
-            p[idx] += 1
-            remaining[idx] -= 1
+            v = buffer[np.minimum(p + k, buffer.size - 1)].astype(np.uint32)
+            v *= _P5
+            v += h
+            np.copyto(h, _rotl(v, 11) * _P1, where=rows)
         h ^= h >> np.uint32(15)
         h *= _P2
         h ^= h >> np.uint32(13)
