@@ -252,6 +252,33 @@ def explain(
     typer.echo(explain_document(doc, color=use_color), nl=False, color=use_color)
 
 
+@app.command()
+def precommit(
+    fix: bool = typer.Option(False, "--fix", help="Write the cleaned corpus (hook cleaner-fix)."),
+    check: bool = typer.Option(False, "--check", help="Write nothing; fail when the cleaned corpus is stale (hook cleaner-check)."),
+    files: Optional[List[str]] = typer.Argument(None, help="Files pre-commit passes; ignored: the whole configured corpus is considered."),
+) -> None:
+    """The pre-commit data step, configured by [tool.cleaner] / .cleaner.toml (inputs, output, ...)."""
+    from .precommit import precommit as run_precommit
+
+    if fix == check:
+        raise _fail("give exactly one of --fix or --check")
+    config = _config()
+    options = build_run_options(config, index=None)
+    try:
+        outcome = run_precommit(options, config, check=check)
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    if outcome.changed:
+        verb = "would update" if check else "updated"
+        typer.echo(f"cleaner: {verb} {len(outcome.changed)} file(s) in {outcome.output}:")
+        for name in outcome.changed:
+            typer.echo(f"  {name}")
+        if check:
+            typer.echo("cleaner: the cleaned corpus is stale; run `cleaner precommit --fix` (hook cleaner-fix)")
+    raise typer.Exit(outcome.exit_code)
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"cleaner {__version__}")

@@ -89,6 +89,7 @@ class Document:
     # filled by the strip stage
     text: str | None = None  # cleaned article text, paragraphs joined by "\n"
     source_text: str | None = None  # the text that Span offsets point into
+    extracted: bool = False  # source_text is an extractor's main content (HTML), not a whole page
     removed: list[Span] = field(default_factory=list)
     attribution: Attribution = field(default_factory=Attribution)
     notes: list[str] = field(default_factory=list)  # e.g. "html extraction empty; fell back to text"
