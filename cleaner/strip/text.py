@@ -112,6 +112,8 @@ _INLINE_NOISE = frozenset({"see_also", "advertisement", "photo_credit"})
 # Noise between a headline and its article body (skipped when looking for the headline above a run).
 _SKIPPABLE_ABOVE_BODY = frozenset({"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"})
 
+_NO_RULE = object()  # marks a line that no search or tail rule can match
+
 _TITLE_REASON = "the article's headline; it became the record's title"
 
 
@@ -182,6 +184,7 @@ class _Analysis:
         search, tail_rules, tail_gate = rules.search, rules.tail, rules.tail_gate
         order = rules.order
         gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
+        hint_any, hint_prose = rules.hint_gate, rules.hint_gate_prose
         cap = opts.max_rule_chars
         min_words = opts.min_prose_words
         if opts.favor_recall:
@@ -219,6 +222,9 @@ class _Analysis:
                 m = p
             if m is not None:
                 hit = self._applicable(m.lastgroup, words, prose, capped)
+            if hit is None and len(body) <= cap and (hints := hint_prose if prose else hint_any) is not None:
+                if hints.search(low) is None:  # no hint of any search or tail rule: neither can match
+                    hit = _NO_RULE
             if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(low)):
                 for rule in search:
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
@@ -228,10 +234,12 @@ class _Analysis:
                     if rule.regex.search(capped) is not None:
                         hit = rule
                         break
-            if hit is not None:
+            if hit is _NO_RULE:
+                hit = None
+            elif hit is not None:
                 self._mark_rule(i, hit, capped)
                 continue
-            if tail_rules and (
+            elif tail_rules and (
                 tail_gate is None
                 or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
             ):

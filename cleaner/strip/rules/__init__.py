@@ -84,6 +84,10 @@ class RuleSet:
     search_gate: re.Pattern | None = None
     search_gate_prose: re.Pattern | None = None
     tail_gate: re.Pattern | None = None  # every hint of the tail rules (None: some tail rule has none)
+    # the hints of the search and the tail rules together (for prose lines: of the rules that apply
+    # to prose): a short line without any of them skips both kinds of rule at once
+    hint_gate: re.Pattern | None = None
+    hint_gate_prose: re.Pattern | None = None
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -155,6 +159,8 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         search_gate=_gate(search_rules),
         search_gate_prose=_gate([r for r in search_rules if not r.only_nonprose]),
         tail_gate=_gate(tail_rules),
+        hint_gate=_gate(search_rules + tail_rules),
+        hint_gate_prose=_gate([r for r in search_rules if not r.only_nonprose] + tail_rules),
     )
 
 
