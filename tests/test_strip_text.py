@@ -372,6 +372,8 @@ def test_extracted_text_keeps_lists_and_still_applies_rules():
         ("Share to LinkedIn LinkedIn Share to Facebook Facebook Share to Email Email", "share_subscribe"),
         ("By signing up, you agree to our Terms of Use and Privacy Policy.", "share_subscribe"),
         ("As you comment, please be respectful of other readers and stay on topic.", "comment_form"),
+        ("Image caption The old pier at dawn, before the storm", "photo_credit"),
+        ("Share this with your friends (opens in a new window)", "share_subscribe"),
     ],
 )
 def test_rule_table_kinds(line, kind):
