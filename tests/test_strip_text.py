@@ -373,6 +373,8 @@ def test_extracted_text_keeps_lists_and_still_applies_rules():
         ("By signing up, you agree to our Terms of Use and Privacy Policy.", "share_subscribe"),
         ("As you comment, please be respectful of other readers and stay on topic.", "comment_form"),
         ("Image caption The old pier at dawn, before the storm", "photo_credit"),
+        ("The quay at dawn, seen from the ferry. Credit: Coast Images", "photo_credit"),
+        ("This document is subject to copyright.", "copyright"),
         ("Share this with your friends (opens in a new window)", "share_subscribe"),
     ],
 )
