@@ -110,7 +110,9 @@ _ITEM_METADATA = frozenset({"dateline", "reading_time", "comment_form", "byline"
 _INLINE_NOISE = frozenset({"see_also", "advertisement", "photo_credit"})
 
 # Noise between a headline and its article body (skipped when looking for the headline above a run).
-_SKIPPABLE_ABOVE_BODY = frozenset({"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"})
+_SKIPPABLE_ABOVE_BODY = frozenset(
+    {"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"}
+)
 
 _NO_RULE = object()  # marks a line that no search or tail rule can match
 
@@ -168,7 +170,8 @@ class _Analysis:
         self.announced: set[int] = set()  # lines of a list that a body line ending in ":" announced
         self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
         self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
-        self.caption_at: dict[int, tuple[int, str]] = {}  # line -> (offset in line where a glued caption starts, reason)
+        # line -> (offset in the line where a caption glued to its end starts, reason)
+        self.caption_at: dict[int, tuple[int, str]] = {}
         self.attribution = Attribution()
         self.title: str | None = None
         self.title_line: int | None = None
@@ -550,7 +553,9 @@ class _Analysis:
         assert ev is not None
         changed = False
         for i, line in enumerate(self.lines):
-            if i == self.title_line or self.noise[i] is not None or line.words > 40 or self.cls[i] == _PROSE and line.words > 25:
+            if i == self.title_line or self.noise[i] is not None or line.words > 40:
+                continue
+            if self.cls[i] == _PROSE and line.words > 25:
                 continue
             other = ev.other_title(line.body, self.title)
             if other is not None:
@@ -622,13 +627,16 @@ class _Analysis:
             return best
         # extracted text (HTML mode) starts with its headline: the body's first line, when a
         # headline-like line is followed by prose
-        if self.options.extracted and self._title_like(first) and first + 1 < len(self.lines) and self.cls[first + 1] == _PROSE:
+        followed_by_prose = first + 1 < len(self.lines) and self.cls[first + 1] == _PROSE
+        if self.options.extracted and self._title_like(first) and followed_by_prose:
             return first
         return None
 
     def _title_like(self, i: int) -> bool:
         line = self.lines[i]
-        if self.noise[i] is not None or line.bullet or self.cls[i] == _PROSE and line.ending == 2 and line.text[-1] == ".":
+        if self.noise[i] is not None or line.bullet:
+            return False
+        if self.cls[i] == _PROSE and line.text[-1] == ".":
             return False
         if not 3 <= line.words <= self.options.max_title_words or line.text[-1] in ".,;:":
             return False
@@ -714,18 +722,14 @@ class _Analysis:
         return False
 
     def _headline_flags(self) -> list[bool]:
-        """_headline_like for every line at once."""
+        """Per line: a short line without a sentence end that is not a bullet point, a table row or
+        an announced list item: what a link to a story looks like."""
         cls, table, announced = self.cls, self.table_row, self.announced
         return [
             cls[i] != _PROSE and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
             and i not in table and i not in announced
             for i, line in enumerate(self.lines)
         ]
-
-    def _headline_like(self, i: int) -> bool:
-        """Short line without a sentence end that is not a bullet point: a link to a story."""
-        line = self.lines[i]
-        return self.cls[i] != _PROSE and i not in self.table_row and i not in self.announced and not line.bullet and 4 <= line.words <= 25 and line.ending == 0
 
     def _outside_kind(self, i: int, before: bool, headline_like: list[bool]) -> tuple[str, str]:
         line = self.lines[i]
@@ -735,7 +739,8 @@ class _Analysis:
         if line.bullet:
             return ("navigation", f"menu item or link {where} the article body")
         if line.words <= 3:
-            return ("site_header" if before else "site_footer", f"short line {where} the article body (site name, section label, link)")
+            kind = "site_header" if before else "site_footer"
+            return (kind, f"short line {where} the article body (site name, section label, link)")
         if not before and headline_like[i] and (
             (i > 0 and headline_like[i - 1]) or (i + 1 < len(headline_like) and headline_like[i + 1])
         ):
