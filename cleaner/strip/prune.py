@@ -91,6 +91,7 @@ class PruneRules:
     def __post_init__(self) -> None:
         words = sorted({w for r in self.rules for w in (*r.tokens, *r.prefixes, *r.classes)}, key=len, reverse=True)
         self._index["drop_by_tag"] = {t: d for d in self.drops for t in d.tags}
+        self._index["flag_attributes"] = tuple(sorted({a for r in self.rules for a in r.attributes}))
         self._index["attribute_rules"] = tuple(r for r in self.rules if r.attributes or r.styles)
         self._index["any_substring"] = re.compile("|".join(map(re.escape, words)) if words else "(?!)")
 
@@ -131,6 +132,11 @@ class PruneRules:
     @property
     def drop_by_tag(self) -> dict[str, DropRule]:
         return self._index["drop_by_tag"]
+
+    @property
+    def flag_attributes(self) -> tuple[str, ...]:
+        """Boolean attributes some rule looks for (``hidden``)."""
+        return self._index["flag_attributes"]
 
     @property
     def attribute_rules(self) -> tuple[PruneRule, ...]:
@@ -229,13 +235,14 @@ def match_element(
             rule = rules.by_role.get(role.strip().lower())
         if rule is None and rules.attribute_rules:
             style = attrs.get("style")
-            style = style.replace(" ", "").lower() if style else ""
-            for candidate in rules.attribute_rules:
-                if any(a in attrs for a in candidate.attributes) or (
-                    style and any(s in style for s in candidate.styles)
-                ):
-                    rule = candidate
-                    break
+            if style or any(a in attrs for a in rules.flag_attributes):
+                style = style.replace(" ", "").lower() if style else ""
+                for candidate in rules.attribute_rules:
+                    if any(a in attrs for a in candidate.attributes) or (
+                        style and any(s in style for s in candidate.styles)
+                    ):
+                        rule = candidate
+                        break
         if rule is None:
             marks_text = f'{attrs.get("id") or ""} {attrs.get("class") or ""} {attrs.get("aria-label") or ""}'
             if marks_text != "  ":
