@@ -430,3 +430,10 @@ def test_schedule_list_after_the_body_is_kept():
     out = strip_text(text)
     assert out.text.split("\n") == [P1, P2, "Tour dates", *dates]
     assert _kind_of(text, out, heads[0]) == "headline_list"
+
+
+def test_agency_dateline_paragraph_is_not_the_title():
+    text = f"Talks on the harbour fund end without a deal\n\nVERRAN (Reuters) — Talks on the fund ended on Monday\n\n{P1}\n\n{P2}\n"
+    out = strip_text(text)
+    assert out.title == "Talks on the harbour fund end without a deal"
+    assert guess_title(text) == out.title

@@ -640,6 +640,8 @@ class _Analysis:
             return False
         if not 3 <= line.words <= self.options.max_title_words or line.text[-1] in ".,;:":
             return False
+        if _AGENCY_DATELINE.match(line.body):  # "WASHINGTON (AP) — ..." opens a paragraph, not a headline
+            return False
         return len(_WORD.findall(line.text)) >= 3
 
     # ----------------------------------------------------------- result
@@ -768,6 +770,8 @@ def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] |
     return found
 
 
+# The dateline that opens a news paragraph: "(Reuters) — ", "WASHINGTON (AP) - ", "LONDON, May 3 (Reuters) -".
+_AGENCY_DATELINE = re.compile(r"[^()\n]{0,60}\([^()\n]{1,30}\) ?[—–-]")
 _NUMBER = re.compile(r"(?<!\S)[-+$€£]?\d[\d.,:%]{0,15}(?!\S)")
 
 
