@@ -26,7 +26,7 @@ from typing import Iterable
 
 import xxhash
 
-from .segment import split_lines
+from .segment import Line, split_lines
 
 DEFAULT_MIN_SUPPORT = 2
 # A prose line must also be on this share of the site's documents: a template sentence is on most of
@@ -63,10 +63,13 @@ class CorpusEvidence:
 
     def add(self, site: str | None, text: str, title: str | None = None) -> None:
         """Count one document's lines (once each) under its site, and its title."""
+        self._add_lines(site, split_lines(text) if site else [], title)
+
+    def _add_lines(self, site: str | None, lines: list[Line], title: str | None) -> None:
         if site:
             counts = self.sites.setdefault(site, {})
             self.site_docs[site] = self.site_docs.get(site, 0) + 1
-            seen = {_hash(k) for k in (_key(line.body) for line in split_lines(text)) if k}
+            seen = {_hash(k) for k in (_key(line.body) for line in lines) if k}
             for h in seen:
                 counts[h] = counts.get(h, 0) + 1
             if len(counts) > self.max_lines_per_site:
@@ -202,11 +205,15 @@ def gather_evidence(
     min_prose_share: float = DEFAULT_MIN_PROSE_SHARE,
 ) -> CorpusEvidence:
     """Evidence over ``(site, text, title)`` items; a missing title is guessed from the text."""
-    from .text import guess_title
+    from .text import analyse_title
 
     evidence = CorpusEvidence(min_support=min_support, min_prose_share=min_prose_share)
     for site, text, title in items:
-        evidence.add(site, text, title if title else guess_title(text))
+        if title:
+            evidence.add(site, text, title)
+        else:  # one segmentation serves both the title guess and the line counts
+            lines, guessed = analyse_title(text)
+            evidence._add_lines(site, lines, guessed)
     return evidence
 
 

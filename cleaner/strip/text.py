@@ -145,9 +145,14 @@ def strip_text(
 
 def guess_title(text: str, language: str = "en") -> str | None:
     """The headline of a flattened page: the headline-like line just above its article body."""
+    return analyse_title(text, language)[1]
+
+
+def analyse_title(text: str, language: str = "en") -> tuple[list[Line], str | None]:
+    """The page's lines and its guessed headline (the corpus pass needs both)."""
     analysis = _Analysis(text, load_rules(language), TextOptions(), None, None)
     analysis.find_title(None)
-    return analysis.title
+    return analysis.lines, analysis.title
 
 
 class _Analysis:
