@@ -78,21 +78,12 @@ def docs_html(corpus, labels, eval_dir: Path) -> list[Document]:
 
 
 def docs_strip(corpus, labels) -> list[Document]:
-    """cleaner's strip stage on the txt copies, with corpus evidence, as the pipeline runs it."""
-    from cleaner.records import Rejected
-    from cleaner.strip import StripOptions, prepare_document, strip_document
-    from cleaner.strip.corpus import gather_evidence
+    """cleaner's strip stage on the txt copies, exactly as a run does it
+    (``cleaner.pipeline.run_documents`` with corpus evidence, no dedup)."""
+    from cleaner.pipeline import RunOptions, run_documents
 
-    options = StripOptions()
-    prepared = [prepare_document(Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"]), options) for r in corpus]
-    prepared = [d for d in prepared if not isinstance(d, Rejected)]
-    evidence = gather_evidence((d.site, d.source_text, d.title) for d in prepared)
-    out = []
-    for d in prepared:
-        s = strip_document(d, evidence, options)
-        if not isinstance(s, Rejected):
-            out.append(s)
-    return out
+    records = [Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"]) for r in corpus]
+    return run_documents(records, RunOptions(dedup=False)).documents
 
 
 _W = re.compile(r"\w+")

@@ -39,7 +39,7 @@ INDEX_FIELDS = (
 
 @dataclass(frozen=True)
 class DedupParams:
-    threshold: float = 0.4  # estimated Jaccard for an edge between two sites' copies
+    threshold: float = 0.3  # estimated Jaccard for an edge between two sites' copies
     num_perm: int = 128
     ngram: int = 5  # word shingle size
     seed: int = 1
