@@ -437,3 +437,14 @@ def test_agency_dateline_paragraph_is_not_the_title():
     out = strip_text(text)
     assert out.title == "Talks on the harbour fund end without a deal"
     assert guess_title(text) == out.title
+
+
+def test_title_with_the_site_suffix():
+    promo = ("Our newsroom has covered the towns of the northern coast since 1921, and every week our "
+             "reporters bring you the stories that matter to the people who live and work here.")
+    text = f"Menu\n\n{promo}\n\nBreakwater to be rebuilt after storms | Verran Coast Courier\n\n{P1}\n\n{P2}\n"
+    out = strip_text(text, site="Verran Coast Courier")
+    assert out.title == "Breakwater to be rebuilt after storms"
+    assert out.text.split("\n") == [P1, P2]
+    assert _kind_of(text, out, "Breakwater to be rebuilt after storms | Verran Coast Courier") == "title"
+    assert guess_title(text, site="Verran Coast Courier") == "Breakwater to be rebuilt after storms"

@@ -212,7 +212,7 @@ def gather_evidence(
         if title:
             evidence.add(site, text, title)
         else:  # one segmentation serves both the title guess and the line counts
-            lines, guessed = analyse_title(text)
+            lines, guessed = analyse_title(text, site=site)
             evidence._add_lines(site, lines, guessed)
     return evidence
 

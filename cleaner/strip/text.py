@@ -143,14 +143,15 @@ def strip_text(
     return analysis.result(title)
 
 
-def guess_title(text: str, language: str = "en") -> str | None:
-    """The headline of a flattened page: the headline-like line just above its article body."""
-    return analyse_title(text, language)[1]
+def guess_title(text: str, language: str = "en", site: str | None = None) -> str | None:
+    """The headline of a flattened page: the headline-like line just above its article body
+    (or a line "Headline | <site>" when the site's name is known)."""
+    return analyse_title(text, language, site)[1]
 
 
-def analyse_title(text: str, language: str = "en") -> tuple[list[Line], str | None]:
+def analyse_title(text: str, language: str = "en", site: str | None = None) -> tuple[list[Line], str | None]:
     """The page's lines and its guessed headline (the corpus pass needs both)."""
-    analysis = _Analysis(text, load_rules(language), TextOptions(), None, None)
+    analysis = _Analysis(text, load_rules(language), TextOptions(), None, site)
     analysis.find_title(None)
     return analysis.lines, analysis.title
 
@@ -575,12 +576,36 @@ class _Analysis:
             self.title = given.strip() or None
             self.title_line = self._line_of_title(given)
             return
+        suffixed = self._title_with_site_suffix()
+        if suffixed is not None:
+            self.title_line, self.title = suffixed
+            return
         index = self._detect_title()
         if index is None:
             index = self._headline_inside_core()
         if index is not None:
             self.title_line = index
             self.title = self.lines[index].text
+
+    def _title_with_site_suffix(self) -> tuple[int, str] | None:
+        """"Headline | Site" (or " - Site"): the page title, marked by the document's own site name.
+
+        Searched above the article body and in its first lines; when found inside the body, the
+        body starts after it.  The record's title is the headline without the suffix."""
+        if self.site_key is None or self.core is None:
+            return None
+        lo, hi = self.core
+        for i in range(0, min(hi + 1, lo + self.options.title_window)):
+            line = self.lines[i]
+            if line.words > self.options.max_title_words + 6 or self.noise[i] is not None:
+                continue
+            m = _SITE_SUFFIX.fullmatch(line.text)
+            if m is None or _norm(m.group(2)) != self.site_key or len(_WORD.findall(m.group(1))) < 3:
+                continue
+            if lo <= i < hi and not self.options.extracted:
+                self.core = (i + 1, hi)
+            return i, m.group(1).strip()
+        return None
 
     def _headline_inside_core(self) -> int | None:
         """No headline above the body: a page whose template prose ran into the article puts the
@@ -775,6 +800,8 @@ def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] |
     return found
 
 
+# "Headline | Site", "Headline - Site", "Headline — Site"
+_SITE_SUFFIX = re.compile(r"(.{8,300}?) ?[|\-–—·:] ?([^|\-–—·:]{2,60})")
 # The dateline that opens a news paragraph: "(Reuters) — ", "WASHINGTON (AP) - ", "LONDON, May 3 (Reuters) -".
 _AGENCY_DATELINE = re.compile(r"[^()\n]{0,60}\([^()\n]{1,30}\) ?[—–-]")
 _NUMBER = re.compile(r"(?<!\S)[-+$€£]?\d[\d.,:%]{0,15}(?!\S)")
