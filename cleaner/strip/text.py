@@ -570,28 +570,37 @@ class _Analysis:
                 changed = True
         if changed:
             self.core = self._find_core()
+            self._start_after_title()
 
     def find_title(self, given: str | None) -> None:
         if given:
             self.title = given.strip() or None
             self.title_line = self._line_of_title(given)
-            return
-        suffixed = self._title_with_site_suffix()
-        if suffixed is not None:
+        elif (suffixed := self._title_with_site_suffix()) is not None:
             self.title_line, self.title = suffixed
+        else:
+            index = self._detect_title()
+            if index is None:
+                index = self._headline_inside_core()
+            if index is not None:
+                self.title_line = index
+                self.title = self.lines[index].text
+        self._start_after_title()
+
+    def _start_after_title(self) -> None:
+        """The article starts below its headline: a title line near the top of the body ends the
+        template prose that ran into it (whole-page text only)."""
+        if self.core is None or self.title_line is None or self.options.extracted:
             return
-        index = self._detect_title()
-        if index is None:
-            index = self._headline_inside_core()
-        if index is not None:
-            self.title_line = index
-            self.title = self.lines[index].text
+        lo, hi = self.core
+        if lo <= self.title_line < min(hi, lo + self.options.inner_title_window):
+            self.core = (self.title_line + 1, hi)
 
     def _title_with_site_suffix(self) -> tuple[int, str] | None:
         """"Headline | Site" (or " - Site"): the page title, marked by the document's own site name.
 
-        Searched above the article body and in its first lines; when found inside the body, the
-        body starts after it.  The record's title is the headline without the suffix."""
+        Searched above the article body and in its first lines.  The record's title is the headline
+        without the suffix."""
         if self.site_key is None or self.core is None:
             return None
         lo, hi = self.core
@@ -602,8 +611,6 @@ class _Analysis:
             m = _SITE_SUFFIX.fullmatch(line.text)
             if m is None or _norm(m.group(2)) != self.site_key or len(_WORD.findall(m.group(1))) < 3:
                 continue
-            if lo <= i < hi and not self.options.extracted:
-                self.core = (i + 1, hi)
             return i, m.group(1).strip()
         return None
 
@@ -620,7 +627,6 @@ class _Analysis:
             words = line.text.split()
             capitalised = sum(1 for w in words if w[:1].isupper() or not w[:1].isalpha())
             if len(words) >= 6 and capitalised >= 0.8 * len(words):
-                self.core = (i + 1, hi)
                 return i
         return None
 
