@@ -661,6 +661,12 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     if params.trim == "adjacent":
         first = _extend(blocks, first, -1, prose, params)
         last = _extend(blocks, last, 1, prose, params)
+        # Prose sitting right beside the styled paragraphs (same parent) is
+        # article too, even past a link list: a lead styled differently.
+        homes = {tree.parent[blocks[k].owner] for k in styled}
+        return [
+            b for k, b in enumerate(blocks) if first <= k <= last or (prose(b) and tree.parent[b.owner] in homes)
+        ]
     return blocks[first : last + 1]
 
 
