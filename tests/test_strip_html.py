@@ -82,6 +82,16 @@ def test_include_comments_keeps_comments():
     assert "comments" not in kinds(out)
 
 
+def test_tables_and_repeats_follow_the_options():
+    paras = "".join(f"<p>Paragraph {i} of a report on the council budget and what it pays for.</p>" for i in range(4))
+    table = "<table><tr><td>Roads and bridges maintenance budget line</td><td>4.2 million</td></tr></table>"
+    page = f"<html><body><article>{paras}{table}<p>Paragraph 0 of a report on the council budget and what it pays for.</p></article></body></html>"
+    with_all = extract_html(page, options=HtmlOptions(engine="density"))
+    assert "Roads and bridges" in with_all.text and with_all.text.count("Paragraph 0 of") == 2
+    lean = extract_html(page, options=HtmlOptions(engine="density", include_tables=False, deduplicate=True))
+    assert "Roads and bridges" not in lean.text and lean.text.count("Paragraph 0 of") == 1
+
+
 def test_prune_off_keeps_marked_elements_in_the_walk():
     page = "<html><body><div class='comments'>" + "<p>Reader comment text that is long enough to be prose here.</p>" * 3
     page += "</div></body></html>"
