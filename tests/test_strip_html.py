@@ -98,6 +98,20 @@ def test_prune_off_keeps_marked_elements_in_the_walk():
     assert "Reader comment" in extract_html(page, options=HtmlOptions(prune=False, engine="density")).text
 
 
+def test_page_wrapping_form_is_no_form_to_prune():
+    story = "".join(f"<p>Sentence {i} of the story about the new tram line, long enough to be prose.</p>" for i in range(5))
+    notice = "<p>" + "This is a legal notice about the website and its terms of use. " * 3 + "</p>"
+    page = (
+        "<html><body><form class='search'><label>Search the site</label><input name='q'></form>"
+        f"<form id='aspnetForm' method='post'><div class='page'><div class='body'>{story}</div></div></form>"
+        f"<div class='legal'>{notice}</div></body></html>"
+    )
+    out = extract_html(page, options=HtmlOptions(engine="density"))
+    assert "Sentence 4 of the story" in out.text and "legal notice" not in out.text
+    assert not any("kept" in note for note in out.notes)  # found in the first walk, no guard needed
+    assert any(p["selector"] == "form.search" for p in out.pruned)
+
+
 def test_main_element_is_never_pruned_even_inside_noise_names():
     body = "".join(f"<p>Sentence number {i} of the story, which is long enough to count as prose.</p>" for i in range(4))
     page = f"<html><body><div class='sidebar-layout'><main>{body}</main></div><aside><p>x</p></aside></body></html>"

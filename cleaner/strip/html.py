@@ -504,7 +504,7 @@ def collect_blocks(
         mark = None
         mem_id = 0
         if rules is not None:
-            rule = match_element(tag, child.attributes, rules, include_comments)
+            rule = match_element(tag, child.attributes, rules, include_comments, child)
             if rule is not None:
                 mark = Mark(child, rule)
                 mem_id = child.mem_id

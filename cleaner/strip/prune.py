@@ -66,6 +66,7 @@ class PruneRule:
     guard_share: float | None = None  # own share of prose that keeps an element (None: the file's)
     protect: bool = True  # containing <main>/articleBody keeps the element
     inline: bool = False  # also applies to inline elements (captions are often <span>s)
+    unless: str | None = None  # CSS: an element holding a match is not marked by this rule
 
     def matches_tokens(self, tokens: frozenset[str], classes: frozenset[str]) -> bool:
         if self.tokens & tokens or self.classes & classes:
@@ -168,6 +169,7 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
             guard_share=r.get("guard_share"),
             protect=bool(r.get("protect", True)),
             inline=bool(r.get("inline", False)),
+            unless=r.get("unless"),
         )
         for r in data.get("rule", [])
     )
@@ -223,11 +225,12 @@ def selector_of(node: Any) -> str:
 
 
 def match_element(
-    tag: str, attrs: dict[str, str | None], rules: PruneRules, include_comments: bool = False
+    tag: str, attrs: dict[str, str | None], rules: PruneRules, include_comments: bool = False, node: Any = None
 ) -> PruneRule | None:
     """The rule that marks an element as noise, if any: by tag, ARIA role,
     boolean attribute or inline style, else by id/class/aria-label words
-    (first rule in file order; on inline elements only ``inline`` rules)."""
+    (first rule in file order; on inline elements only ``inline`` rules).
+    ``node`` (the element) is needed for rules with ``unless``."""
     rule = rules.by_tag.get(tag)
     if rule is None and attrs:
         role = attrs.get("role")
@@ -251,6 +254,8 @@ def match_element(
                 if rule is not None and not rule.inline and tag in rules.inline_tags:
                     rule = None  # a link or span named "related" is part of its sentence
     if rule is None or (rule.comments and include_comments) or tag in ("html", "body"):
+        return None
+    if rule.unless and node is not None and node.css_first(rule.unless) is not None:
         return None
     return rule
 
