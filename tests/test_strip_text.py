@@ -448,3 +448,11 @@ def test_title_with_the_site_suffix():
     assert out.text.split("\n") == [P1, P2]
     assert _kind_of(text, out, "Breakwater to be rebuilt after storms | Verran Coast Courier") == "title"
     assert guess_title(text, site="Verran Coast Courier") == "Breakwater to be rebuilt after storms"
+
+
+def test_comment_link_under_the_headline_does_not_end_the_article():
+    text = (f"Notes from the harbour office.\n\nBreakwater to be rebuilt after storms\nMarch 3, 2031\nLeave a comment\n\n"
+            f"{P1}\n\n{P2}\n\n{P3}\n\nLeave a Reply\nYour email address will not be published.\n")
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, P2, P3]
+    assert out.title == "Breakwater to be rebuilt after storms"

@@ -66,6 +66,7 @@ class TextOptions:
     item_metadata_penalty: float = 200.0  # score of a time stamp, rating or comment button between lines
     earlier_share: float = 0.75  # an earlier run of prose worth this share of the best run is the article
     after_barrier_factor: float = 0.1  # runs below the first end-of-article marker count this much
+    min_prose_above_barrier: int = 300  # ... when at least this many characters of prose are above it
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
     max_list_items: int = 60  # a body ending in a colon takes up to this many list lines after it
     headline_run: int = 4  # this many headline-like lines alternating with a repeated line are a link box
@@ -422,13 +423,14 @@ class _Analysis:
         if self.options.extracted:
             return (0, len(self.lines) - 1) if self.lines else None
         scores = self._scores()
-        # the first end-of-article marker (comment section, related stories) that follows some prose
+        # the first end-of-article marker (a comment-section heading) below a fair amount of prose
+        # (a "Leave a comment" link under the headline is not the end of the article)
         first_barrier = None
-        seen_prose = False
+        prose_chars = 0
         for i, c in enumerate(self.cls):
             if c == _PROSE:
-                seen_prose = True
-            elif seen_prose and self.barrier[i]:
+                prose_chars += self.lines[i].end - self.lines[i].start
+            elif self.barrier[i] and prose_chars >= self.options.min_prose_above_barrier:
                 first_barrier = i
                 break
         runs: list[tuple[int, int, float]] = []
