@@ -451,7 +451,9 @@ def test_title_with_the_site_suffix():
 
 
 def test_comment_link_under_the_headline_does_not_end_the_article():
-    text = (f"Notes from the harbour office.\n\nBreakwater to be rebuilt after storms\nMarch 3, 2031\nLeave a comment\n\n"
+    teaser = ("Our newsroom has covered the towns of the northern coast since 1921, and every week our "
+              "reporters bring you the stories that matter to the people who live here.")
+    text = (f"{teaser}\n\nBreakwater to be rebuilt after storms\nMarch 3, 2031\nLeave a comment\n\n"
             f"{P1}\n\n{P2}\n\n{P3}\n\nLeave a Reply\nYour email address will not be published.\n")
     out = strip_text(text)
     assert out.text.split("\n") == [P1, P2, P3]
