@@ -307,7 +307,7 @@ def read_metadata(tree: LexborHTMLParser, url: str | None = None) -> dict[str, s
         or (time_node.attributes.get("datetime") if time_node else None)
     )
     publisher = next((obj.get("publisher") for obj in ld if obj.get("publisher")), None)
-    site = meta.get("og:site_name") or meta.get("application-name") or _clean(publisher)
+    site = meta.get("og:site_name") or _clean(publisher) or meta.get("application-name")
     canonical = tree.css_first('link[rel="canonical"][href]')
     page_url = (canonical.attributes.get("href") if canonical else None) or meta.get("og:url") or url
     if page_url and not page_url.startswith(("http://", "https://")):
