@@ -601,9 +601,12 @@ def main_content(tree: BlockTree, params: DensityParams, removed: list[bool]) ->
     element and, fading with distance, to a few ancestors: the best element is
     the one with the most prose close under it, which is the article's
     paragraph container rather than a page-wide wrapper or a list of story
-    teasers (whose excerpts sit deeper, each in its own item).  Siblings of the
-    best element that score well, or are good paragraphs themselves, join it
-    (articles split by ad slots or wrappers).  Pruned elements count nothing.
+    teasers (whose excerpts sit deeper, each in its own item).  It is widened
+    to the ancestor that holds every paragraph styled like its own
+    (:func:`_climb`: articles cut into columns or by ad slots), siblings that
+    score well or are good paragraphs join it, and its blocks are trimmed to
+    the span of the article-styled paragraphs (:func:`_trim`).  Pruned
+    elements count nothing.
     """
     parent = tree.parent
     decay = params.decay
@@ -644,9 +647,10 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     (bylines, dates, captions, tags, bios, teasers).
 
     ``trim="fragments"`` keeps every prose block out there; ``"adjacent"``
-    only the prose that continues the article without a break (a lead or a
-    last paragraph styled differently), not prose after a headline link or a
-    label (story teasers); ``"all"`` keeps nothing.
+    only the prose that continues the article without a link list in between
+    (a lead or a last paragraph styled differently) or that sits beside the
+    styled paragraphs, not prose after a headline link (story teasers);
+    ``"all"`` keeps nothing out there (``"none"`` does not trim).
     """
     styled = [k for k, b in enumerate(blocks) if is_prose(b, params) and _signature(tree, b.owner) == article_sig]
     if not styled:
@@ -713,7 +717,7 @@ def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool
     """
     prose = [b for b in tree.blocks if not removed[b.owner] and is_prose(b, params)]
     lo, hi = best, tree.end[best]
-    weight: dict[tuple[str, str, str, str], int] = {}
+    weight: dict[tuple[str, ...], int] = {}
     for b in prose:
         if lo <= b.owner < hi:
             sig = _signature(tree, b.owner)
