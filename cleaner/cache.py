@@ -64,7 +64,7 @@ def document_key(doc: Any) -> str:
     runs once per document per stage on every warm run.
     """
     parts = [
-        doc.id, doc.mode, doc.extracted, doc.site, doc.url, doc.title, doc.date, doc.language, doc.author,
+        doc.id, doc.mode, doc.extracted, doc.standfirst, doc.site, doc.url, doc.title, doc.date, doc.language, doc.author,
         _text_digest(doc.content), _text_digest(doc.text), _text_digest(doc.source_text),
         [doc.origin.path, doc.origin.line, doc.origin.sha256],
         json.dumps(doc.metadata, sort_keys=True, ensure_ascii=False, default=repr),

@@ -90,6 +90,7 @@ class Document:
     text: str | None = None  # cleaned article text, paragraphs joined by "\n"
     source_text: str | None = None  # the text that Span offsets point into
     extracted: bool = False  # source_text is an extractor's main content (HTML), not a whole page
+    standfirst: str | None = None  # the summary line under the headline, when the text has one
     removed: list[Span] = field(default_factory=list)
     attribution: Attribution = field(default_factory=Attribution)
     notes: list[str] = field(default_factory=list)  # e.g. "html extraction empty; fell back to text"
@@ -187,6 +188,8 @@ class Canonical:
             "removed": [s.to_dict() for s in self.removed],
             "origin": doc.origin.to_dict(),
         }
+        if doc.standfirst:
+            record["standfirst"] = doc.standfirst
         if doc.notes:
             record["notes"] = list(doc.notes)
         if doc.metadata:

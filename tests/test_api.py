@@ -95,3 +95,11 @@ def test_a_copy_found_on_another_site_names_that_site_as_republisher() -> None:
     assert republished_here(said, "Daily Sample").republished_by == ["Daily Sample"]
     assert republished_here(said, "Wire Service").republished_by == []  # the origin site itself
     assert republished_here(Attribution(), "Daily Sample").republished_by == []  # nothing said: nothing inferred
+
+
+def test_keep_standfirst_option(samples: Path) -> None:
+    text = (samples / "001_2ac8c217c480dcdf.txt").read_text()
+    default = clean_text(text)
+    kept = clean_text(text, keep_standfirst=True)
+    assert "In potential major blow" not in default.text and default.standfirst.startswith("In potential major blow")
+    assert "In potential major blow" in kept.text

@@ -106,3 +106,10 @@ def test_html_and_text_copies_of_a_story_merge(tmp_path: Path, samples: Path) ->
     shutil.copytree(samples / "syndicated", tmp_path / "in")
     out = run_to(tmp_path / "out", [tmp_path / "in"])
     assert len(records(out["documents.jsonl"])) == 1
+
+
+def test_standfirst_leaves_the_text_but_stays_in_the_record(sample_run) -> None:
+    docs = {d["id"]: d for d in records(sample_run["documents.jsonl"])}
+    second = docs["001_2ac8c217c480dcdf"]
+    assert second["standfirst"].startswith("In potential major blow to Israeli industry")
+    assert "In potential major blow" not in second["text"]

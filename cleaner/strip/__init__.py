@@ -104,6 +104,8 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
         title=stripped.title or doc.title,
         removed=list(stripped.removed),
         attribution=republished_here(stripped.attribution, doc.site),
+        # Not body text, but the article's own words: kept in the record, like the title.
+        standfirst=" ".join(doc.source_text[s.start : s.end].strip(" •*-\t") for s in stripped.removed if s.kind == "standfirst") or None,
     )
 
 
