@@ -44,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -76,16 +77,25 @@ def cleaner_extract(html: str, doc_id: str, url: str | None, site: str | None) -
 
 
 def cleaner_clean(html: str, doc_id: str, url: str | None, site: str | None) -> str:
-    """``clean_html`` as the pipeline composes it: extraction, then the text stage."""
+    """``clean_html`` as the pipeline composes it (cleaner.strip.prepare_document /
+    strip_document): extraction, then the text stage told that its input is an
+    extractor's main content (``TextOptions(extracted=True)``) unless the
+    extraction fell back to the whole page."""
     strip_text = text_stage()
     extracted = extract_html(html, doc_id=doc_id, url=url)
     if strip_text is None:
         return extracted.text
+    from cleaner.strip.text import TextOptions
+
+    options = TextOptions()
+    if hasattr(options, "extracted"):
+        options = replace(options, extracted=not extracted.fallback)
     stripped = strip_text(
         extracted.text,
         title=extracted.title,
         site=site or extracted.site,
         language=(extracted.language or "en").split("-")[0],
+        options=options,
     )
     return stripped.text
 
