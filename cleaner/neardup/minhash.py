@@ -234,12 +234,6 @@ def signatures(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: 
     return sign_texts(texts, num_perm, seed, ngram, batch_size)[0]
 
 
-def jaccard_estimate(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray | float:
-    """Share of equal positions (datasketch's ``MinHash.jaccard``); rows broadcast."""
-    eq = np.count_nonzero(sig_a == sig_b, axis=-1)
-    return eq / sig_a.shape[-1]
-
-
 def to_datasketch(sig: np.ndarray, seed: int, lean: bool = False):
     """A datasketch ``MinHash`` (or ``LeanMinHash``) holding one signature row."""
     from datasketch import LeanMinHash, MinHash

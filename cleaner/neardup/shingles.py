@@ -99,11 +99,6 @@ def normalise(text: str) -> str:
     return normalise_bytes(text).decode("utf-8")
 
 
-def tokens(text: str) -> list[str]:
-    normal = normalise(text)
-    return normal.split(" ") if normal else []
-
-
 def shingle_bytes(normal: bytes, ngram: int) -> list[bytes]:
     """The shingles of one normalised text (reference implementation).
 
