@@ -47,7 +47,7 @@ class DedupParams:
     rows: int | None = None
     # LSH tuned for a lower similarity than the edge test, so that truncated
     # copies (high containment, low Jaccard) become candidates; None = threshold
-    lsh_threshold: float | None = 0.25
+    lsh_threshold: float | None = 0.2
     # an edge also when the smaller copy is this much contained in the larger
     # (truncated copies); None disables containment edges
     containment: float | None = 0.6
