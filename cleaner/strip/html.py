@@ -695,16 +695,24 @@ def _signature(tree: BlockTree, i: int) -> tuple[str, ...]:
     first class name, when the element has no class of its own).
 
     Paragraphs of one article share it.  Only first class names count, as
-    sites add modifiers to some paragraphs ("para speakable", "para lead");
-    a bare ``<p>`` is told apart by where it sits.
+    sites add modifiers to some paragraphs ("para speakable", "para lead"),
+    and without digits; a bare ``<p>`` is told apart by where it sits.
     """
     up = tree.parent[i]
-    first = (tree.nodes[i].attributes.get("class") or "").split(" ", 1)[0]
+    first = _first_class(tree.nodes[i])
     up_tag = tree.tags[up] if up >= 0 else ""
     if first:
         return tree.tags[i], first, up_tag
-    up_first = (tree.nodes[up].attributes.get("class") or "").split(" ", 1)[0] if up >= 0 else ""
-    return tree.tags[i], "", up_tag, up_first
+    return tree.tags[i], "", up_tag, _first_class(tree.nodes[up]) if up >= 0 else ""
+
+
+_DIGITS = re.compile(r"\d+")
+
+
+def _first_class(node: Any) -> str:
+    """First class name, digits dropped ("para-1", "para-2" are one style)."""
+    first = (node.attributes.get("class") or "").split(" ", 1)[0]
+    return _DIGITS.sub("", first) if first else first
 
 
 def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool]) -> tuple[int, tuple | None]:
