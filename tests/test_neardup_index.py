@@ -159,6 +159,8 @@ def test_redis_index_two_runs_equal_one_run(redis_url):
     assert {"s3c0", "s3c1"} <= set(found)
     with pytest.raises(DedupIndexError):
         dedup_documents(docs[:1], replace(DedupParams(), ngram=3), index=reopened)
+    with pytest.raises(DedupIndexError, match="ngram"):
+        open_index(redis_url, replace(DedupParams(), ngram=3))
 
 
 def test_redis_unreachable_is_an_index_error():

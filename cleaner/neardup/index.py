@@ -28,15 +28,16 @@ Directory format (``--index DIR``), all files rewritten atomically on
     first), in the order they were found.
 
 Redis (``--index redis://HOST:PORT/DB``): the same state under keys
-``cleaner:neardup:<params hash>:{header,docs,sigs,edges}`` (a list of JSON
-rows, and byte strings that runs append to), plus a datasketch
-``MinHashLSH`` with Redis storage (basename ``...:lsh``) holding the LSH bands
-of every indexed signature, which gives this run's candidates among old
-documents - and lets any datasketch user query the shared index.
+``cleaner:neardup:{header,docs,sigs,edges}`` of that database (the header as
+JSON, a list of JSON rows, and byte strings that runs append to: little-endian
+uint32 signatures and int64 edge pairs), plus a datasketch ``MinHashLSH`` with
+Redis storage (basename ``cleaner:neardup:lsh``) holding the LSH bands of
+every indexed signature, which gives a run its candidates among old
+documents - and lets any datasketch user query the shared index.  One index
+per database: a run with other parameters is refused like a directory's.
 """
 from __future__ import annotations
 
-import hashlib
 from abc import ABC, abstractmethod
 import json
 import os
@@ -195,12 +196,16 @@ class RedisIndex(NearDupIndex):
         self.config = {"host": parsed.hostname or "localhost", "port": parsed.port or 6379, "db": db}
         self.url = url
         self.client = redis.Redis(**self.config)
-        key = hashlib.sha1(json.dumps(params.index_key(), sort_keys=True).encode()).hexdigest()[:12]
-        self.base = f"cleaner:neardup:{key}"
+        # one index per Redis database: a run with other parameters is refused
+        # (use another DB number for another parameter set)
+        self.base = "cleaner:neardup"
         try:
             raw_header = self.client.get(self.base + ":header")
         except redis.RedisError as exc:
             raise DedupIndexError(f"{url}: cannot reach redis ({exc})") from exc
+        header = json.loads(raw_header) if raw_header is not None else None
+        if header is not None:
+            self._check_header(header, url)
         bands, rows = params.band_rows
         from datasketch import MinHashLSH
 
@@ -208,10 +213,8 @@ class RedisIndex(NearDupIndex):
             threshold=params.threshold, num_perm=params.num_perm, params=(bands, rows),
             storage_config={"type": "redis", "basename": (self.base + ":lsh").encode(), "redis": self.config},
         )
-        if raw_header is None:
+        if header is None:
             return
-        header = json.loads(raw_header)
-        self._check_header(header, url)
         n, e = header["documents"], header["edges"]
         rows_json = self.client.lrange(self.base + ":docs", 0, n - 1)
         sig_bytes = self.client.getrange(self.base + ":sigs", 0, n * params.num_perm * 4 - 1) if n else b""
