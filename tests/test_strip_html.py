@@ -131,6 +131,12 @@ def test_hidden_copy_of_the_article_is_not_doubled():
     assert "hidden" in kinds(out)
 
 
+def test_category_and_tag_classes_mark_nothing():
+    rules = load_rules()
+    assert rules.rule_for_marks("post type-post category-social-media tag-advertising") is None
+    assert rules.rule_for_marks("social-media") is not None
+
+
 def test_attribute_tokens_split_words_and_humps():
     tokens, classes = attribute_tokens("relatedArticles share_bar ad-slot-300")
     assert {"related", "articles", "share", "bar", "ad", "slot", "300"} <= tokens

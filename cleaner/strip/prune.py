@@ -82,6 +82,7 @@ class PruneRules:
     guard_min_blocks: int = 1
     article_chars: int = 400
     inline_tags: frozenset[str] = frozenset()
+    ignore_word_prefixes: tuple[str, ...] = ()
     # lookups derived from ``rules`` (first rule in file order wins)
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
@@ -125,7 +126,8 @@ class PruneRules:
         """Index of the first rule one id/class word matches (``len(rules)``: none)."""
         # Every token, prefix and class of a match is a substring of the
         # lower-cased word, so one search rules out most words at once.
-        if not self._any_substring.search(word.lower()):
+        lower = word.lower()
+        if not self._any_substring.search(lower) or lower.startswith(self.ignore_word_prefixes):
             return len(self.rules)
         tokens, classes = attribute_tokens(word)
         return next((i for i, r in enumerate(self.rules) if r.matches_tokens(tokens, classes)), len(self.rules))
@@ -187,6 +189,7 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
         int(data.get("guard_min_blocks", 1)),
         int(data.get("article_chars", 400)),
         frozenset(data.get("inline_tags", ())),
+        tuple(p.lower() for p in data.get("ignore_word_prefixes", ())),
         by_tag,
         by_role,
     )
