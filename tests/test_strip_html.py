@@ -135,6 +135,8 @@ def test_category_and_tag_classes_mark_nothing():
     rules = load_rules()
     assert rules.rule_for_marks("post type-post category-social-media tag-advertising") is None
     assert rules.rule_for_marks("social-media") is not None
+    assert rules.rule_for_marks("content-with-sidebar has-sidebar") is None  # layout modifiers
+    assert rules.rule_for_marks("sidebar") is not None
 
 
 def test_attribute_tokens_split_words_and_humps():

@@ -83,6 +83,7 @@ class PruneRules:
     article_chars: int = 400
     inline_tags: frozenset[str] = frozenset()
     ignore_word_prefixes: tuple[str, ...] = ()
+    ignore_word_tokens: frozenset[str] = frozenset()
     # lookups derived from ``rules`` (first rule in file order wins)
     by_tag: dict[str, PruneRule] = field(default_factory=dict, compare=False)
     by_role: dict[str, PruneRule] = field(default_factory=dict, compare=False)
@@ -130,6 +131,8 @@ class PruneRules:
         if not self._any_substring.search(lower) or lower.startswith(self.ignore_word_prefixes):
             return len(self.rules)
         tokens, classes = attribute_tokens(word)
+        if not self.ignore_word_tokens.isdisjoint(tokens):
+            return len(self.rules)
         return next((i for i, r in enumerate(self.rules) if r.matches_tokens(tokens, classes)), len(self.rules))
 
     @property
@@ -190,6 +193,7 @@ def rules_from_mapping(data: dict[str, Any]) -> PruneRules:
         int(data.get("article_chars", 400)),
         frozenset(data.get("inline_tags", ())),
         tuple(p.lower() for p in data.get("ignore_word_prefixes", ())),
+        frozenset(t.lower() for t in data.get("ignore_word_tokens", ())),
         by_tag,
         by_role,
     )
