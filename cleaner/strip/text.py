@@ -267,6 +267,7 @@ class _Analysis:
             if not prose and noise[i] is None and words >= 4 and _is_table_row(body, words):
                 self.table_row.add(i)
         self._guard_site_evidence()
+        self._release_barriers_before_prose()
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
         limit = opts.repeat_in_document
         self.repeated: dict[int, int] = {}
@@ -321,6 +322,21 @@ class _Analysis:
                 i = j
             else:
                 i += 1
+
+    def _release_barriers_before_prose(self) -> None:
+        """An end-of-article marker ("Comments are closed.", "Join the conversation") followed
+        directly by article prose ends nothing: a comment section starts with a form, a count, a
+        name or a date, not with another paragraph.  The marker is still noise, but it no longer
+        cuts off the paragraphs after it."""
+        lines, cls, noise, barrier = self.lines, self.cls, self.noise, self.barrier
+        for i in range(len(lines)):
+            if not barrier[i]:
+                continue
+            j = i + 1
+            while j < len(lines) and noise[j] is not None and noise[j][0] in _INLINE_NOISE:
+                j += 1
+            if j < len(lines) and cls[j] == _PROSE:
+                barrier[i] = False
 
     def _guard_site_evidence(self) -> None:
         """Site templates are a small part of a page's prose.  When the site's repeated lines would
@@ -507,12 +523,7 @@ class _Analysis:
         lines, cls, barrier, table, noise = self.lines, self.cls, self.barrier, self.table_row, self.noise
         item, inline = opts.item_metadata_penalty, opts.inline_noise_penalty
         runs = self.in_headline_run
-        # metadata lines with another one close by: the time stamps of a comment thread or teaser list
-        meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
-        listed_meta = {
-            i for n, i in enumerate(meta)
-            if (n > 0 and i - meta[n - 1] <= 8) or (n + 1 < len(meta) and meta[n + 1] - i <= 8)
-        }
+        listed_meta = self._listed_metadata()
         for i in range(len(lines)):
             c = cls[i]
             length = lines[i].end - lines[i].start
@@ -532,6 +543,33 @@ class _Analysis:
             else:
                 append(-(gap + weight * length))
         return scores
+
+    def _listed_metadata(self) -> set[int]:
+        """Metadata lines (time stamps, bylines, comment buttons) that mark the items of a list.
+
+        A comment thread or teaser list carries such lines close together: two within 8 lines
+        with no prose between them ("headline / date / headline / date", "date / Reply / name"),
+        or three "stops" within 8 lines of each other with other lines between them (one per
+        comment or teaser).  A byline above an article and one time stamp or comment link after
+        its first paragraph are neither: they must not cut that paragraph off the article.
+        """
+        noise, cls = self.noise, self.cls
+        meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
+        listed: set[int] = set()
+        for a, b in zip(meta, meta[1:]):
+            if b - a <= 8 and not any(cls[k] == _PROSE for k in range(a + 1, b)):
+                listed.update((a, b))
+        cluster: list[int] = []
+        stops = 0
+        for i in meta + [-100]:  # the sentinel closes the last cluster
+            if cluster and 0 < i - cluster[-1] <= 8:
+                stops += i - cluster[-1] > 1
+                cluster.append(i)
+                continue
+            if stops >= 2:  # three stops, two gaps between them
+                listed.update(cluster)
+            cluster, stops = [i], 0
+        return listed
 
     def _extend_over_parallel_list(self, end: int) -> int:
         """A list right below the body whose items share one shape ("June 9 – Tampa, FL", "3. Step
