@@ -180,6 +180,8 @@ def run(
             result = run_paths(inputs, output, options)
     except CleanerError as exc:
         raise _fail(str(exc))
+    except OSError as exc:  # e.g. the output folder is a file, or not writable
+        raise _fail(f"{exc.filename or output}: {exc.strerror or exc}")
     counts = result.manifest["counts"]
     typer.echo(
         f"cleaner: {counts['inputs']} inputs -> {counts['records']} records "
@@ -269,6 +271,8 @@ def precommit(
         outcome = run_precommit(options, config, check=check)
     except CleanerError as exc:
         raise _fail(str(exc))
+    except OSError as exc:
+        raise _fail(f"{exc.filename or config.get('output')}: {exc.strerror or exc}")
     if outcome.changed:
         verb = "would update" if check else "updated"
         typer.echo(f"cleaner: {verb} {len(outcome.changed)} file(s) in {outcome.output}:")

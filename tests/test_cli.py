@@ -95,3 +95,10 @@ def test_strip_reads_one_document_from_stdin(samples: Path) -> None:
     result = runner.invoke(app, ["strip", "-"], input=(samples / SEED).read_text())
     assert result.exit_code == 0 and "See also" not in result.output and "NSO has denied" in result.output
     assert runner.invoke(app, ["strip", "-"], input="  \n").exit_code == 2
+
+
+def test_unwritable_output_exits_2_naming_it(tmp_path: Path, samples: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("a file, not a folder")
+    result = runner.invoke(app, ["run", str(samples / "syndicated"), "-o", str(blocker)])
+    assert result.exit_code == 2 and str(blocker) in result.output
