@@ -247,8 +247,12 @@ def test_duplicate_ids_are_refused():
 def test_params_are_recorded():
     d = DedupParams().to_dict()
     assert d["bands"] * d["rows"] <= d["num_perm"] and d["hash"] == "xxh32"
-    with pytest.raises(ValueError):
+    from cleaner.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="bands and rows"):
         DedupParams(bands=4)
+    with pytest.raises(ConfigError, match="threshold"):
+        DedupParams(threshold=1.5)
 
 
 def test_syndication_dev_gold_text_clusters_perfectly():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import ConfigError, InputError
 from ..records import Canonical, Cluster, Document
 from .canonical import CopyTexts, build_canonical, choose_canonical, rank_documents
 from .clusters import guarded_clusters
@@ -61,14 +61,17 @@ class DedupParams:
     cross_copy_min_copies: int = 3
 
     def __post_init__(self) -> None:
+        problems = []
         if not 0.0 < self.threshold <= 1.0:
-            raise ValueError("threshold must be in (0, 1]")
+            problems.append(f"threshold must be in (0, 1], got {self.threshold}")
         if self.ngram < 1 or self.num_perm < 2:
-            raise ValueError("ngram must be >= 1 and num_perm >= 2")
+            problems.append(f"ngram must be >= 1 and num_perm >= 2, got {self.ngram} and {self.num_perm}")
         if (self.bands is None) != (self.rows is None):
-            raise ValueError("give both bands and rows, or neither")
-        if self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
-            raise ValueError("bands * rows must not exceed num_perm")
+            problems.append("give both bands and rows, or neither")
+        elif self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
+            problems.append(f"bands * rows ({self.bands} * {self.rows}) must not exceed num_perm ({self.num_perm})")
+        if problems:
+            raise ConfigError("near-duplicate parameters: " + "; ".join(problems))
 
     @property
     def band_rows(self) -> tuple[int, int]:
