@@ -254,6 +254,15 @@ def test_bad_rule_rows_are_refused():
         _make_rule("t0", {"kind": "x", "mode": "line", "pattern": "a"})
 
 
+@pytest.mark.parametrize("pattern", [r"(a|b) ?x ?\1", r"(?P<sep>[/|]) (?P=sep)", r"(a)\g<1>"])
+def test_backreferences_are_refused(pattern):
+    # rules of one mode share one combined pattern, where group numbers shift: a backreference
+    # there would silently point at another rule's group
+    with pytest.raises(ConfigError):
+        _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": pattern})
+    _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": r"a\\1"})  # an escaped backslash
+
+
 def test_combined_pattern_reports_the_rule():
     rules = _compile("t", [("t0", {"kind": "k0", "mode": "line", "reason": "r0", "pattern": "foo"}),
                           ("t1", {"kind": "k1", "mode": "prefix", "reason": "r1", "pattern": "bar"})], frozenset())

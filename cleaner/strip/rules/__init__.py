@@ -193,6 +193,9 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         raise ConfigError(f"{where}: 'sets' must be one of {ATTRIBUTION_FIELDS}")
     pattern = row["pattern"]
     check_pattern_safety(pattern, where)
+    if _BACKREFERENCE.search(pattern):
+        # the rules of one mode are folded into one pattern, where group numbers and names shift
+        raise ConfigError(f"{where}: backreferences are not allowed (rules share one combined pattern)")
     anchored = {
         "line": f"(?:{pattern})\\Z",
         "prefix": pattern,
@@ -223,6 +226,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
 
 
 _GROUP_NAME = re.compile(r"\(\?P<\w{1,64}>")
+_BACKREFERENCE = re.compile(r"(?<!\\)\\(?:[1-9]|g<)|\(\?P=")
 
 
 def _strip_group_names(pattern: str) -> str:
