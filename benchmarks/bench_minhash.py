@@ -155,13 +155,19 @@ def quality(eval_dir: Path) -> list[str]:
     found = np.array([(a, b) in cand for a, b in zip(i.tolist(), j.tolist())])
     out.append(f"| LSH recall, exact Jaccard >= {p.threshold + 0.1:.1f} (bands {bands} x rows {rows}) | "
                f"{found[target].mean():.4f} ({int(found[target].sum())}/{int(target.sum())}) | >= 0.99 |")
-    # verification = the edge test without the site rule (sites are not known here)
+    # verification = cleaner's edge test (sites unknown here, so no same-site rule)
+    from cleaner.neardup import EdgeTest
+
     est_c = containment_from_jaccard(est_j, np.array([sizes[a] for a in i], float), np.array([sizes[b] for b in j], float))
-    big = small >= p.min_containment_shingles
-    verified = found & ((est_j >= p.threshold) | (big & (est_c >= p.containment)))
-    truth = (exact_j >= p.threshold) | (big & (exact_c >= p.containment))
+    big = small >= p.min_shingles
+    verified = found & EdgeTest(sigs, sizes, np.full(n, -1, dtype=np.int64), p)(i, j)
+
+    def exact_test(slack: float) -> np.ndarray:
+        long_pair = (exact_j >= p.threshold - slack) | (exact_c >= p.containment - slack)
+        return np.where(big, long_pair, exact_j >= p.short_threshold - slack) & (small > 0)
+
+    truth, loose = exact_test(0.0), exact_test(0.1)
     out.append(f"| precision after verification (exact test passes) | {truth[verified].mean():.4f} ({int(verified.sum())} edges) | >= 0.99 |")
-    loose = (exact_j >= p.threshold - 0.1) | (big & (exact_c >= p.containment - 0.1))
     out.append(f"| precision, exact within 0.1 of the test | {loose[verified].mean():.4f} | |")
     out.append(f"| recall of the exact test after verification | {verified[truth].mean():.4f} ({int(truth.sum())} pairs) | |")
     out.append(f"| band-key candidates: pairs / seconds | {len(cand)} / {t_lsh:.3f} | |")

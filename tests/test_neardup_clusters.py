@@ -67,6 +67,17 @@ def test_short_documents_do_not_collapse_and_empty_never_merge():
     assert result.stats["empty_documents"] == 6
 
 
+def test_short_texts_sharing_a_phrase_are_not_merged():
+    # 10 words each, 5 of their 6 five-grams shared (Jaccard 0.71): for texts
+    # this short that is one changed word, not the same text
+    a = doc("a", ["Click here to read more about the weather in London"])
+    b = doc("b", ["Click here to read more about the weather in Paris"])
+    c = doc("c", ["Click here to read more about the weather in London!"])
+    assert clusters_of(dedup_documents([a, b, c])) == {frozenset({"a", "c"}), frozenset({"b"})}
+    # the same pair counts as near-duplicates once short texts get no special rule
+    assert clusters_of(dedup_documents([a, b], DedupParams(min_shingles=1))) == {frozenset({"a", "b"})}
+
+
 def test_chaining_guard_splits_a_chain():
     # a rolling story: each version shares 7 of 10 paragraphs with the next,
     # so neighbours are near-duplicates but the ends share nothing

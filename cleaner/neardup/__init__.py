@@ -33,7 +33,7 @@ __all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
 # cannot be extended (cross-copy knobs only affect the written records)
 INDEX_FIELDS = (
     "threshold", "num_perm", "ngram", "seed", "bands", "rows", "lsh_threshold",
-    "containment", "min_containment_shingles", "same_site_threshold", "bucket_window",
+    "containment", "min_shingles", "short_threshold", "same_site_threshold", "bucket_window",
 )
 
 
@@ -51,7 +51,10 @@ class DedupParams:
     # an edge also when the smaller copy is this much contained in the larger
     # (truncated copies); None disables containment edges
     containment: float | None = 0.6
-    min_containment_shingles: int = 20  # a tiny text is "contained" in anything
+    # a text with fewer shingles than this is short: a few shared words are
+    # chance there, so it is never "contained" and needs Jaccard >= short_threshold
+    min_shingles: int = 20
+    short_threshold: float = 0.8
     # two documents of the same site share template text that cleaning may
     # have left; a same-site pair needs this Jaccard (containment never counts)
     same_site_threshold: float | None = 0.8
@@ -123,9 +126,9 @@ class EdgeTest:
     cluster's canonical copy.
 
     Different sites: estimated Jaccard >= ``threshold``, or the smaller copy
-    contained >= ``containment`` in the larger (both at least
-    ``min_containment_shingles`` shingles).  Same site: Jaccard >=
-    ``same_site_threshold``.  Empty texts never pass.
+    contained >= ``containment`` in the larger.  Short texts (fewer than
+    ``min_shingles`` shingles): Jaccard >= ``short_threshold``.  Same site:
+    Jaccard >= ``same_site_threshold``.  Empty texts never pass.
     """
 
     def __init__(self, sigs: np.ndarray, sizes: np.ndarray, sites: np.ndarray, params: DedupParams) -> None:
@@ -136,13 +139,14 @@ class EdgeTest:
         p = self.params
         jac = pair_jaccard(self.sigs, a, b)
         ok = jac >= p.threshold
+        sa, sb = self.sizes[a].astype(float), self.sizes[b].astype(float)
+        big_enough = np.minimum(sa, sb) >= p.min_shingles
         if p.containment is not None:
-            sa, sb = self.sizes[a].astype(float), self.sizes[b].astype(float)
             cont = containment_from_jaccard(jac, sa, sb)
-            big_enough = np.minimum(sa, sb) >= p.min_containment_shingles
             extra = ~ok & big_enough & (cont >= p.containment)
             self.by_containment += int(np.count_nonzero(extra))
             ok |= extra
+        ok = np.where(big_enough, ok, jac >= p.short_threshold)
         if p.same_site_threshold is not None:
             same = (self.sites[a] == self.sites[b]) & (self.sites[a] >= 0)
             ok = np.where(same, jac >= p.same_site_threshold, ok)
