@@ -149,8 +149,46 @@ class StageCache:
             self._db.executemany("DELETE FROM results WHERE stage = ? AND key = ?", [(stage, k) for k in stale])
         return len(stale)
 
+    def load_stage(self, stage: str) -> dict[str, Any]:
+        return {k: pickle.loads(v) for k, v in self._db.execute("SELECT key, value FROM results WHERE stage = ?", [stage])}
+
+    def mapping(self, stage: str, salt: str) -> "CacheMapping":
+        return CacheMapping(self, stage, salt)
+
     def close(self) -> None:
         self._db.close()
+
+
+class CacheMapping:
+    """A dict-like view of one stage of a :class:`StageCache` (``get`` and ``[key] = value``).
+
+    ``salt`` (code fingerprint, parameters) is mixed into every key; writes
+    are buffered until :meth:`flush`.
+    """
+
+    def __init__(self, cache: StageCache, stage: str, salt: str) -> None:
+        self.cache, self.stage, self.salt = cache, stage, salt
+        self.pending: dict[str, Any] = {}
+        self._loaded: dict[str, Any] | None = None  # the whole stage, read at the first look-up
+
+    def _key(self, key: str) -> str:
+        return hashlib.sha256(f"{self.salt}:{key}".encode()).hexdigest()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        k = self._key(key)
+        if k in self.pending:
+            return self.pending[k]
+        if self._loaded is None:  # one query instead of one per look-up (values are small)
+            self._loaded = self.cache.load_stage(self.stage)
+        return self._loaded.get(k, default)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.pending[self._key(key)] = value
+
+    def flush(self) -> None:
+        if self.pending:
+            self.cache.put_many(self.stage, self.pending)
+            self.pending = {}
 
 
 _FOLD = re.compile(r"[\W_]+")  # the normalisation of cleaner.strip.corpus line keys, over a whole text

@@ -270,7 +270,10 @@ def _run_stages(
     t0 = time.perf_counter()
     if options.dedup:
         index = open_index(options.index, options.dedup_params)
-        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index)
+        memo = cache.mapping("canonical", digest(code_fingerprint(), options.dedup_params.to_dict())) if cache else None
+        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo)
+        if memo is not None:
+            memo.flush()
         if index is not None:
             index.save()
     else:

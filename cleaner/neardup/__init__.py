@@ -11,7 +11,7 @@ estimation benchmark (``benchmarks/results/neardup.md``).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +19,7 @@ import numpy as np
 
 from ..errors import ConfigError, InputError
 from ..records import Canonical, Cluster, Document
-from .canonical import CopyTexts, build_canonical, choose_canonical, rank_documents
+from .canonical import CopyTexts, build_canonical, choose_canonical, group_key, rank_documents
 from .clusters import guarded_clusters
 from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
 from .minhash import sign_texts
@@ -163,7 +163,13 @@ def site_codes(docs: Sequence[Document]) -> np.ndarray:
     return out
 
 
-def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(), *, index: "NearDupIndex | None" = None) -> DedupResult:
+def dedup_documents(
+    docs: Sequence[Document],
+    params: DedupParams = DedupParams(),
+    *,
+    index: "NearDupIndex | None" = None,
+    memo: "MutableMapping[str, str] | None" = None,
+) -> DedupResult:
     """Cluster cleaned documents into stories; one canonical record per cluster.
 
     Order-independent: documents are processed sorted by id.  With an
@@ -171,6 +177,8 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
     the new ones are clustered together with everything indexed before, and
     the result holds the clusters that contain at least one new document;
     the index is updated in memory (the caller persists it with ``save()``).
+    ``memo`` (group key -> chosen id, e.g. a persistent cache) remembers the
+    canonical choice of a group of copies, the costly part of a warm re-run.
     """
     new_docs = sorted(docs, key=lambda d: d.id)
     _check_ids(new_docs)
@@ -209,12 +217,25 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         ei = np.concatenate([old_edges[:, 0], ei])
         ej = np.concatenate([old_edges[:, 1], ej])
 
-    rank = np.asarray(rank_documents(all_docs), dtype=np.int64)
+    # Only a document with an edge can share a cluster; for the others (singletons) completeness
+    # decides nothing, so it is not computed (it is the costly part of ranking).
+    linked = np.zeros(len(all_docs), dtype=bool)
+    linked[ei] = linked[ej] = True
+    rank = np.asarray(rank_documents(all_docs, linked), dtype=np.int64)
     texts = CopyTexts()
 
     def choose(members: np.ndarray) -> int:
         group = [all_docs[i] for i in members]
-        return int(members[choose_canonical(group, [int(rank[i]) for i in members], texts)])
+        key = group_key(group) if memo is not None else None
+        if key is not None:
+            chosen = memo.get(key)
+            for k, d in enumerate(group):
+                if d.id == chosen:
+                    return int(members[k])
+        k = choose_canonical(group, [int(rank[i]) for i in members], texts)
+        if key is not None:
+            memo[key] = group[k].id
+        return int(members[k])
 
     guard = test if params.guard is None else EdgeTest(sigs, sizes, sites, replace(params, threshold=params.guard))
     clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose)
@@ -229,7 +250,7 @@ def dedup_documents(docs: Sequence[Document], params: DedupParams = DedupParams(
         sims[0] = 1.0
         canonicals.append(build_canonical(
             [all_docs[i] for i in members], sims.tolist(),
-            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy, texts=texts,
+            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy, texts=texts, memo=memo,
         ))
     canonicals.sort(key=lambda c: c.id)
     sizes_out = clusters.sizes()

@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from functools import lru_cache
+from collections.abc import MutableMapping, Sequence
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
@@ -45,30 +46,56 @@ FUZZY_PRESENT = 0.8  # share of a line's word 3-grams another copy must have
 def line_words(line: str) -> int:
     """Words of a line; in Chinese, Japanese or Thai two characters count as one."""
     words = len(_WORD.findall(line))
+    if line.isascii():  # the common case: no unspaced script to look for
+        return words
     unspaced = len(_UNSPACED.findall(line))
     return max(words, unspaced // 2) if unspaced else words
 
 
-def is_prose(line: str) -> bool:
-    words = line_words(line)
+def _prose_words(words: int, line: str) -> bool:
     return words >= PROSE_LONG_WORDS or (words >= PROSE_MIN_WORDS and bool(_SENTENCE_END.search(line)))
 
 
+def is_prose(line: str) -> bool:
+    return _prose_words(line_words(line), line)
+
+
+@lru_cache(maxsize=1 << 16)
 def completeness(text: str | None) -> int:
-    """Words in the prose lines of a cleaned text."""
+    """Words in the prose lines of a cleaned text (memoised: ranking and reasons ask again)."""
     if not text:
         return 0
-    return sum(line_words(line) for line in text.split("\n") if is_prose(line))
+    total = 0
+    for line in text.split("\n"):
+        words = line_words(line)
+        if _prose_words(words, line):
+            total += words
+    return total
 
 
-def rank_documents(docs: Sequence[Document]) -> list[int]:
-    """Rank of every document (0 = best canonical): completeness, date, id."""
-    keys = [(-completeness(d.text), d.date is None, d.date or "", d.id) for d in docs]
+def rank_documents(docs: Sequence[Document], linked: Sequence[bool] | None = None) -> list[int]:
+    """Rank of every document (0 = best canonical): completeness, date, id.
+
+    ``linked`` (optional): which documents can share a cluster at all; the
+    others are ranked without their completeness, which only orders copies.
+    """
+    keys = [(-completeness(d.text) if linked is None or linked[k] else 0, d.date is None, d.date or "", d.id)
+            for k, d in enumerate(docs)]
     order = sorted(range(len(docs)), key=keys.__getitem__)
     rank = [0] * len(docs)
     for r, i in enumerate(order):
         rank[i] = r
     return rank
+
+
+def group_key(group: Sequence[Document]) -> str:
+    """What the canonical choice of a group depends on: each member's id, date and text."""
+    h = hashlib.sha256()
+    for d in sorted(group, key=lambda d: d.id):
+        h.update(f"{d.id}\x00{d.date}\x00".encode("utf-8", "surrogatepass"))
+        h.update((d.text or "").encode("utf-8", "surrogatepass"))
+        h.update(b"\x01")
+    return h.hexdigest()
 
 
 def cluster_id(member_ids: Sequence[str]) -> str:
@@ -96,9 +123,9 @@ def noise_features(line: str) -> str | None:
 
 def _grams(tokens: Sequence[bytes]) -> set[tuple[bytes, ...]]:
     """Word 3-grams of a text, plus its 1- and 2-grams (for lines that short)."""
-    out: set[tuple[bytes, ...]] = set()
-    for n in (1, 2, 3):
-        out.update(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    out: set[tuple[bytes, ...]] = set(zip(tokens))  # zip builds the n-gram tuples in C
+    out.update(zip(tokens, tokens[1:]))
+    out.update(zip(tokens, tokens[1:], tokens[2:]))
     return out
 
 
@@ -130,10 +157,10 @@ class _Line:
     def __init__(self, index: int, text: str, normal: bytes) -> None:
         self.index, self.text = index, text
         self.words = line_words(text)
-        self.prose = is_prose(text)
+        self.prose = _prose_words(self.words, text)
         tokens = normal.split(b" ")
         self.sequence = tuple(tokens) if len(tokens) <= 3 else None
-        self.trigrams = frozenset(tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2))
+        self.trigrams = frozenset(zip(tokens, tokens[1:], tokens[2:]))
 
 
 MAX_PEERS = 8  # a member is compared with at most this many others (best ranked first)
@@ -242,14 +269,20 @@ def merged_attribution(members: Sequence[Document]) -> Attribution:
 
 
 def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True,
-                    texts: CopyTexts | None = None) -> Canonical:
+                    texts: CopyTexts | None = None, memo: "MutableMapping[str, str] | None" = None) -> Canonical:
     """The output record of one cluster; ``members[0]`` is the canonical copy,
-    the rest follow in rank order."""
+    the rest follow in rank order. ``memo`` remembers choice reasons across runs."""
     doc = members[0]
     ids = [d.id for d in members]
     cid = cluster_id(ids)
     texts = texts or CopyTexts()
-    reason = _choice_reason(members, texts)
+    if memo is not None and len(members) > 1:
+        key = "reason:" + "\x00".join(ids) + ":" + group_key(members)  # member order matters to the reason
+        reason = memo.get(key)
+        if reason is None:
+            reason = memo[key] = _choice_reason(members, texts)
+    else:
+        reason = _choice_reason(members, texts)
     text = doc.text or ""
     removed = list(doc.removed)
     if cross_copy:
@@ -298,7 +331,7 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
 def _choice_reason(members: Sequence[Document], texts: CopyTexts) -> str:
     doc = members[0]
     if len(members) == 1:
-        return f"single copy ({completeness(doc.text)} prose words)"
+        return "single copy"
     peers = list(members[1 : MAX_PEERS + 1])
     sup, uns = support_score(doc, peers, texts)
     runner = members[1]
