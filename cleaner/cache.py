@@ -53,6 +53,11 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def join_keys(*keys: str) -> str:
+    """One key from several hex digests (plain strings: no encoding pass needed)."""
+    return hashlib.sha256(":".join(keys).encode("ascii")).hexdigest()
+
+
 def _text_digest(value: str | None) -> str | None:
     return None if value is None else hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 

@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, code_fingerprint, digest, evidence_digests, memo_document_key
+from .cache import StageCache, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -142,7 +142,7 @@ def gather_corpus_evidence(
     untitled = [i for i, t in enumerate(titles) if not t]
     if cache is not None and untitled:
         fixed = digest("title", code_fingerprint())
-        keys = {i: digest(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
+        keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
         found = cache.get_many("title", keys.values())
         fresh = {keys[i]: guess_title(docs[i].source_text or "") for i in untitled if keys[i] not in found}
         cache.put_many("title", fresh)
@@ -217,13 +217,23 @@ def cached_map(
     """
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
+    if stage == "extract" and any(d.mode != "html" for d in docs):
+        # Preparing plain text is a field copy: cheaper than its cache key. Only pages are cached.
+        pages = [i for i, d in enumerate(docs) if d.mode == "html"]
+        out: list[Document | Rejected] = list(mapper(stage, [d for d in docs if d.mode != "html"], options, evidence, progress))
+        done = cached_map(mapper, stage, [docs[i] for i in pages], options, evidence, progress, cache, None, key_memo)
+        merged: list[Document | Rejected] = []
+        texts, html = iter(out), iter(done)
+        for d in docs:
+            merged.append(next(html) if d.mode == "html" else next(texts))
+        return merged
     fixed = digest(stage, code_fingerprint(), options)
     doc_keys = [memo_document_key(doc, key_memo) for doc in docs]
     if evidence is None:
         evidence_keys = [""] * len(docs)
     else:
         evidence_keys = evidence_digests(list(docs), doc_keys, titles or [d.title for d in docs], evidence, cache)
-    keys = [digest(fixed, d, e) for d, e in zip(doc_keys, evidence_keys)]
+    keys = [join_keys(fixed, d, e) for d, e in zip(doc_keys, evidence_keys)]
     found = cache.get_many(stage, keys)
     todo = [i for i, key in enumerate(keys) if key not in found]
     if progress and len(todo) < len(docs):

@@ -28,6 +28,11 @@ class Span:
     kind: str
     reason: str
 
+    def __reduce__(self) -> tuple:
+        # Pickled by constructor: the generic frozen-dataclass state hooks are ~5x slower,
+        # and the stage cache unpickles every span of every document on a warm run.
+        return (Span, (self.start, self.end, self.kind, self.reason))
+
     def to_dict(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "kind": self.kind, "reason": self.reason}
 
