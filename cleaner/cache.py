@@ -16,6 +16,7 @@ import hashlib
 import json
 import pickle
 import re
+from collections import Counter
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -216,9 +217,13 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], titles: list[str | No
         changed_sites = {s for s in set(old.sites) | set(evidence.sites) if old.sites.get(s) != evidence.sites.get(s)}
         before: dict[str, str] = snapshot["digests"]
         now = set(doc_keys)
-        moved_titles = [t for k, t in snapshot["titles"].items() if k not in now]
-        moved_titles += [t for k, t in zip(doc_keys, titles) if k not in before]
-        needles = sorted({_FOLD.sub(" ", t.casefold()).strip() for t in moved_titles if t} - {""})
+        # Titles whose count changed: gone with a removed or changed document and not back
+        # with an added or changed one, or the other way round (a document edited below its
+        # title moves nothing).
+        gone = Counter(t for k, t in snapshot["titles"].items() if k not in now and t)
+        came = Counter(t for k, t in zip(doc_keys, titles) if k not in before and t)
+        moved_titles = list((gone - came) + (came - gone))
+        needles = sorted({_FOLD.sub(" ", t.casefold()).strip() for t in moved_titles} - {""})
         for i, (doc, key) in enumerate(zip(docs, doc_keys)):
             if key not in before or (doc.site and doc.site in changed_sites):
                 continue

@@ -14,8 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 # close(canonical_indices, member_indices) -> whether each member is close
 # enough to its canonical to stay (the caller's edge test)
@@ -49,11 +47,30 @@ class ClusterSet:
 
 
 def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-    """Component label of every document (0..k-1) for undirected edges i-j."""
+    """Component label of every document (0..k-1) for undirected edges i-j.
+
+    Union-find in numpy: every edge hooks the larger of its two roots under
+    the smaller, then pointer jumping flattens the trees; repeated until no
+    edge joins two roots. Roots are component minima, so labels number the
+    components by their smallest member, as scipy's connected_components
+    does (a test checks they agree); this avoids importing scipy.sparse,
+    which costs a warm pre-commit run 0.2 s.
+    """
     if i.size == 0:
         return np.arange(n)
-    graph = coo_matrix((np.ones(i.size, dtype=np.int8), (i, j)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
+    parent = np.arange(n)
+    while True:
+        pi, pj = parent[i], parent[j]
+        join = pi != pj
+        if not join.any():
+            break
+        np.minimum.at(parent, np.maximum(pi, pj)[join], np.minimum(pi, pj)[join])
+        while True:
+            grand = parent[parent]
+            if np.array_equal(grand, parent):
+                break
+            parent = grand
+    _, labels = np.unique(parent, return_inverse=True)
     return labels
 
 

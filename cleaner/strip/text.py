@@ -197,7 +197,8 @@ class _Analysis:
     def _classify(self) -> None:
         opts = self.options
         rules = self.rules
-        line_rules, prefix_rules, line_max = rules.line, rules.prefix, rules.line_max_chars
+        line_all, prefix_all, line_max = rules.line, rules.prefix, rules.line_max_chars
+        line_by_char, prefix_by_char = rules.line_by_char, rules.prefix_by_char
         search, tail_rules, tail_gate = rules.search, rules.tail, rules.tail_gate
         order = rules.order
         gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
@@ -229,10 +230,16 @@ class _Analysis:
                 cls[i] = _PROSE
             key = body.lower() if words <= 8 else body
             short_counts[key] = short_counts.get(key, 0) + 1
-            # rules: one combined match for line/prefix rules, one search
+            # rules: one combined match for line/prefix rules (only the rules that can start with
+            # the line's first character), one search
             capped = body[:cap]
             low = capped.lower()
             hit = None
+            first = ord(low[0])
+            if first < 128:
+                line_rules, prefix_rules = line_by_char[first], prefix_by_char[first]
+            else:
+                line_rules, prefix_rules = line_all, prefix_all
             m = line_rules.match(low) if line_rules is not None and len(body) <= line_max else None
             p = prefix_rules.match(low) if prefix_rules is not None else None
             if p is not None and (m is None or order[p.lastgroup] < order[m.lastgroup]):

@@ -13,7 +13,11 @@ contains another repetition (``(a+)+``, ``(\\w+\\s?)*`` ...) is refused with a
 backtracking exponential.  The text stage also never hands a rule more than a
 bounded slice of a line, so even polynomial backtracking stays bounded.
 
-Speed: ``search`` and ``tail`` rules scan every position of a line, the costly
+Speed: line and prefix rules are folded per mode and, for lines that start with
+an ASCII character, per first character: a rule whose pattern cannot start with
+the line's first character is not in the pattern that line is matched against
+(:func:`first_chars` works that set out from the parsed pattern), so a line costs
+a few alternatives, not all of them.  ``search`` and ``tail`` rules scan every position of a line, the costly
 part of the stage, so each may name ``hint`` strings, of which one must occur
 in the (lower-cased) line for the rule to be tried.  A hint must be a
 necessary condition of a match; a rule without hints is always tried.
@@ -77,6 +81,11 @@ class RuleSet:
     line: re.Pattern | None
     prefix: re.Pattern | None
     line_max_chars: int
+    # the same two patterns per first character of the (lower-cased) line, for ASCII characters
+    # (index = code point); None where no rule of the mode can start with that character.  Lines
+    # that start with another character use ``line`` / ``prefix``.
+    line_by_char: tuple[re.Pattern | None, ...]
+    prefix_by_char: tuple[re.Pattern | None, ...]
     search: tuple[Rule, ...]  # search rules, tried one by one (after their hint, if any, occurs)
     tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint occurs
     # every hint of the search rules (None when a search rule has none: then they always run),
@@ -134,14 +143,18 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
     prefix_parts: list[str] = []
     search_rules: list[Rule] = []
     tail_rules: list[Rule] = []
+    line_starts: list[frozenset[str] | None] = []
+    prefix_starts: list[frozenset[str] | None] = []
     for rule_id, row in rows:
         rule = _make_rule(rule_id, row)
         rules[rule_id] = rule
         body = _strip_group_names(rule.pattern)
         if rule.mode == "line":
             line_parts.append(f"(?P<{rule_id}>(?:{body})\\Z)")
+            line_starts.append(first_chars(rule.pattern))
         elif rule.mode == "prefix":
             prefix_parts.append(f"(?P<{rule_id}>{body})")
+            prefix_starts.append(first_chars(rule.pattern))
         elif rule.mode == "search":
             search_rules.append(rule)
         else:
@@ -154,6 +167,8 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         line=re.compile("|".join(line_parts)) if line_parts else None,
         prefix=re.compile("|".join(prefix_parts)) if prefix_parts else None,
         line_max_chars=_max_width("|".join(line_parts)) if line_parts else 0,
+        line_by_char=_by_first_char(line_parts, line_starts),
+        prefix_by_char=_by_first_char(prefix_parts, prefix_starts),
         search=tuple(search_rules),
         tail=tuple(tail_rules),
         search_gate=_gate(search_rules),
@@ -162,6 +177,102 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         hint_gate=_gate(search_rules + tail_rules),
         hint_gate_prose=_gate([r for r in search_rules if not r.only_nonprose] + tail_rules),
     )
+
+
+def _by_first_char(parts: list[str], starts: list[frozenset[str] | None]) -> tuple[re.Pattern | None, ...]:
+    """Per ASCII character: the alternation of the parts (in table order, so the first rule that
+    matches is still the one the whole pattern reports) that can start with it."""
+    compiled: dict[tuple[int, ...], re.Pattern] = {}
+    table: list[re.Pattern | None] = []
+    for code in range(128):
+        ch = chr(code)
+        chosen = tuple(n for n, start in enumerate(starts) if start is None or ch in start)
+        if not chosen:
+            table.append(None)
+            continue
+        if chosen not in compiled:
+            compiled[chosen] = re.compile("|".join(parts[n] for n in chosen))
+        table.append(compiled[chosen])
+    return tuple(table)
+
+
+_ASCII = frozenset(chr(c) for c in range(128))
+_CATEGORY_CHARS = {  # the ASCII members of the classes (the dispatch is used for ASCII characters only)
+    "CATEGORY_DIGIT": frozenset("0123456789"),
+    "CATEGORY_SPACE": frozenset(" \t\n\r\f\v"),
+    "CATEGORY_WORD": frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"),
+}
+
+
+def first_chars(pattern: str) -> frozenset[str] | None:
+    """The ASCII characters a match of ``pattern`` (on lower-cased text) can start with, or None
+    when that cannot be bounded (a negated class, any character, a pattern that can match nothing)."""
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error:  # pragma: no cover - patterns are checked before
+        return None
+    found, nullable = _first(list(parsed))
+    return None if found is None or nullable else frozenset(found)
+
+
+def _first(items) -> tuple[set[str] | None, bool]:
+    """(possible first characters, whether the sequence can match the empty string)."""
+    chars: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            chars.add(chr(av))
+            return chars, False
+        if name == "IN":
+            members = _class_chars(av)
+            if members is None:
+                return None, False
+            chars |= members
+            return chars, False
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width: the first character comes from what follows
+        if name == "SUBPATTERN":
+            sub, nullable = _first(list(av[-1]))
+        elif name == "ATOMIC_GROUP":
+            sub, nullable = _first(list(av))
+        elif name in _REPEATS:
+            low, _high, body = av
+            sub, nullable = _first(list(body))
+            nullable = nullable or low == 0
+        elif name == "BRANCH":
+            sub, nullable = set(), False
+            for branch in av[1]:
+                found, empty = _first(list(branch))
+                if found is None:
+                    return None, False
+                sub |= found
+                nullable = nullable or empty
+        else:  # ANY, NOT_LITERAL, GROUPREF ...: unbounded
+            return None, False
+        if sub is None:
+            return None, False
+        chars |= sub
+        if not nullable:
+            return chars, False
+    return chars, True
+
+
+def _class_chars(items) -> set[str] | None:
+    members: set[str] = set()
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            members.add(chr(av))
+        elif name == "RANGE":
+            low, high = av
+            members.update(chr(c) for c in range(low, min(high, 127) + 1))
+            if high > 127:
+                members.add(chr(high))  # a non-ASCII member; the dispatch only looks up ASCII
+        elif name == "CATEGORY" and str(av) in _CATEGORY_CHARS:
+            members |= _CATEGORY_CHARS[str(av)]
+        else:  # NEGATE, other categories
+            return None
+    return members
 
 
 def _max_width(pattern: str) -> int:
