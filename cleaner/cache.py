@@ -224,13 +224,17 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], titles: list[str | No
         came = Counter(t for k, t in zip(doc_keys, titles) if k not in before and t)
         moved_titles = list((gone - came) + (came - gone))
         needles = sorted({_FOLD.sub(" ", t.casefold()).strip() for t in moved_titles} - {""})
+        probes = {max(n.split(" "), key=len) for n in needles}
         for i, (doc, key) in enumerate(zip(docs, doc_keys)):
             if key not in before or (doc.site and doc.site in changed_sites):
                 continue
             if needles:
-                folded = _FOLD.sub(" ", (doc.source_text or "").casefold())
-                if any(n in folded for n in needles):
-                    continue
+                lowered = (doc.source_text or "").casefold()
+                # the longest word of a title must occur as it is before the costlier full fold
+                if any(w in lowered for w in probes):
+                    folded = _FOLD.sub(" ", lowered)
+                    if any(n in folded for n in needles):
+                        continue
             digests[i] = before[key]
     for i, doc in enumerate(docs):
         if digests[i] is None:
