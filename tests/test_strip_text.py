@@ -7,7 +7,9 @@ import threading
 import pytest
 
 from cleaner.errors import ConfigError
-from cleaner.strip.rules import _compile, _make_rule, available_languages, check_pattern_safety, load_rules
+from cleaner.strip.rules import (
+    _compile, _make_rule, available_languages, check_pattern_safety, first_chars, load_rules,
+)
 from cleaner.strip.segment import split_lines
 from cleaner.strip.text import Stripped, TextOptions, guess_title, strip_text
 
@@ -261,6 +263,35 @@ def test_backreferences_are_refused(pattern):
     with pytest.raises(ConfigError):
         _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": pattern})
     _make_rule("t0", {"kind": "x", "mode": "line", "reason": "r", "pattern": r"a\\1"})  # an escaped backslash
+
+
+@pytest.mark.parametrize("pattern,starts", [
+    ("foo|bar", set("fb")),
+    (r"[-_\s]{0,3}(?:ad|sponsored)", set("-_as") | set(" \t\n\r\f\v")),
+    (r"(?:see )?also\b", set("sa")),
+    (r"\d{1,3} min", set("0123456789")),
+    (r"[^x]foo", None),  # a negated class: any first character
+    (r"(?:a)?", None),  # can match the empty string
+])
+def test_first_chars(pattern, starts):
+    found = first_chars(pattern)
+    assert (found if found is None else {c for c in found if ord(c) < 128}) == starts
+
+
+def test_first_character_dispatch_matches_like_the_whole_pattern():
+    rules = load_rules("en")
+    lines = [PAGE, P1, "* Home", "Read more: x", "- Advertisement -", "(Photo: A/B)", "© 2031 X", "12 comments",
+             "Share this: Facebook Twitter", "[Read more: x]", "5 min read", "", "über", "9 Kommentare"]
+    for text in "\n".join(lines).split("\n"):
+        low = text.lower()
+        if not low:
+            continue
+        first = ord(low[0])
+        for whole, by_char in ((rules.line, rules.line_by_char), (rules.prefix, rules.prefix_by_char)):
+            expected = whole.match(low)
+            pattern = by_char[first] if first < 128 else whole
+            got = pattern.match(low) if pattern is not None else None
+            assert (got and got.lastgroup) == (expected and expected.lastgroup), text
 
 
 def test_combined_pattern_reports_the_rule():
