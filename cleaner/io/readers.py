@@ -182,8 +182,15 @@ def walk_files(folder: Path) -> list[Path]:
 
 
 def file_id(root: Path, path: Path) -> str:
-    rel = path.relative_to(root) if root != path else Path(path.name)
-    return strip_extensions(rel.as_posix())
+    """The path under ``root`` without extensions (string work: it runs once per file)."""
+    base, full = str(root), str(path)
+    if base in ("", ".") and not full.startswith("/"):
+        rel = full
+    elif full.startswith(base.rstrip(os.sep) + os.sep):
+        rel = full[len(base.rstrip(os.sep)) + 1 :]
+    else:
+        rel = path.relative_to(root).as_posix() if root != path else path.name
+    return strip_extensions(rel.replace(os.sep, "/"))
 
 
 def iter_documents(
