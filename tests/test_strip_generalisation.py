@@ -392,6 +392,54 @@ NOISE += [
     ("Font size", SHARE | NAV),
 ]
 
+# A fifth batch, measured before its fixes.
+WIRE = {"byline", "attribution", "copyright", "photo_credit", "syndication_notice"}
+NOISE += [
+    ("Sign up to receive our free newsletter", SHARE),
+    ("Subscribe to The Kell Courier", SHARE),
+    ("Click here to sign up", SHARE),
+    ("Get the latest from The Kell Courier in your inbox", SHARE),
+    ("Follow @KellCourier", SHARE),
+    ("Join our WhatsApp channel", SHARE),
+    ("Our journalism needs your support", PAYWALL),
+    ("Already registered? Sign in", PAYWALL),
+    ("Start your free trial", PAYWALL),
+    ("Unlimited digital access", PAYWALL),
+    ("Sponsored Links", AD),
+    ("Paid Post", AD),
+    ("Advertisement Feature", AD),
+    ("Promoted by Kell Savings Bank", AD),
+    ("We may earn a commission when you buy through links on our site.", AD),
+    ("This post may contain affiliate links.", AD),
+    ("Photo: Getty Images/iStockphoto", CREDIT),
+    ("Getty Images/iStockphoto", CREDIT),
+    ("Photographer: Jane Doe/Bloomberg", CREDIT),
+    ("Illustration: Jane Doe", CREDIT),
+    ("© 2024 Kell Media Group. All Rights Reserved.", COPYRIGHT),
+    ("Copyright © 2024, Kell Courier", COPYRIGHT),
+    ("Reuters", WIRE),
+    ("— Associated Press", WIRE),
+    ("Agence France-Presse", WIRE),
+    ("This article originally ran on Kell Water Watch.", SYNDICATION),
+    ("Originally published at valleyreview.com", SYNDICATION),
+    ("Report abuse", COMMENTS),
+    ("Load more comments", COMMENTS),
+    ("Newest first", COMMENTS),
+    ("Your privacy choices", COOKIES | NAV),
+    ("Reject all", COOKIES),
+    ("This site uses cookies from Google to deliver its services and to analyse traffic.", COOKIES),
+    ("We use cookies and similar technologies on our website.", COOKIES),
+    ("Approx. 4 min read", READING),
+    ("2 min listen", READING),
+    ("Sat, Jul 6, 2024, 9:14 AM", DATE),
+    ("July 3, 2024 | 9:14 AM", DATE),
+    ("Skip to content", NAV),
+    ("Back to top", NAV),
+    ("Toggle navigation", NAV),
+    ("Privacy Policy | Terms of Use", NAV),
+    ("About Us | Contact | Careers", NAV),
+]
+
 # Captions with their credit, glued to the end of a paragraph (the paragraph stays, the caption goes).
 GLUED = [
     "A dried-up reservoir near the village of Kell. REUTERS/Jane Doe",
@@ -461,6 +509,15 @@ NEGATIVE += [
     "Listen carefully and you can hear the pumps from the village square.",
     "Photo albums from 1976 show children playing on the dry lake bed.",
     "The Associated Press contributed to the cost of the survey, the board said in its report.",
+    # fifth batch
+    "Key points:",
+    "WHAT HAPPENS NEXT",
+    "— Ilse Marten, chairwoman of the water board",
+    "Q: When will the restrictions end?",
+    "A: Not before the pipeline is finished, in 2027.",
+    "Reuters reported in May that the board had ignored two warnings.",
+    "Source: Kell Water Board annual report, 2023",
+    "The board may earn a commission on water sold to neighbouring towns.",
 ]
 
 

@@ -268,6 +268,8 @@ class _Analysis:
                 or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
             ):
                 self._match_tail(i, line)
+            if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
+                self._match_link_row(i, body)
             if evidence is not None and noise[i] is None:
                 self._match_evidence(i, line, prose)
             if site_key is not None and noise[i] is None and words <= 12 and not prose:
@@ -430,6 +432,22 @@ class _Analysis:
             else:
                 self.caption_at[i] = (line.body_offset + cut, rule.reason)
             return
+
+    def _match_link_row(self, i: int, body: str) -> None:
+        """A row of links joined by separators ("About us | Contact | Careers"): noise when every
+        item is a line a rule names on its own (a menu or share bar flattened into one line)."""
+        items = [item.strip().lower() for item in _ROW_SEPARATOR.split(body)]
+        line_rules, rules = self.rules.line, self.rules.rules
+        if len(items) < 2 or line_rules is None:
+            return
+        kinds = []
+        for item in items:
+            m = line_rules.match(item) if item else None
+            if m is None:
+                return
+            kinds.append(rules[m.lastgroup].kind)
+        self.noise[i] = (kinds[0], f"row of {len(items)} links, each a {kinds[0].replace('_', ' ')} label")
+        self.cls[i] = _NOISE
 
     def _match_evidence(self, i: int, line: Line, prose: bool) -> None:
         ev = self.evidence
@@ -865,6 +883,8 @@ def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] |
     return found
 
 
+# Separators between the items of a menu or share bar flattened into one line.
+_ROW_SEPARATOR = re.compile(r"\s[|·•]\s")
 # "Headline | Site", "Headline - Site", "Headline — Site"
 _SITE_SUFFIX = re.compile(r"(.{8,300}?) ?[|\-–—·:] ?([^|\-–—·:]{2,60})")
 # The dateline that opens a news paragraph: "(Reuters) — ", "WASHINGTON (AP) - ", "LONDON, May 3 (Reuters) -".
