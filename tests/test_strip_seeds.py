@@ -1,9 +1,9 @@
-"""The two seed pages (../shared/seeds): exact expected output, plus the noise the issue names.
+"""The two seed pages: exact expected output, plus the noise the issue names.
 
 The expected files in tests/data/seeds_expected/ were reviewed line by line: every
 article sentence of the seed is among the paragraphs, every noise line among the
-removed spans.  The seeds themselves live outside the repository; without them
-these tests are skipped.
+removed spans.  The seeds are in samples/ (verbatim copies of ../shared/seeds), so
+these tests run on a fresh clone.
 """
 from __future__ import annotations
 
@@ -15,15 +15,12 @@ import pytest
 from cleaner.strip.text import strip_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT.parent / "shared" / "seeds"
+SEEDS = ROOT / "samples"
 EXPECTED = ROOT / "tests" / "data" / "seeds_expected"
 
 
 def _seed(name: str) -> str:
-    path = SEEDS / name
-    if not path.exists():
-        pytest.skip(f"seed not present: {path}")
-    return path.read_text(encoding="utf-8")
+    return (SEEDS / name).read_text(encoding="utf-8")
 
 
 def _run(stem: str):
