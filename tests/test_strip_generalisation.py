@@ -774,3 +774,56 @@ def test_short_agency_lede_kept(noise: str) -> None:
     text = "\n\n".join(["The Kell Courier", HEADLINE, "By Mara Lindqvist", LEDE, noise, P2, P3, P4])
     out = strip_text(text)
     assert out.text.split("\n") == [LEDE, P2, P3, P4]
+
+
+# ------------------------------------------------------------------ whole pages (sixth batch)
+
+MENU = "\n".join(f"* {item}" for item in (
+    "Home", "News", "Local", "Politics", "Business", "Sport", "Culture", "Opinion", "Weather", "Obituaries",
+    "Puzzles", "Podcasts", "Newsletters", "Subscribe", "Log in"))
+MOST_READ = "\n".join(["Most read", "Council votes to close two rural schools",
+                       "Storm warning issued for the northern coast", "New bakery opens on Market Street",
+                       "Kell cyclists win regional title", "Power cut hits 3,000 homes"])
+FOOTER = "\n".join(["The Kell Courier", "About us | Contact | Careers | Advertise", "Privacy policy",
+                    "Terms of use", "© 2024 Kell Media Group. All rights reserved."])
+MORE_PARAGRAPHS = (
+    "The last time the reservoir fell below a fifth of its capacity, in 1976, the board trucked water to "
+    "the villages for six weeks and rationed supplies to two hours a day.",
+    "Ms Marten said trucking would not be needed this time because the quarry lake holds enough water "
+    "for about four months at the current rate of use.",
+    "The growers' association said it would ask the regional court on Monday to suspend the irrigation "
+    "ban until the end of the harvest in late September.",
+    "Rain is forecast for the weekend, but the national weather service said it would do little to "
+    "refill the reservoir, whose catchment has had a third of its usual rainfall since March.",
+)
+
+
+def test_page_with_long_menu_footer_and_most_read() -> None:
+    body = [P1, "Advertisement", P2, "READ MORE: Farmers turn to drip irrigation as rivers run low", P3,
+            "Sign up for our daily newsletter", P4, *MORE_PARAGRAPHS]
+    text = "\n\n".join(["The Kell Courier", MENU, HEADLINE, "By Mara Lindqvist", "July 3, 2024", *body,
+                        "Share this article", "Facebook Twitter Email", MOST_READ, FOOTER])
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, P2, P3, P4, *MORE_PARAGRAPHS]
+    assert out.title == HEADLINE
+
+
+def test_numbered_list_inside_the_article_kept() -> None:
+    steps = ["1. Water gardens only before 8am or after 8pm.", "2. Do not fill swimming pools.",
+             "3. Report leaks to the board on its free number."]
+    text = page(middle="\n".join(["The board asked households to follow three rules:", *steps]))
+    out = strip_text(text)
+    kept = out.text.split("\n")
+    for line in steps:
+        assert line in kept
+    _check_article(out)
+
+
+@pytest.mark.parametrize("noise", ["Advertisement", "READ MORE: Farmers turn to drip irrigation as rivers run low",
+                                   "Sign up for our daily newsletter", "Photo: Jane Doe/Kell Courier"])
+def test_noise_deep_in_a_long_article(noise: str) -> None:
+    body = [P1, P2, P3, P4, *MORE_PARAGRAPHS]
+    text = "\n\n".join(["The Kell Courier", HEADLINE, "By Mara Lindqvist", *body[:6], noise, *body[6:],
+                        "About us", "Contact"])
+    out = strip_text(text)
+    assert out.text.split("\n") == body
