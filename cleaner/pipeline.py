@@ -217,31 +217,32 @@ def cached_map(
     """
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
-    if stage == "extract" and any(d.mode != "html" for d in docs):
-        # Preparing plain text is a field copy: cheaper than its cache key. Only pages are cached.
-        pages = [i for i, d in enumerate(docs) if d.mode == "html"]
-        out: list[Document | Rejected] = list(mapper(stage, [d for d in docs if d.mode != "html"], options, evidence, progress))
-        done = cached_map(mapper, stage, [docs[i] for i in pages], options, evidence, progress, cache, None, key_memo)
-        merged: list[Document | Rejected] = []
-        texts, html = iter(out), iter(done)
-        for d in docs:
-            merged.append(next(html) if d.mode == "html" else next(texts))
-        return merged
+    # Preparing plain text is a field copy, cheaper than its cache key: of that stage only pages are cached.
+    cached = [i for i, d in enumerate(docs) if stage != "extract" or d.mode == "html"]
+    picked = [docs[i] for i in cached]
     fixed = digest(stage, code_fingerprint(), options)
-    doc_keys = [memo_document_key(doc, key_memo) for doc in docs]
+    doc_keys = [memo_document_key(doc, key_memo) for doc in picked]
     if evidence is None:
-        evidence_keys = [""] * len(docs)
+        evidence_keys = [""] * len(picked)
     else:
-        evidence_keys = evidence_digests(list(docs), doc_keys, titles or [d.title for d in docs], evidence, cache)
-    keys = [join_keys(fixed, d, e) for d, e in zip(doc_keys, evidence_keys)]
-    found = cache.get_many(stage, keys)
-    todo = [i for i, key in enumerate(keys) if key not in found]
+        picked_titles = [titles[i] for i in cached] if titles is not None else [d.title for d in picked]
+        evidence_keys = evidence_digests(picked, doc_keys, picked_titles, evidence, cache)
+    keys: list[str | None] = [None] * len(docs)
+    for i, d, e in zip(cached, doc_keys, evidence_keys):
+        keys[i] = join_keys(fixed, d, e)
+    found = cache.get_many(stage, [k for k in keys if k is not None])
+    todo = [i for i, key in enumerate(keys) if key is None or key not in found]
     if progress and len(todo) < len(docs):
         progress(stage, len(docs) - len(todo), len(docs))
     computed = mapper(stage, [docs[i] for i in todo], options, evidence, progress)
-    cache.put_many(stage, {keys[i]: result for i, result in zip(todo, computed)})
-    found.update({keys[i]: result for i, result in zip(todo, computed)})
-    return [found[key] for key in keys]
+    results: list[Document | Rejected | None] = [found.get(k) if k is not None else None for k in keys]
+    fresh = {}
+    for i, result in zip(todo, computed):
+        results[i] = result
+        if keys[i] is not None:
+            fresh[keys[i]] = result
+    cache.put_many(stage, fresh)
+    return results  # type: ignore[return-value]
 
 
 def _run_stages(
