@@ -278,6 +278,15 @@ def test_first_chars(pattern, starts):
     assert (found if found is None else {c for c in found if ord(c) < 128}) == starts
 
 
+def test_tail_rules_are_bounded():
+    # a tail rule is searched for only in the last `width` characters of a line
+    for lang in available_languages():
+        for rule in load_rules(lang).tail:
+            assert rule.width is not None and rule.width <= 200, rule.id
+    assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"\(photo\)"}).width == 8  # "(photo)" and a space
+    assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"\(.+\)"}).width is None
+
+
 def test_first_character_dispatch_matches_like_the_whole_pattern():
     rules = load_rules("en")
     lines = [PAGE, P1, "* Home", "Read more: x", "- Advertisement -", "(Photo: A/B)", "© 2031 X", "12 comments",

@@ -119,9 +119,6 @@ _SKIPPABLE_ABOVE_BODY = frozenset(
     {"byline", "dateline", "photo_credit", "share_subscribe", "reading_time", "advertisement"}
 )
 
-# The longest credit a tail rule matches (photo_credit: about 130 characters) fits in this many.
-_CREDIT_WINDOW = 160
-
 _NO_RULE = object()  # marks a line that no search or tail rule can match
 
 _TITLE_REASON = "the article's headline; it became the record's title"
@@ -418,10 +415,12 @@ class _Analysis:
             if rule.hint_regex is not None and rule.hint_regex.search(end_window) is None:
                 continue
             window_start = max(0, len(body) - self.options.max_rule_chars)
-            # a credit is short: look for it in the last _CREDIT_WINDOW characters only (a
-            # search from every position of a 400-character window is the stage's costliest
-            # regex call); the caption before it is then found in the whole window
-            m = rule.regex.search(body, max(window_start, len(body) - _CREDIT_WINDOW))
+            # the rule is anchored at the end of the line and can match at most rule.width
+            # characters: search only there (a search from every position of a 400-character
+            # window is the stage's costliest regex call); the caption before the credit is then
+            # found in the whole window
+            width = rule.width if rule.width is not None else self.options.max_rule_chars
+            m = rule.regex.search(body, max(window_start, len(body) - width))
             if m is None:
                 continue
             cut = _caption_start(body, m.start(), window_start)

@@ -63,6 +63,9 @@ class Rule:
     sets: str | None = None  # attribution field filled from the (?P<name>...) group
     hint: tuple[str, ...] = ()
     hint_regex: re.Pattern | None = None  # the hints as one literal alternation (lower-case input)
+    # the longest text the rule can match (None: unbounded); a tail rule, anchored at the end of
+    # the line, is searched for in that many last characters only
+    width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,11 @@ def _class_chars(items) -> set[str] | None:
     return members
 
 
+def _width_or_none(pattern: str) -> int | None:
+    width = _sre_parse.parse(pattern).getwidth()[1]
+    return None if width >= _sre_parse.MAXREPEAT else int(width)
+
+
 def _max_width(pattern: str) -> int:
     """The longest text the pattern can match (bounded: the loader refuses unbounded line rules)."""
     width = _sre_parse.parse(pattern).getwidth()[1]
@@ -333,6 +341,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         sets=sets,
         hint=tuple(h.lower() for h in row.get("hint", ())),
         hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
+        width=_width_or_none(anchored),
     )
 
 
