@@ -9,14 +9,15 @@ How a document is read, in order:
    A caption glued to the end of a paragraph is cut off, the paragraph kept.
 3. **Evidence**: lines the corpus pass saw on many pages of the same site, lines
    that show another document's title, lines repeated within this document,
-   and boxes of headline-like lines (alternating with a repeated line such as
-   the site's name, or under a "Related" heading).
+   boxes of headline-like lines (alternating with a repeated line such as
+   the site's name, or under a "Related" heading), and rows of links joined by
+   separators whose every item a line rule names ("About us | Contact").
 4. **Prose score**: a line reads as article prose when it is long enough and
    ends a sentence (or is long and dense in function words).  Prose lines score
    +their length; other lines a gap penalty; inline noise (ad labels, see-also
    links, captions) almost nothing; clustered time stamps and comment buttons
    (comment threads, teaser lists) a large penalty; comment-section headings a
-   barrier penalty.
+   barrier penalty, unless article prose follows them directly.
 5. **Article core**: runs of lines with a maximal total score (Kadane's
    maximum-sum subarray, found recursively).  A run right below a headline
    counts more, runs below a comment-section heading much less, and the
