@@ -518,6 +518,23 @@ NEGATIVE += [
     "Reuters reported in May that the board had ignored two warnings.",
     "Source: Kell Water Board annual report, 2023",
     "The board may earn a commission on water sold to neighbouring towns.",
+    # sentences that open like paywall, membership or partnership notices
+    "Full access to the reservoir path will be restored on Monday, officials said.",
+    "Start a trial of the new water meters in two villages, the council told the board in June.",
+    "Members only will vote on the plan at the cooperative's meeting in August.",
+    "Become a member of the cooperative and you get a vote on the price of water, he said.",
+    "Produced in collaboration with the university, the study found the aquifer had dropped by a metre.",
+    "Get alerts on your phone when the level changes, the board advises residents.",
+    "Save the date: the public hearing is on 12 August.",
+    "Follow the money, the auditor said.",
+    "Courtesy of the weather, the harvest came early this year.",
+    "Copyright 2019 changes meant the drone photos could be sold.",
+    "Home / Away fixtures were moved because of the heat.",
+    "Listen to the story of the 1976 drought, told by three farmers who lived through it.",
+    "Illustration: the board's map shows the three restriction zones.",
+    "Join our WhatsApp group to get updates, the board told residents.",
+    "Sort by postcode to find your restriction zone.",
+    "Distributed through 40 field offices, the water kits reached 2,000 homes.",
 ]
 
 
