@@ -16,7 +16,6 @@ import hashlib
 import json
 import pickle
 import re
-from collections import Counter
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -197,52 +196,49 @@ class CacheMapping:
             self.pending = {}
 
 
-_FOLD = re.compile(r"[\W_]+")  # the normalisation of cleaner.strip.corpus line keys, over a whole text
-
-
-def evidence_digests(docs: list[Any], doc_keys: list[str], titles: list[str | None], evidence: Any, cache: StageCache) -> list[str]:
+def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache: StageCache) -> list[str]:
     """Per document, the digest of the corpus evidence that applies to it (``digest_for``).
 
     Computing it for every document costs a title look-up per line prefix, too
-    much for a warm pre-commit run. So the previous run's evidence and digests
-    are kept, and a digest is computed again only for a document that is new
-    or changed, whose site's line counts changed, or whose text mentions a
-    title that came or went with a changed document; every other document
-    keeps its digest, which is then provably the same.
+    much for a warm pre-commit run. So the previous run's evidence, digests and
+    the title hashes each document looked up are kept, and a digest is
+    computed again only for a document that is new or changed, whose site's
+    line counts changed, or that looked up a title whose count changed (0, 1
+    or more); every other document keeps its digest, which is then provably
+    the same. A new title length (new prefixes to look up) recomputes all.
     """
+    import numpy as np
+
     snapshot = cache.get_many("evidence-snapshot", ["last"]).get("last")
     digests: list[str | None] = [None] * len(docs)
-    if snapshot is not None and snapshot["min_support"] == evidence.min_support:
+    probes: list[bytes | None] = [None] * len(docs)
+    lengths = frozenset(evidence.title_lengths)
+    if (snapshot is not None and snapshot.get("version") == 2 and snapshot["min_support"] == evidence.min_support
+            and snapshot["title_lengths"] == lengths):
         old = snapshot["evidence"]
         changed_sites = {s for s in set(old.sites) | set(evidence.sites) if old.sites.get(s) != evidence.sites.get(s)}
-        before: dict[str, str] = snapshot["digests"]
-        now = set(doc_keys)
-        # Titles whose count changed: gone with a removed or changed document and not back
-        # with an added or changed one, or the other way round (a document edited below its
-        # title moves nothing).
-        gone = Counter(t for k, t in snapshot["titles"].items() if k not in now and t)
-        came = Counter(t for k, t in zip(doc_keys, titles) if k not in before and t)
-        moved_titles = list((gone - came) + (came - gone))
-        needles = sorted({_FOLD.sub(" ", t.casefold()).strip() for t in moved_titles} - {""})
-        probes = {max(n.split(" "), key=len) for n in needles}
+        moved = np.fromiter(
+            (h for h in set(old.titles) | set(evidence.titles) if min(old.titles.get(h, 0), 2) != min(evidence.titles.get(h, 0), 2)),
+            dtype=np.uint64,
+        )
+        before: dict[str, tuple[str, bytes]] = snapshot["digests"]
         for i, (doc, key) in enumerate(zip(docs, doc_keys)):
             if key not in before or (doc.site and doc.site in changed_sites):
                 continue
-            if needles:
-                lowered = (doc.source_text or "").casefold()
-                # the longest word of a title must occur as it is before the costlier full fold
-                if any(w in lowered for w in probes):
-                    folded = _FOLD.sub(" ", lowered)
-                    if any(n in folded for n in needles):
-                        continue
-            digests[i] = before[key]
+            digest_, looked_up = before[key]
+            if moved.size and np.isin(np.frombuffer(looked_up, dtype=np.uint64), moved).any():
+                continue
+            digests[i], probes[i] = digest_, looked_up
     for i, doc in enumerate(docs):
         if digests[i] is None:
-            digests[i] = evidence.for_document(doc.site, doc.title).digest_for(doc.source_text or "")
+            looked: list[int] = []
+            digests[i] = evidence.for_document(doc.site, doc.title).digest_for(doc.source_text or "", looked)
+            probes[i] = np.asarray(looked, dtype=np.uint64).tobytes()
     cache.put_many("evidence-snapshot", {"last": {
+        "version": 2,
         "min_support": evidence.min_support,
+        "title_lengths": lengths,
         "evidence": evidence,
-        "titles": dict(zip(doc_keys, titles)),
-        "digests": dict(zip(doc_keys, digests)),
+        "digests": dict(zip(doc_keys, zip(digests, probes))),
     }})
     return digests  # type: ignore[return-value]

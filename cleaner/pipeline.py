@@ -127,10 +127,8 @@ def map_documents(
     return out
 
 
-def gather_corpus_evidence(
-    docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None
-) -> tuple[Any, list[str | None]]:
-    """Corpus-level evidence over prepared documents (one pass, no I/O), and each document's title.
+def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None) -> Any:
+    """Corpus-level evidence over prepared documents (one pass, no I/O).
 
     A document without a title gets a guessed one; with a cache, the guesses
     of unchanged documents are reused (guessing is the costly part of the pass).
@@ -149,7 +147,7 @@ def gather_corpus_evidence(
         found.update(fresh)
         for i in untitled:
             titles[i] = found[keys[i]]
-    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles)), titles
+    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles))
 
 
 def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:
@@ -206,7 +204,6 @@ def cached_map(
     evidence: Any,
     progress: Progress | None,
     cache: StageCache | None,
-    titles: list[str | None] | None = None,
     key_memo: dict | None = None,
 ) -> list[Document | Rejected]:
     """``mapper`` over the documents whose result is not in ``cache`` yet.
@@ -225,8 +222,7 @@ def cached_map(
     if evidence is None:
         evidence_keys = [""] * len(picked)
     else:
-        picked_titles = [titles[i] for i in cached] if titles is not None else [d.title for d in picked]
-        evidence_keys = evidence_digests(picked, doc_keys, picked_titles, evidence, cache)
+        evidence_keys = evidence_digests(picked, doc_keys, evidence, cache)
     keys: list[str | None] = [None] * len(docs)
     for i, d, e in zip(cached, doc_keys, evidence_keys):
         keys[i] = join_keys(fixed, d, e)
@@ -261,17 +257,17 @@ def _run_stages(
     read_count = len(docs) + len(rejected)
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache), rejected)
+    docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache, key_memo), rejected)
     timings["extract"] = time.perf_counter() - t0
 
-    evidence, titles = None, None
+    evidence = None
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
-        evidence, titles = gather_corpus_evidence(docs, cache, key_memo)
+        evidence = gather_corpus_evidence(docs, cache, key_memo)
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, titles, key_memo), rejected)
+    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, key_memo), rejected)
     docs.sort(key=lambda d: d.id)
     for doc in docs:
         if doc.mode == "html":

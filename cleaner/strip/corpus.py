@@ -168,7 +168,7 @@ class DocumentEvidence:
                 return prefix
         return None
 
-    def digest_for(self, text: str) -> str:
+    def digest_for(self, text: str, probes: list[int] | None = None) -> str:
         """A digest of exactly the answers this evidence gives for ``text``'s lines.
 
         ``strip_text`` reads the evidence only through :meth:`site_support`
@@ -176,6 +176,8 @@ class DocumentEvidence:
         with equal digests give the same stripped result. A stage cache keyed
         by it (``cleaner.cache``) re-strips a document only when a line of its
         own gained or lost support, not whenever any other document changes.
+        ``probes``, when given, receives every title hash looked up: the
+        digest can only change when one of those titles changes its count.
         """
         digest = xxhash.xxh3_128()
         digest.update(f"{self.min_support}|{self.own_title}\n".encode())
@@ -191,7 +193,10 @@ class DocumentEvidence:
                 cuts = [m.start() for m in _SPACE.finditer(key)] + [len(key)]  # prefix of n words = key[:cuts[n-1]]
                 for n in (len(cuts), *(n for n in lengths if n < len(cuts))):
                     if n <= _MAX_TITLE_WORDS:
-                        count = self.titles.get(_hash(key[: cuts[n - 1]]), 0)
+                        h = _hash(key[: cuts[n - 1]])
+                        if probes is not None:
+                            probes.append(h)
+                        count = self.titles.get(h, 0)
                         if count:
                             parts.append(f"{n}:{min(count, 2)}")  # only 0, 1 or "more than one" matters
             digest.update(("|".join(parts) + "\n").encode())
