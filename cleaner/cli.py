@@ -184,9 +184,9 @@ def run(
         raise _fail(f"{exc.filename or output}: {exc.strerror or exc}")
     counts = result.manifest["counts"]
     typer.echo(
-        f"cleaner: {counts['inputs']} inputs -> {counts['records']} records "
-        f"({counts['clusters_with_copies']} stories with several copies, largest {counts['largest_cluster']}), "
-        f"{counts['rejected']} rejected"
+        f"cleaner: {_count(counts['inputs'], 'input')} -> {_count(counts['records'], 'record')} "
+        f"({_count(counts['clusters_with_copies'], 'story', 'stories')} with several copies, "
+        f"largest {counts['largest_cluster']}), {counts['rejected']} rejected"
     )
     for kind, path in result.written.items():
         typer.echo(f"  {kind:<9} {path}")
@@ -194,6 +194,10 @@ def run(
         typer.echo(f"  rejected  {rejected.id}: {rejected.reason}", err=True)
     if len(result.rejected) > 5:
         typer.echo(f"  ... and {len(result.rejected) - 5} more in {result.written.get('rejected')}", err=True)
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
 def _one_document(file: str, mode: str | None, language: str | None):
