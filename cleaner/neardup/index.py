@@ -22,7 +22,8 @@ Directory format (``--index DIR``), all files rewritten atomically on
 ``documents.jsonl``
     one JSON object per document, in insertion order (each run appends its new
     documents sorted by id): ``id, site, url, date, title, language, author,
-    mode, text, source_text, removed, attribution, origin, notes, shingles``.
+    mode, text, source_text, removed, attribution, origin, notes, standfirst,
+    extracted, shingles`` (rows of older indexes without the last fields load too).
 ``edges.npy``
     ``(E, 2)`` int64, verified near-duplicate edges as row numbers (smaller
     first), in the order they were found.
@@ -67,6 +68,8 @@ def document_row(doc: Document, shingles: int) -> dict[str, Any]:
         "attribution": doc.attribution.to_dict(),
         "origin": doc.origin.to_dict(),
         "notes": list(doc.notes),
+        "standfirst": doc.standfirst,
+        "extracted": doc.extracted,
         "shingles": int(shingles),
     }
 
@@ -79,6 +82,8 @@ def document_from_row(row: dict[str, Any]) -> Document:
         removed=[Span(**s) for s in row.get("removed", [])],
         attribution=Attribution(**row.get("attribution", {})),
         notes=list(row.get("notes", [])),
+        standfirst=row.get("standfirst"),
+        extracted=bool(row.get("extracted", False)),
     )
 
 
