@@ -102,10 +102,20 @@ _CODE: list[str] = []
 
 
 def code_fingerprint() -> str:
-    """sha256 over cleaner's own source and rule files: a cached result from other code is never reused."""
+    """sha256 over cleaner's own source and rule files, the Python version and the versions of
+    the libraries a stage result depends on: a cached result from other code is never reused."""
     if not _CODE:
+        import platform
+        from importlib import metadata
+
         package = Path(__file__).resolve().parent
         h = hashlib.sha256()
+        for dist in ("trafilatura", "selectolax", "lxml", "xxhash", "numpy", "charset-normalizer"):
+            try:
+                h.update(f"{dist}={metadata.version(dist)};".encode())
+            except metadata.PackageNotFoundError:
+                h.update(f"{dist}=-;".encode())
+        h.update(platform.python_version().encode())
         for path in sorted(package.rglob("*")):
             if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(package).as_posix().encode())

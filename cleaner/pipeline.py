@@ -142,7 +142,8 @@ def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = 
         fixed = digest("title", code_fingerprint())
         keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
         found = cache.get_many("title", keys.values())
-        fresh = {keys[i]: guess_title(docs[i].source_text or "") for i in untitled if keys[i] not in found}
+        # the same guess gather_evidence would make (the site's name helps: "Headline | Site")
+        fresh = {keys[i]: guess_title(docs[i].source_text or "", site=docs[i].site) for i in untitled if keys[i] not in found}
         cache.put_many("title", fresh)
         found.update(fresh)
         for i in untitled:
@@ -235,7 +236,8 @@ def cached_map(
     fresh = {}
     for i, result in zip(todo, computed):
         results[i] = result
-        if keys[i] is not None:
+        # A rejection is not kept: it may depend on the moment (a time limit under load).
+        if keys[i] is not None and not isinstance(result, Rejected):
             fresh[keys[i]] = result
     cache.put_many(stage, fresh)
     return results  # type: ignore[return-value]

@@ -70,3 +70,37 @@ def test_stage_cache_round_trip_and_prune(tmp_path: Path) -> None:
     assert cache.prune("s", keep=["k1"]) == 1
     assert cache.get_many("s", ["k2"]) == {}
     cache.close()
+
+
+def test_warm_equals_cold_when_a_site_grows_past_the_prose_share(tmp_path: Path) -> None:
+    # A prose line on 2 of a site's pages is template while the site has 20 pages; at 21 pages it needs 3.
+    words = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november".split()
+    line = "The council said it would publish the full report on its website early next month after the review."
+
+    def corpus(n: int) -> dict[str, dict]:
+        docs = {}
+        for i in range(n):
+            paras = [" ".join(words[(i * 7 + k * 3 + j) % len(words)] for j in range(30)).capitalize() + "." for k in range(4)]
+            if i < 2:
+                paras.insert(2, line)
+            docs[f"d{i:02d}"] = {"site": "Site S", "title": f"Story number {i} about {words[i % 14]} things", "text": "\n\n".join(paras)}
+        return docs
+
+    raw, cache = tmp_path / "raw", tmp_path / "cache"
+    for step, n in enumerate((20, 21)):
+        write(raw, corpus(n))
+        assert outputs(tmp_path, f"warm{step}", raw, cache) == outputs(tmp_path, f"cold{step}", raw, None), n
+
+
+def test_cache_guesses_titles_as_an_uncached_run_does(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    write(raw, {
+        "a": {"site": "Daily Planet", "text": "Mayor Opens New Bridge Over River Today | Daily Planet\n\n"
+              "The mayor opened the new bridge over the river on Tuesday morning in front of a large crowd of residents.\n\n"
+              "Construction of the bridge took three years and cost the city about forty million dollars, officials said.\n"},
+        "b": {"site": "Other Gazette", "title": "School Board Extends School Day", "text":
+              "The school board voted on Monday night to extend the school day by thirty minutes starting next autumn.\n\n"
+              "Mayor Opens New Bridge Over River Today\n\n"
+              "Parents at the meeting were divided over whether the longer day would help pupils or only tire them out.\n"},
+    })
+    assert outputs(tmp_path, "warm", raw, tmp_path / "cache") == outputs(tmp_path, "cold", raw, None)

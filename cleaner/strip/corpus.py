@@ -180,7 +180,7 @@ class DocumentEvidence:
         digest can only change when one of those titles changes its count.
         """
         digest = xxhash.xxh3_128()
-        digest.update(f"{self.min_support}|{self.own_title}\n".encode())
+        digest.update(f"{self.min_support}|{self.min_prose_support}|{self.own_title}\n".encode())
         lengths = sorted(n for n in self.title_lengths if 4 <= n <= _MAX_TITLE_WORDS)
         for line in split_lines(text):
             key = _key(line.body)
