@@ -287,6 +287,7 @@ def _run_stages(
             index.save()
     else:
         result = singletons(docs)
+    rejected.extend(result.rejected)
     if progress:
         progress("dedup", len(docs), len(docs))
     timings["dedup"] = time.perf_counter() - t0

@@ -73,7 +73,9 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
     if not patterns or not output:
         raise ConfigError("the pre-commit hook needs `inputs` and `output` in [tool.cleaner] (pyproject.toml) or .cleaner.toml")
     out = Path(output) if Path(output).is_absolute() else repo / output
-    options = replace(options, cache=options.cache or str(default_cache_dir(repo)))
+    # The hook rebuilds the output from the whole corpus every time (the stage cache makes that
+    # cheap); a near-duplicate index would hold deleted and edited documents, so it is not used.
+    options = replace(options, cache=options.cache or str(default_cache_dir(repo)), index=None)
     inputs = existing_inputs(list(patterns), repo)
     if inputs:
         result = run_paths(inputs, None, options)

@@ -87,8 +87,20 @@ def test_directory_index_is_deterministic_and_skips_known_documents(tmp_path):
     for name in ("documents.jsonl", "edges.npy", "header.json", "signatures.npy"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     index = open_index(str(tmp_path / "a"), DedupParams())
+    before = len(index.state()[0])
     again = dedup_documents(docs[:3], DedupParams(), index=index)
-    assert again.stats["already_indexed"] == 3 and again.canonicals == []
+    # Known documents are not indexed again, but they are this run's input: their clusters are written.
+    assert again.stats["already_indexed"] == 3 and len(index.state()[0]) == before
+    assert {d.id for d in docs[:3]} <= {m.id for c in again.clusters for m in c.members}
+    assert again.rejected == []
+
+
+def test_a_known_id_with_other_text_is_rejected_not_lost(tmp_path):
+    docs = corpus()
+    run_twice(docs, str(tmp_path / "idx"))
+    changed = replace(docs[0], text=(docs[0].text or "") + "\nA late correction to the story.")
+    result = dedup_documents([changed], DedupParams(), index=open_index(str(tmp_path / "idx"), DedupParams()))
+    assert [r.id for r in result.rejected] == [docs[0].id] and "index keeps the first version" in result.rejected[0].reason
 
 
 def test_index_refuses_other_parameters_and_damaged_files(tmp_path):

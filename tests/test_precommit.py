@@ -90,6 +90,14 @@ def test_deleted_raw_file_removes_its_output(repo: Path) -> None:
     assert pre_commit(repo, "cleaner-fix").returncode == 0
 
 
+def test_an_index_in_the_config_does_not_empty_the_corpus(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[tool.cleaner]\ninputs = ["raw"]\noutput = "clean"\nindex = "index"\n')
+    assert pre_commit(repo, "cleaner-fix").returncode == 1
+    first = (repo / "clean" / "clusters.jsonl").read_text()
+    assert pre_commit(repo, "cleaner-fix").returncode == 0
+    assert (repo / "clean" / "clusters.jsonl").read_text() == first and len(first.splitlines()) == 2
+
+
 def test_check_writes_nothing(repo: Path) -> None:
     result = pre_commit(repo, "cleaner-check")
     assert result.returncode == 1 and "stale" in result.stdout

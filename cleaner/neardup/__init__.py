@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import ConfigError, InputError
-from ..records import Canonical, Cluster, Document
+from ..records import Canonical, Cluster, Document, Rejected
 from .canonical import CopyTexts, build_canonical, choose_canonical, group_key, rank_documents
 from .clusters import guarded_clusters
 from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
@@ -99,6 +99,7 @@ class DedupResult:
     clusters: list[Cluster]
     canonicals: list[Canonical]
     stats: dict[str, Any] = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)  # inputs this stage could not place
 
 
 def singletons(docs: Sequence[Document]) -> DedupResult:
@@ -183,17 +184,31 @@ def dedup_documents(
     new_docs = sorted(docs, key=lambda d: d.id)
     _check_ids(new_docs)
     stats: dict[str, Any] = {}
+    rejected: list[Rejected] = []
     bands, rows = params.band_rows
     if index is not None:
         index.check_params(params)
         old_docs, old_sigs, old_sizes, old_edges = index.state()
-        known = {d.id for d in old_docs}
+        known = {d.id: d for d in old_docs}
+        # A document the index already holds is not added again, but it is part of this run's
+        # input, so its cluster is written; one whose text changed since cannot replace the
+        # indexed version (edges to it are already made) and is rejected with the reason.
+        for d in new_docs:
+            old = known.get(d.id)
+            if old is not None and (old.text or "") != (d.text or ""):
+                rejected.append(Rejected(
+                    id=d.id, stage="dedup", path=d.origin.path, line=d.origin.line,
+                    reason="already in the near-duplicate index with other text; the index keeps the first "
+                           "version (start a new index to replace documents)",
+                ))
         stats["already_indexed"] = sum(1 for d in new_docs if d.id in known)
+        wanted_old = {d.id for d in new_docs if d.id in known and (known[d.id].text or "") == (d.text or "")}
         new_docs = [d for d in new_docs if d.id not in known]
         stats["indexed_before"] = len(old_docs)
     else:
         old_docs, old_sigs, old_sizes = [], np.empty((0, params.num_perm), np.uint32), np.empty(0, np.int64)
         old_edges = np.empty((0, 2), np.int64)
+        wanted_old = set()
     n_old = len(old_docs)
     new_sigs, new_sizes = sign_texts([d.text or "" for d in new_docs], params.num_perm, params.seed, params.ngram)
     all_docs = list(old_docs) + new_docs
@@ -243,8 +258,8 @@ def dedup_documents(
     canonicals: list[Canonical] = []
     for c in range(len(clusters)):
         members = clusters.members(c)
-        if n_old and members.max() < n_old:
-            continue  # nothing new in this cluster: written by an earlier run
+        if n_old and members.max() < n_old and not any(all_docs[i].id in wanted_old for i in members):
+            continue  # none of this run's inputs in this cluster: written by an earlier run
         # Member.similarity is the estimated Jaccard to the canonical
         sims = pair_jaccard(sigs, np.full(members.size, members[0]), members) if members.size > 1 else np.ones(1)
         sims[0] = 1.0
@@ -267,4 +282,4 @@ def dedup_documents(
         "cross_copy_lines_removed": sum(1 for c in canonicals for s in c.removed if s.kind == "cross_copy"),
     })
     clusters_out = sorted((c.cluster for c in canonicals), key=lambda c: c.id)
-    return DedupResult(clusters=clusters_out, canonicals=canonicals, stats=stats)
+    return DedupResult(clusters=clusters_out, canonicals=canonicals, stats=stats, rejected=rejected)
