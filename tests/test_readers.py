@@ -162,3 +162,14 @@ def test_warc(tmp_path: Path) -> None:
         writer.write_record(record)
     docs = read(path)
     assert docs[0].id == "crawl:1" and docs[0].url == "https://site.example/a" and docs[0].mode == "html"
+
+
+def test_one_bad_byte_in_a_jsonl_line_does_not_garble_the_others(tmp_path: Path) -> None:
+    path = tmp_path / "feed.jsonl"
+    path.write_bytes(
+        '{"id": "good", "text": "The caf\u00e9 reopened on Monday."}\n'.encode("utf-8")
+        + b'{"id": "bad", "text": "A stray byte \xff here."}\n'
+    )
+    docs = {d.id: d for d in read(path)}
+    assert docs["good"].content == "The caf\u00e9 reopened on Monday."
+    assert docs["bad"].content.startswith("A stray byte")

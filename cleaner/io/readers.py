@@ -270,8 +270,10 @@ def _read_file(root: Path, path: Path, kind: str, options: ReadOptions, report: 
             sha = raw_sha if data is raw else _sha256(data)
             yield Document(id=fid, content=content, mode=mode, origin=Origin(path=source, sha256=sha))
         elif kind == "jsonl":
-            text = decode_text(data, source)
-            yield from _iter_jsonl_lines(io.StringIO(text), fid, source, options)
+            if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: decode the file as a whole
+                yield from _iter_jsonl_lines(io.StringIO(decode_text(data, source)), fid, source, options)
+            else:  # line by line: one bad byte must not change how the other records are decoded
+                yield from _iter_jsonl_lines(_decoded_lines(data), fid, source, options)
         elif kind == "parquet":
             yield from _iter_parquet(data, fid, source, options)
         elif kind == "warc":
@@ -345,7 +347,18 @@ def record_to_document(
     )
 
 
-def _iter_jsonl_lines(stream: IO[str], fid: str, source: str, options: ReadOptions) -> Iterator[Document | Rejected]:
+def _decoded_lines(data: bytes) -> Iterator[str]:
+    """Lines of UTF-8 bytes; a line that is not valid UTF-8 is read as cp1252 (that line only)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for raw in data.split(b"\n"):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield raw.decode("cp1252", errors="replace")
+
+
+def _iter_jsonl_lines(stream: Iterable[str], fid: str, source: str, options: ReadOptions) -> Iterator[Document | Rejected]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
