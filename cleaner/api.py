@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any, Literal
 
 from .errors import CleanerError, ConfigError, ExtractionError, InputError, NoContentError
-from .io.readers import ReadOptions, detect_mode, record_to_document
+from .io.readers import ReadOptions, detect_mode, record_to_document, unique_ids
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
 from .pipeline import Progress, RunOptions, RunResult, run_documents, run_paths
 from .records import Canonical, Document, Rejected
@@ -53,7 +53,7 @@ def clean_document(doc: Document, *, options: StripOptions | None = None) -> Doc
 def clean_text(
     text: str,
     *,
-    id: str = "<text>",
+    id: str | None = None,
     title: str | None = None,
     site: str | None = None,
     url: str | None = None,
@@ -69,7 +69,8 @@ def clean_text(
     Raises :class:`~cleaner.errors.NoContentError` when no article text is left.
     """
     if not isinstance(text, str):
-        raise InputError(id, f"clean_text takes a str, not {type(text).__name__}")
+        raise InputError(id or "<text>", f"clean_text takes a str, not {type(text).__name__}")
+    id = id or content_id("text", text)
     doc = Document(id=id, content=text, mode="text", title=title, site=site, url=url, language=language)
     return clean_document(doc, options=_strip_options(language, **options))
 
@@ -77,7 +78,7 @@ def clean_text(
 def clean_html(
     html: str | bytes,
     *,
-    id: str = "<html>",
+    id: str | None = None,
     url: str | None = None,
     site: str | None = None,
     language: str | None = None,
@@ -96,7 +97,8 @@ def clean_html(
 
         html = decode_html(html)
     if not isinstance(html, str):
-        raise InputError(id, f"clean_html takes str or bytes, not {type(html).__name__}")
+        raise InputError(id or "<html>", f"clean_html takes str or bytes, not {type(html).__name__}")
+    id = id or content_id("html", html)
     doc = Document(id=id, content=html, mode="html", url=url, site=site, language=language)
     return clean_document(doc, options=_strip_options(language or "en", **options))
 
@@ -137,6 +139,13 @@ def dedup_params(**values: Any) -> DedupParams:
         raise ConfigError(str(exc)) from exc
 
 
+def content_id(kind: str, content: str) -> str:
+    """An id from the content itself (``text-3f2a…``), so documents given without one stay apart."""
+    import hashlib
+
+    return f"{kind}-{hashlib.sha1(content.encode('utf-8', 'surrogatepass')).hexdigest()[:12]}"
+
+
 def _as_document(item: Any, n: int, mode: str) -> Document | Rejected:
     if isinstance(item, (Document, Rejected)):
         return item
@@ -171,6 +180,11 @@ def run(
     or strings). With ``output`` the output folder is written as by the CLI.
     Returns a :class:`~cleaner.pipeline.RunResult`.
     """
+    if mode not in ("auto", "text", "html"):
+        raise ConfigError(f"mode must be auto, text or html, not {mode!r}")
+    unknown = [f for f in formats if f not in ("jsonl", "txt", "parquet")]
+    if unknown:
+        raise ConfigError(f"unknown format(s): {', '.join(map(repr, unknown))} (jsonl, txt, parquet)")
     run_options = RunOptions(
         read=ReadOptions(mode=mode),
         strip=_strip_options(language, **options),
@@ -186,7 +200,7 @@ def run(
     items = list(inputs)  # type: ignore[arg-type]
     if items and all(isinstance(i, (str, os.PathLike)) for i in items) and all(_is_path_like(i) for i in items):
         return run_paths(items, output, run_options, progress)  # type: ignore[arg-type]
-    records = [_as_document(item, n, mode) for n, item in enumerate(items, start=1)]
+    records = list(unique_ids(_as_document(item, n, mode) for n, item in enumerate(items, start=1)))
     result = run_documents(records, run_options, progress)
     if output is not None:
         from pathlib import Path
@@ -198,9 +212,10 @@ def run(
 
 
 def _is_path_like(item: Any) -> bool:
+    """A one-line string is a path (a missing one is then an error that names it); text has lines."""
     if isinstance(item, os.PathLike):
         return True
-    return item == "-" or ("\n" not in item and len(item) < 4096 and (os.path.exists(item) or any(c in item for c in "*?[")))
+    return "\n" not in item and len(item) < 4096
 
 
 def iter_clean(
@@ -216,8 +231,7 @@ def iter_clean(
     the reason. Per-document evidence only (corpus evidence needs a full pass).
     """
     strip_options = _strip_options(language, **options)
-    for n, item in enumerate(records, start=1):
-        doc = _as_document(item, n, mode)
+    for doc in unique_ids(_as_document(item, n, mode) for n, item in enumerate(records, start=1)):
         if isinstance(doc, Rejected):
             yield doc
             continue

@@ -103,3 +103,17 @@ def test_keep_standfirst_option(samples: Path) -> None:
     kept = clean_text(text, keep_standfirst=True)
     assert "In potential major blow" not in default.text and default.standfirst.startswith("In potential major blow")
     assert "In potential major blow" in kept.text
+
+
+def test_library_inputs_are_checked_like_the_cli(tmp_path: Path) -> None:
+    a, b = clean_text(STORY), clean_text(STORY.replace("Saturday", "Sunday"))
+    assert a.id != b.id and a.id.startswith("text-")  # ids from content: no accidental collision
+    assert len(dedup([a, b]).canonicals) == 1
+    result = run([{"id": "x", "text": STORY}, {"id": "x", "text": STORY}])
+    assert [r.id for r in result.rejected] == ["x"] and "duplicate id" in result.rejected[0].reason
+    with pytest.raises(InputError, match="missing.txt"):
+        run([str(tmp_path / "missing.txt")])
+    with pytest.raises(ConfigError, match="mode"):
+        run([STORY], mode="xml")
+    with pytest.raises(ConfigError, match="csv"):
+        run([STORY], formats=["csv"])

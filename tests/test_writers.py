@@ -63,6 +63,7 @@ def test_txt_format_writes_one_file_per_story_and_removes_stale_ones(tmp_path: P
     assert (tmp_path / "txt" / "dir" / "a.txt").read_text() == "Title dir/a\n\nText of dir/a.\n"
     write_outputs(tmp_path, canonicals[1:], clusters[1:], [], {}, formats=("jsonl", "txt"))
     assert not (tmp_path / "txt" / "dir" / "a.txt").exists()
+    assert not (tmp_path / "txt" / "dir").exists()  # no empty folder left behind
     assert (tmp_path / "txt" / "b.txt").exists()
 
 

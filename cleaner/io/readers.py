@@ -209,7 +209,7 @@ def iter_documents(
     for root, path in expand_inputs(inputs):
         if path is None:
             records = _iter_jsonl_lines(stdin or sys.stdin, "stdin", "<stdin>", options)
-            yield from _unique(records, seen)
+            yield from unique_ids(records, seen)
             continue
         assert root is not None
         kind = file_kind(path)
@@ -219,15 +219,16 @@ def iter_documents(
             else:
                 report.ignored.append(path.as_posix())  # a folder walk passes over README, LICENSE ...
                 continue
-        yield from _unique(_read_file(root, path, kind, options, report), seen)
+        yield from unique_ids(_read_file(root, path, kind, options, report), seen)
 
 
 def _named_directly(inputs: Sequence[str | os.PathLike[str]], path: Path) -> bool:
     return any(Path(os.fspath(i)) == path for i in inputs if os.fspath(i) != "-")
 
 
-def _unique(records: Iterable[Document | Rejected], seen: dict[str, str]) -> Iterator[Document | Rejected]:
+def unique_ids(records: Iterable[Document | Rejected], seen: dict[str, str] | None = None) -> Iterator[Document | Rejected]:
     """Two inputs with one id cannot both be kept under it: the later one is rejected, not lost."""
+    seen = {} if seen is None else seen
     for record in records:
         if isinstance(record, Document):
             where = record.origin.path or "<stdin>"

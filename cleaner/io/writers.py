@@ -171,6 +171,10 @@ def apply_outputs(out: Path, files: dict[str, bytes], dry_run: bool = False) -> 
         changed.append(rel)
         if not dry_run:
             (out / rel).unlink()
+            parent = (out / rel).parent
+            while parent != out and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()  # a folder of txt files whose stories are all gone goes too
+                parent = parent.parent
     written: dict[str, str] = {}
     for rel in files:
         kind = "txt" if rel.startswith("txt/") else rel.split(".")[0]
