@@ -319,13 +319,42 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
     )
     return Canonical(
         id=doc.id,  # a story's record is named after its canonical copy (the contract); the cluster keeps cid
-        title=doc.title,
+        title=story_title(members),
         text=text,
         cluster=cluster,
         document=doc,
         attribution=merged_attribution(members),
         removed=removed,
     )
+
+
+def _title_style(title: str) -> int:
+    """0 for a headline as usually written, 1 for Every Word Capitalised, 2 for ALL CAPS."""
+    words = [w for w in _WORD.findall(title) if w[0].isalpha()]
+    if len(words) >= 3 and all(w.isupper() for w in words if len(w) > 1):
+        return 2
+    if len(words) >= 4 and all(w[0].isupper() for w in words):
+        return 1
+    return 0
+
+
+def story_title(members: Sequence[Document]) -> str | None:
+    """The story's title: the wording most copies share (the canonical copy's on a tie), written
+    as a headline usually is when some copy has it so (not Title Cased or ALL CAPS by one site)."""
+    titles = [d.title for d in members if d.title]
+    if not titles:
+        return None
+    by_key: dict[bytes, list[str]] = {}
+    for t in titles:
+        by_key.setdefault(normalise_bytes(t), []).append(t)
+    first = normalise_bytes(members[0].title) if members[0].title else None
+    key = max(by_key, key=lambda k: (len(by_key[k]), k == first))
+    variants = by_key[key]
+    best = min(_title_style(t) for t in variants)
+    for t in ([members[0].title] if members[0].title in variants else []) + variants:
+        if _title_style(t) == best:
+            return t
+    return variants[0]  # pragma: no cover - the loop always returns
 
 
 def _choice_reason(members: Sequence[Document], texts: CopyTexts) -> str:
