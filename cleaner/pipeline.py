@@ -71,18 +71,28 @@ def _init_worker(options: StripOptions, evidence: Any) -> None:
 
 
 def _prepare_one(doc: Document) -> Document | Rejected:
-    return prepare_document(doc, _worker_state["options"])
+    return apply_stage("extract", doc, _worker_state["options"])
 
 
 def _strip_one(doc: Document) -> Document | Rejected:
-    return strip_document(doc, _worker_state["evidence"], _worker_state["options"])
+    return apply_stage("strip", doc, _worker_state["options"], _worker_state["evidence"])
 
 
 def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any = None) -> Document | Rejected:
-    """One per-document stage by name, for engines that pass state explicitly (Dask)."""
-    if stage == "extract":
-        return prepare_document(doc, options)
-    return strip_document(doc, evidence, options)
+    """One per-document stage by name (local pool, in-process, Dask).
+
+    A bug a strange document triggers must not end a run over a million
+    others, nor lose that document: it is rejected with the error as reason.
+    """
+    try:
+        if stage == "extract":
+            return prepare_document(doc, options)
+        return strip_document(doc, evidence, options)
+    except Exception as exc:  # noqa: BLE001 - reported per document, see above
+        return Rejected(
+            id=doc.id, stage=stage, path=doc.origin.path, line=doc.origin.line,
+            reason=f"unexpected error in the {stage} stage: {type(exc).__name__}: {exc} (please report it)",
+        )
 
 
 Mapper = Callable[..., "list[Document | Rejected]"]

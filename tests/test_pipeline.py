@@ -113,3 +113,22 @@ def test_standfirst_leaves_the_text_but_stays_in_the_record(sample_run) -> None:
     second = docs["001_2ac8c217c480dcdf"]
     assert second["standfirst"].startswith("In potential major blow to Israeli industry")
     assert "In potential major blow" not in second["text"]
+
+
+def test_an_unexpected_error_on_one_document_rejects_it_and_the_run_goes_on(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    import cleaner.strip.text as text_stage
+
+    real = text_stage.strip_text
+
+    def flaky(text, **kwargs):
+        if "Port Avery" in text:
+            raise IndexError("boom")
+        return real(text, **kwargs)
+
+    monkeypatch.setattr(text_stage, "strip_text", flaky)
+    out = run_to(tmp_path, [samples])
+    rejected = records(out["rejected.jsonl"])
+    assert {r["id"] for r in rejected} == {"syndicated/harbourview-herald", "syndicated/the-midland-post",
+                                           "northern-courier/rail-trail", "valley-times/rail-trail"}
+    assert all("IndexError: boom" in r["reason"] and r["stage"] == "strip" for r in rejected)
+    assert len(records(out["clusters.jsonl"])) == 2  # the two seeds went through

@@ -281,6 +281,8 @@ def _read_file(root: Path, path: Path, kind: str, options: ReadOptions, report: 
             yield from _iter_warc(data, fid, source, options)
     except InputError as exc:
         yield Rejected(id=fid, stage="read", reason=exc.message, path=source)
+    except Exception as exc:  # noqa: BLE001 - one unreadable file must not end the run or vanish
+        yield Rejected(id=fid, stage="read", reason=f"cannot be read: {type(exc).__name__}: {exc}", path=source)
 
 
 def _resolve_mode(option: ModeOption, content: str) -> Literal["text", "html"]:
