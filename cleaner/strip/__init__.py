@@ -12,7 +12,7 @@ this order, and nothing else.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
@@ -26,9 +26,6 @@ class StripOptions:
     text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
     html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
-    # When the HTML extractor returns nothing, run the text rules on the whole page text.
-    html_fallback: bool = True
-    extra: dict = field(default_factory=dict)
 
 
 def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> Document | Rejected:
