@@ -219,6 +219,8 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
     """
     import numpy as np
 
+    from .strip import evidence_site
+
     snapshot = cache.get_many("evidence-snapshot", ["last"]).get("last")
     digests: list[str | None] = [None] * len(docs)
     probes: list[bytes | None] = [None] * len(docs)
@@ -233,7 +235,8 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
         )
         before: dict[str, tuple[str, bytes]] = snapshot["digests"]
         for i, (doc, key) in enumerate(zip(docs, doc_keys)):
-            if key not in before or (doc.site and doc.site in changed_sites):
+            site = evidence_site(doc)
+            if key not in before or (site and site in changed_sites):
                 continue
             digest_, looked_up = before[key]
             if moved.size and np.isin(np.frombuffer(looked_up, dtype=np.uint64), moved).any():
@@ -242,7 +245,7 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
     for i, doc in enumerate(docs):
         if digests[i] is None:
             looked: list[int] = []
-            digests[i] = evidence.for_document(doc.site, doc.title).digest_for(doc.source_text or "", looked)
+            digests[i] = evidence.for_document(evidence_site(doc), doc.title).digest_for(doc.source_text or "", looked)
             probes[i] = np.asarray(looked, dtype=np.uint64).tobytes()
     cache.put_many("evidence-snapshot", {"last": {
         "version": 2,

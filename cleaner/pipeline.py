@@ -25,7 +25,7 @@ from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
 from .records import Canonical, Cluster, Document, Rejected
-from .strip import StripOptions, prepare_document, strip_document
+from .strip import StripOptions, evidence_site, prepare_document, strip_document
 
 Progress = Callable[[str, int, "int | None"], None]
 """``progress(stage, advanced_by, total)``: called as documents pass a stage."""
@@ -140,25 +140,32 @@ def map_documents(
 def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None) -> Any:
     """Corpus-level evidence over prepared documents (one pass, no I/O).
 
-    A document without a title gets a guessed one; with a cache, the guesses
-    of unchanged documents are reused (guessing is the costly part of the pass).
+    Lines are counted under each document's evidence site (its site, else its
+    template's stand-in). A document without a title gets a guessed one (the
+    site's real name helps: "Headline | Site"); with a cache, the guesses of
+    unchanged documents are reused (guessing is the costly part of the pass).
     """
     from .strip.corpus import gather_evidence
     from .strip.text import guess_title
 
     titles = [d.title for d in docs]
     untitled = [i for i, t in enumerate(titles) if not t]
-    if cache is not None and untitled:
-        fixed = digest("title", code_fingerprint())
-        keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
-        found = cache.get_many("title", keys.values())
-        # the same guess gather_evidence would make (the site's name helps: "Headline | Site")
-        fresh = {keys[i]: guess_title(docs[i].source_text or "", site=docs[i].site) for i in untitled if keys[i] not in found}
-        cache.put_many("title", fresh)
-        found.update(fresh)
+    if untitled:
+        keys: dict[int, str] = {}
+        found: dict[str, Any] = {}
+        if cache is not None:
+            fixed = digest("title", code_fingerprint())
+            keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
+            found = cache.get_many("title", keys.values())
+        fresh = {}
         for i in untitled:
-            titles[i] = found[keys[i]]
-    return gather_evidence((d.site, d.source_text or "", t) for d, t in zip(docs, titles))
+            key = keys.get(i, str(i))
+            if key not in found:
+                fresh[key] = guess_title(docs[i].source_text or "", site=docs[i].site)
+            titles[i] = found.get(key, fresh.get(key))
+        if cache is not None:
+            cache.put_many("title", fresh)
+    return gather_evidence((evidence_site(d), d.source_text or "", t) for d, t in zip(docs, titles))
 
 
 def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:

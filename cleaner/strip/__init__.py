@@ -81,7 +81,7 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
             return doc
     assert doc.source_text is not None
     language = doc.language.split("-")[0].lower() if doc.language else options.language
-    per_doc = evidence.for_document(doc.site, doc.title) if evidence is not None else None
+    per_doc = evidence.for_document(evidence_site(doc), doc.title) if evidence is not None else None
     try:
         stripped = strip_text(
             doc.source_text, title=doc.title, site=doc.site, evidence=per_doc, language=language,
@@ -104,6 +104,20 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
         # Not body text, but the article's own words: kept in the record, like the title.
         standfirst=" ".join(doc.source_text[s.start : s.end].strip(" •*-\t") for s in stripped.removed if s.kind == "standfirst") or None,
     )
+
+
+def evidence_site(doc: Document) -> str | None:
+    """The site a document's corpus evidence is counted under: its own, else its template's.
+
+    Only a whole flattened page shows its template; text an HTML extractor
+    produced does not, so it gets no stand-in (measured: the stand-in on
+    extracted text split one story on syndication-dev html).
+    """
+    from .corpus import template_key
+
+    if doc.site:
+        return doc.site
+    return None if doc.extracted else template_key(doc.source_text or "")
 
 
 def text_options_for(doc: Document, options: StripOptions) -> "TextOptions":

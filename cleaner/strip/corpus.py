@@ -203,6 +203,23 @@ class DocumentEvidence:
         return digest.hexdigest()
 
 
+def template_key(text: str, probe_lines: int = 8, max_words: int = 5) -> str | None:
+    """A stand-in for the site of a document that does not say where it is from.
+
+    Pages of one site share their template: the short lines (menus, site name,
+    footer links) among the first and last lines. Their hash groups such
+    pages so that per-site line counts work without a site name. Long lines
+    (titles, paragraphs) never count, so copies of one story on different
+    sites do not share a key. None when the page has too few such lines.
+    """
+    lines = [line.body for line in split_lines(text) if line.body.strip()]
+    head = [b for b in lines[:probe_lines] if b.count(" ") < max_words]
+    tail = [b for b in lines[-probe_lines:] if b.count(" ") < max_words] if len(lines) > probe_lines else []
+    if len(head) + len(tail) < 3:
+        return None
+    return "template:" + xxhash.xxh3_64_hexdigest("\n".join(head + ["--"] + tail).encode("utf-8", "surrogatepass"))
+
+
 def gather_evidence(
     items: Iterable[tuple[str | None, str, str | None]],
     *,
