@@ -211,13 +211,24 @@ def template_key(text: str, probe_lines: int = 8, max_words: int = 5) -> str | N
     pages so that per-site line counts work without a site name. Long lines
     (titles, paragraphs) never count, so copies of one story on different
     sites do not share a key. None when the page has too few such lines.
+    Reads only the head and the foot of the text: it runs for every page on
+    every run.
     """
-    lines = [line.body for line in split_lines(text) if line.body.strip()]
-    head = [b for b in lines[:probe_lines] if b.count(" ") < max_words]
-    tail = [b for b in lines[-probe_lines:] if b.count(" ") < max_words] if len(lines) > probe_lines else []
-    if len(head) + len(tail) < 3:
+    first = [b for b in (line.strip(_BULLETS) for line in text[:_PROBE_CHARS].split("\n")) if b]
+    if len(text) <= _PROBE_CHARS:  # the whole page was read: the foot must not overlap the head
+        head_lines, foot_lines = first[:probe_lines], first[probe_lines:][-probe_lines:]
+    else:
+        last = [b for b in (line.strip(_BULLETS) for line in text[-_PROBE_CHARS:].split("\n")) if b]
+        head_lines, foot_lines = first[:probe_lines], last[-probe_lines:]
+    head = [b for b in head_lines if b.count(" ") < max_words]
+    foot = [b for b in foot_lines if b.count(" ") < max_words]
+    if len(head) + len(foot) < 3:
         return None
-    return "template:" + xxhash.xxh3_64_hexdigest("\n".join(head + ["--"] + tail).encode("utf-8", "surrogatepass"))
+    return "template:" + xxhash.xxh3_64_hexdigest("\n".join(head + ["--"] + foot).encode("utf-8", "surrogatepass"))
+
+
+_PROBE_CHARS = 4000  # head and foot of a page read by template_key
+_BULLETS = " \t\r\u00a0*•·-–|>"
 
 
 def gather_evidence(
