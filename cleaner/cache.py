@@ -174,6 +174,36 @@ class StageCache:
         self._db.close()
 
 
+def cached_signer(cache: StageCache):
+    """A ``signer`` for :func:`cleaner.neardup.dedup_documents` that keeps each text's
+    signature (by text and MinHash parameters) and signs only texts it has not seen."""
+    import numpy as np
+
+    from .neardup.minhash import sign_texts
+
+    def signer(texts: list[str], num_perm: int, seed: int, ngram: int):
+        fixed = digest("signature", code_fingerprint(), num_perm, seed, ngram)
+        keys = [join_keys(fixed, _text_digest(t) or "") for t in texts]
+        found = cache.get_many("signature", keys)
+        todo = [i for i, k in enumerate(keys) if k not in found]
+        sigs = np.empty((len(texts), num_perm), dtype=np.uint32)
+        sizes = np.empty(len(texts), dtype=np.int64)
+        if todo:
+            new_sigs, new_sizes = sign_texts([texts[i] for i in todo], num_perm, seed, ngram)
+            fresh = {}
+            for row, i in enumerate(todo):
+                fresh[keys[i]] = (new_sigs[row].tobytes(), int(new_sizes[row]))
+            cache.put_many("signature", fresh)
+            found.update(fresh)
+        for i, k in enumerate(keys):
+            blob, size = found[k]
+            sigs[i] = np.frombuffer(blob, dtype=np.uint32)
+            sizes[i] = size
+        return sigs, sizes
+
+    return signer
+
+
 class CacheMapping:
     """A dict-like view of one stage of a :class:`StageCache` (``get`` and ``[key] = value``).
 

@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
+from .cache import StageCache, cached_signer, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -165,7 +165,28 @@ def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = 
             titles[i] = found.get(key, fresh.get(key))
         if cache is not None:
             cache.put_many("title", fresh)
-    return gather_evidence((evidence_site(d), d.source_text or "", t) for d, t in zip(docs, titles))
+    sites = [evidence_site(d) for d in docs]
+    if cache is None:
+        return gather_evidence((site, d.source_text or "", t) for d, site, t in zip(docs, sites, titles))
+    # With a cache, each page's line hashes are kept too: counting a site's lines is then a
+    # dictionary update per line instead of a segmentation of every page on every run.
+    import numpy as np
+
+    from .strip.corpus import CorpusEvidence, line_hashes
+
+    sited = [i for i, site in enumerate(sites) if site]
+    fixed = digest("lines", code_fingerprint())
+    keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in sited}
+    found = cache.get_many("lines", keys.values())
+    fresh = {keys[i]: np.asarray(line_hashes(docs[i].source_text or ""), dtype=np.uint64).tobytes()
+             for i in sited if keys[i] not in found}
+    cache.put_many("lines", fresh)
+    found.update(fresh)
+    evidence = CorpusEvidence()
+    for i, (site, title) in enumerate(zip(sites, titles)):
+        hashes = np.frombuffer(found[keys[i]], dtype=np.uint64).tolist() if site else ()
+        evidence.add_hashed(site, hashes, title)
+    return evidence
 
 
 def _split(results: Iterable[Document | Rejected], rejected: list[Rejected]) -> list[Document]:
@@ -297,7 +318,8 @@ def _run_stages(
     if options.dedup:
         index = open_index(options.index, options.dedup_params)
         memo = cache.mapping("canonical", digest(code_fingerprint(), options.dedup_params.to_dict())) if cache else None
-        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo)
+        signer = cached_signer(cache) if cache else None
+        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo, signer=signer)
         if memo is not None:
             memo.flush()
         if index is not None:

@@ -104,3 +104,18 @@ def test_cache_guesses_titles_as_an_uncached_run_does(tmp_path: Path) -> None:
               "Parents at the meeting were divided over whether the longer day would help pupils or only tire them out.\n"},
     })
     assert outputs(tmp_path, "warm", raw, tmp_path / "cache") == outputs(tmp_path, "cold", raw, None)
+
+
+def test_cached_signatures_equal_fresh_ones(tmp_path: Path) -> None:
+    import numpy as np
+
+    from cleaner.cache import cached_signer
+    from cleaner.neardup.minhash import sign_texts
+
+    texts = [article(n) for n in range(5)] + ["", "short"]
+    signer = cached_signer(StageCache(tmp_path))
+    fresh = sign_texts(texts, 64, 1, 5)
+    for _ in range(2):  # cold, then every signature from the cache
+        sigs, sizes = signer(texts, 64, 1, 5)
+        assert np.array_equal(sigs, fresh[0]) and np.array_equal(sizes, fresh[1])
+    assert not np.array_equal(signer(texts, 64, 2, 5)[0], fresh[0])  # another seed is another key

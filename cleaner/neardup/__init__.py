@@ -11,7 +11,7 @@ estimation benchmark (``benchmarks/results/neardup.md``).
 """
 from __future__ import annotations
 
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +170,7 @@ def dedup_documents(
     *,
     index: "NearDupIndex | None" = None,
     memo: "MutableMapping[str, str] | None" = None,
+    signer: "Callable[[list[str], int, int, int], tuple[np.ndarray, np.ndarray]] | None" = None,
 ) -> DedupResult:
     """Cluster cleaned documents into stories; one canonical record per cluster.
 
@@ -180,6 +181,8 @@ def dedup_documents(
     the index is updated in memory (the caller persists it with ``save()``).
     ``memo`` (group key -> chosen id, e.g. a persistent cache) remembers the
     canonical choice of a group of copies, the costly part of a warm re-run.
+    ``signer`` replaces :func:`~cleaner.neardup.minhash.sign_texts` (same
+    arguments and result), e.g. to reuse signatures cached by text.
     """
     new_docs = sorted(docs, key=lambda d: d.id)
     _check_ids(new_docs)
@@ -210,7 +213,11 @@ def dedup_documents(
         old_edges = np.empty((0, 2), np.int64)
         wanted_old = set()
     n_old = len(old_docs)
-    new_sigs, new_sizes = sign_texts([d.text or "" for d in new_docs], params.num_perm, params.seed, params.ngram)
+    texts = [d.text or "" for d in new_docs]
+    if signer is None:
+        new_sigs, new_sizes = sign_texts(texts, params.num_perm, params.seed, params.ngram)
+    else:
+        new_sigs, new_sizes = signer(texts, params.num_perm, params.seed, params.ngram)
     all_docs = list(old_docs) + new_docs
     sigs = np.concatenate([old_sigs, new_sigs]) if n_old else new_sigs
     sizes = np.concatenate([old_sizes, new_sizes]) if n_old else new_sizes

@@ -66,11 +66,15 @@ class CorpusEvidence:
         self._add_lines(site, split_lines(text) if site else [], title)
 
     def _add_lines(self, site: str | None, lines: list[Line], title: str | None) -> None:
+        self.add_hashed(site, line_hashes(lines) if site else (), title)
+
+    def add_hashed(self, site: str | None, hashes: Iterable[int], title: str | None = None) -> None:
+        """:meth:`add` for a document whose distinct line hashes (:func:`line_hashes`) are known
+        already, e.g. cached from an earlier run."""
         if site:
             counts = self.sites.setdefault(site, {})
             self.site_docs[site] = self.site_docs.get(site, 0) + 1
-            seen = {_hash(k) for k in (_key(line.body) for line in lines) if k}
-            for h in seen:
+            for h in hashes:
                 counts[h] = counts.get(h, 0) + 1
             if len(counts) > self.max_lines_per_site:
                 self.sites[site] = _prune(counts, self.max_lines_per_site)
@@ -201,6 +205,13 @@ class DocumentEvidence:
                             parts.append(f"{n}:{min(count, 2)}")  # only 0, 1 or "more than one" matters
             digest.update(("|".join(parts) + "\n").encode())
         return digest.hexdigest()
+
+
+def line_hashes(lines: "list[Line] | str") -> list[int]:
+    """The distinct hashes of a document's line keys, sorted: what it adds to its site's counts."""
+    if isinstance(lines, str):
+        lines = split_lines(lines)
+    return sorted({_hash(k) for k in (_key(line.body) for line in lines) if k})
 
 
 def template_key(text: str, probe_lines: int = 8, max_words: int = 5) -> str | None:
