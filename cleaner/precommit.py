@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError
 from .io.writers import apply_outputs, render_outputs
 from .pipeline import RunOptions, run_paths
 
@@ -107,4 +107,4 @@ def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
     }
 
 
-__all__ = ["precommit", "PrecommitOutcome", "default_cache_dir", "InputError"]
+__all__ = ["precommit", "PrecommitOutcome", "default_cache_dir"]
