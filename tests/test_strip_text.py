@@ -8,7 +8,7 @@ import pytest
 
 from cleaner.errors import ConfigError
 from cleaner.strip.rules import (
-    _compile, _make_rule, available_languages, check_pattern_safety, first_chars, load_rules,
+    _compile, _make_rule, available_languages, check_pattern_safety, dispatch_key, load_rules, start_strings,
 )
 from cleaner.strip.segment import split_lines
 from cleaner.strip.text import Stripped, TextOptions, guess_title, strip_text
@@ -266,16 +266,30 @@ def test_backreferences_are_refused(pattern):
 
 
 @pytest.mark.parametrize("pattern,starts", [
-    ("foo|bar", set("fb")),
-    (r"[-_\s]{0,3}(?:ad|sponsored)", set("-_as") | set(" \t\n\r\f\v")),
-    (r"(?:see )?also\b", set("sa")),
-    (r"\d{1,3} min", set("0123456789")),
+    ("foo|bar", {"foo", "bar"}),
+    (r"(?:see )?also\b", {"see ", "also"}),
+    (r"\d{1,3} min", {"0 mi", "00 m", "000 "}),  # digits are "0" in dispatch keys
+    (r"ad\s?[:.]", {"ad:", "ad.", "ad :", "ad ."}),  # blanks are " " in dispatch keys
+    (r"ad[^x]", {"ad"}),  # a negated class stops the expansion: the start is what came before
     (r"[^x]foo", None),  # a negated class: any first character
     (r"(?:a)?", None),  # can match the empty string
 ])
-def test_first_chars(pattern, starts):
-    found = first_chars(pattern)
-    assert (found if found is None else {c for c in found if ord(c) < 128}) == starts
+def test_start_strings(pattern, starts):
+    found = start_strings(pattern, 4)
+    assert (None if found is None else set(found)) == starts
+
+
+def test_start_strings_of_leading_punctuation():
+    found = start_strings(r"[-_\s]{0,3}(?:ad|sponsored)", 4)
+    assert {"ad", "spon", "-ad", "- ad", "_-ad", "-- s"} <= found
+    assert not any(s.startswith(" ") for s in found)  # a line never starts with a blank
+
+
+def test_dispatch_key():
+    assert dispatch_key("read more") == "read m"[:len(dispatch_key("read more"))]
+    assert dispatch_key("12 comments")[:4] == "00 c"
+    assert dispatch_key("a\u00a0b")[:3] == "a b"  # every blank is " "
+    assert dispatch_key("٣ min")[:2] == "0 "  # every decimal digit is "0"
 
 
 def test_tail_rules_are_bounded():
@@ -287,20 +301,28 @@ def test_tail_rules_are_bounded():
     assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"\(.+\)"}).width is None
 
 
-def test_first_character_dispatch_matches_like_the_whole_pattern():
+def test_prefix_dispatch_matches_like_the_whole_tables():
+    # the dispatch only leaves out rules that cannot match: the first rule that matches (line and
+    # prefix rules in table order) is the one the whole tables report
     rules = load_rules("en")
+    order = rules.order
     lines = [PAGE, P1, "* Home", "Read more: x", "- Advertisement -", "(Photo: A/B)", "© 2031 X", "12 comments",
-             "Share this: Facebook Twitter", "[Read more: x]", "5 min read", "", "über", "9 Kommentare"]
-    for text in "\n".join(lines).split("\n"):
-        low = text.lower()
-        if not low:
-            continue
-        first = ord(low[0])
-        for whole, by_char in ((rules.line, rules.line_by_char), (rules.prefix, rules.prefix_by_char)):
-            expected = whole.match(low)
-            pattern = by_char[first] if first < 128 else whole
+             "Share this: Facebook Twitter", "[Read more: x]", "5 min read", "", "über", "9 Kommentare",
+             "ADVERTISEMENT", "Advertisement\u00a0", "\u00a0Home", "٣ comments", "Read more » x", "Related: x",
+             "Sign up for our newsletter", "Subscribe", "Tags: a, b"]
+    for language in available_languages():
+        rules = load_rules(language)
+        order = rules.order
+        for text in "\n".join(lines).split("\n"):
+            low = text.strip().lower()
+            if not low:
+                continue
+            found = [m for m in (rules.line.match(low) if rules.line else None,
+                                 rules.prefix.match(low) if rules.prefix else None) if m is not None]
+            expected = min((m.lastgroup for m in found), key=order.get, default=None)
+            pattern = rules.start_dispatch.pattern_for(dispatch_key(low))
             got = pattern.match(low) if pattern is not None else None
-            assert (got and got.lastgroup) == (expected and expected.lastgroup), text
+            assert (got and got.lastgroup) == expected, (language, text)
 
 
 def test_combined_pattern_reports_the_rule():

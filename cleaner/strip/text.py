@@ -36,12 +36,13 @@ Every removed span carries a kind and a reason a person can read.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..records import Attribution, Span
-from .rules import RuleSet, load_rules
+from .rules import RuleSet, dispatch_key, load_rules
 from .segment import Line, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,7 +143,7 @@ def strip_text(
     or None for a document on its own.
     """
     options = options or TextOptions()
-    analysis = _Analysis(text, load_rules(language), options, evidence, site)
+    analysis = _ANALYSIS(text, load_rules(language), options, evidence, site)
     analysis.find_title(title)
     if evidence is not None:
         analysis.apply_title_evidence()
@@ -157,196 +158,15 @@ def guess_title(text: str, language: str = "en", site: str | None = None) -> str
 
 def analyse_title(text: str, language: str = "en", site: str | None = None) -> tuple[list[Line], str | None]:
     """The page's lines and its guessed headline (the corpus pass needs both)."""
-    analysis = _Analysis(text, load_rules(language), TextOptions(), None, site)
+    analysis = _ANALYSIS(text, load_rules(language), TextOptions(), None, site)
     analysis.find_title(None)
     return analysis.lines, analysis.title
 
 
-class _Analysis:
-    """One document's lines, their classification and the article core."""
-
-    def __init__(self, text: str, rules: RuleSet, options: TextOptions,
-                 evidence: "_Evidence | None", site: str | None) -> None:
-        self.source = text
-        self.rules = rules
-        self.options = options
-        self.evidence = evidence
-        self.lines: list[Line] = split_lines(text)
-        n = len(self.lines)
-        # per line: the noise (kind, reason) a rule or evidence gave it, or None
-        self.noise: list[tuple[str, str] | None] = [None] * n
-        self.cls: list[int] = [_OTHER] * n
-        self.barrier: list[bool] = [False] * n
-        self.starts_list: list[bool] = [False] * n
-        self.in_headline_run: set[int] = set()  # lines of a run of headline-like lines
-        self.announced: set[int] = set()  # lines of a list that a body line ending in ":" announced
-        self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
-        self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
-        # line -> (offset in the line where a caption glued to its end starts, reason)
-        self.caption_at: dict[int, tuple[int, str]] = {}
-        self.attribution = Attribution()
-        self.title: str | None = None
-        self.title_line: int | None = None
-        self.site_key = _norm(site) if site else None
-        self._classify()
-        self.core = self._find_core()
-
-    # ------------------------------------------------------------ lines
-    def _classify(self) -> None:
-        opts = self.options
-        rules = self.rules
-        line_all, prefix_all, line_max = rules.line, rules.prefix, rules.line_max_chars
-        line_by_char, prefix_by_char = rules.line_by_char, rules.prefix_by_char
-        search, tail_rules, tail_gate = rules.search, rules.tail, rules.tail_gate
-        order = rules.order
-        gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
-        hint_any, hint_prose = rules.hint_gate, rules.hint_gate_prose
-        cap = opts.max_rule_chars
-        min_words = opts.min_prose_words
-        if opts.favor_recall:
-            min_words = max(3, min_words - 2)
-        elif opts.favor_precision:
-            min_words += 2
-        short_counts: dict[str, int] = {}
-        evidence = self.evidence
-        cls, noise, site_key = self.cls, self.noise, self.site_key
-        min_unterminated = opts.min_unterminated_prose_words
-        for i, line in enumerate(self.lines):
-            body = line.body
-            words = line.words
-            ending = line.ending
-            # prose or not, from cheap features first
-            if line.bullet:
-                prose = words >= 15 and ending == 2
-            elif ending == 2:
-                prose = words >= min_words
-            elif ending == 1:
-                prose = words >= 2 * min_words
-            else:
-                prose = words >= min_unterminated and self._wordy(body)
-            if prose:
-                cls[i] = _PROSE
-            key = body.lower() if words <= 8 else body
-            short_counts[key] = short_counts.get(key, 0) + 1
-            # rules: one combined match for line/prefix rules (only the rules that can start with
-            # the line's first character), one search
-            capped = body[:cap]
-            low = capped.lower()
-            hit = None
-            first = ord(low[0])
-            if first < 128:
-                line_rules, prefix_rules = line_by_char[first], prefix_by_char[first]
-            else:
-                line_rules, prefix_rules = line_all, prefix_all
-            m = line_rules.match(low) if line_rules is not None and len(body) <= line_max else None
-            p = prefix_rules.match(low) if prefix_rules is not None else None
-            if p is not None and (m is None or order[p.lastgroup] < order[m.lastgroup]):
-                m = p
-            if m is not None:
-                hit = self._applicable(m.lastgroup, words, prose, capped)
-            if hit is None and len(body) <= cap and (hints := hint_prose if prose else hint_any) is not None:
-                if hints.search(low) is None:  # no hint of any search or tail rule: neither can match
-                    hit = _NO_RULE
-            if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(low)):
-                for rule in search:
-                    if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
-                        continue
-                    if rule.hint_regex is not None and rule.hint_regex.search(low) is None:
-                        continue
-                    if rule.regex.search(capped) is not None:
-                        hit = rule
-                        break
-            if hit is _NO_RULE:
-                hit = None
-            elif hit is not None:
-                self._mark_rule(i, hit, capped)
-                continue
-            elif tail_rules and (
-                tail_gate is None
-                or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
-            ):
-                self._match_tail(i, line)
-            if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
-                self._match_link_row(i, body)
-            if evidence is not None and noise[i] is None:
-                self._match_evidence(i, line, prose)
-            if site_key is not None and noise[i] is None and words <= 12 and not prose:
-                if _norm(body) == site_key:
-                    noise[i] = ("site_header", "the site's name")
-                    cls[i] = _NOISE
-            if not prose and noise[i] is None and words >= 4 and _is_table_row(body, words):
-                self.table_row.add(i)
-        self._guard_site_evidence()
-        self._release_barriers_before_prose()
-        # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
-        limit = opts.repeat_in_document
-        self.repeated: dict[int, int] = {}
-        for i, line in enumerate(self.lines):
-            if self.noise[i] is not None:
-                continue
-            if line.words <= 8:
-                if self.cls[i] != _PROSE:
-                    count = short_counts.get(line.body.lower(), 0)
-                    if count >= limit:
-                        self.repeated[i] = count
-            elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
-                count = short_counts.get(line.body, 0)
-                if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser ...
-                    # ... or the recurring question of an interview: not prose for the core, removed
-                    # only outside it
-                    self.repeated[i] = count
-                    self.cls[i] = _OTHER
-        self._find_headline_runs()
-
-    def _find_headline_runs(self) -> None:
-        """Boxes of links to other stories: headline-like lines in a row that alternate with a
-        repeated short line (the site's name, "Read more") or follow a list heading ("Related").
-
-        Inside an article such a box is inline noise; a plain run of short lines is not enough
-        evidence (articles have lists too).
-        """
-        n = len(self.lines)
-        headline_like = self._headline_flags()
-        i = 0
-        while i < n:
-            if self.noise[i] is None and headline_like[i]:
-                members: list[int] = []
-                separators = 0
-                j = i
-                while j < n and ((self.noise[j] is None and headline_like[j]) or j in self.repeated):
-                    if j in self.repeated:
-                        separators += 1
-                    else:
-                        members.append(j)
-                    j += 1
-                labelled = i > 0 and self.starts_list[i - 1]
-                if (len(members) >= self.options.headline_run and separators >= len(members) - 1) or (
-                    labelled and len(members) >= 2
-                ):
-                    why = "after a list heading" if labelled else "alternating with a repeated line"
-                    reason = f"one of {len(members)} headline-like lines in a row {why} (links to other stories)"
-                    for k in members:
-                        self.noise[k] = ("headline_list", reason)
-                        self.cls[k] = _NOISE
-                        self.in_headline_run.add(k)
-                i = j
-            else:
-                i += 1
-
-    def _release_barriers_before_prose(self) -> None:
-        """An end-of-article marker ("Comments are closed.", "Join the conversation") followed
-        directly by article prose ends nothing: a comment section starts with a form, a count, a
-        name or a date, not with another paragraph.  The marker is still noise, but it no longer
-        cuts off the paragraphs after it."""
-        lines, cls, noise, barrier = self.lines, self.cls, self.noise, self.barrier
-        for i in range(len(lines)):
-            if not barrier[i]:
-                continue
-            j = i + 1
-            while j < len(lines) and noise[j] is not None and noise[j][0] in _INLINE_NOISE:
-                j += 1
-            if j < len(lines) and cls[j] == _PROSE:
-                barrier[i] = False
+class _Shared:
+    """The decisions about single lines, the title and the result: shared by the pure-Python core
+    below and the compiled one (cleaner/strip/_core.pyx), which call them for the few lines
+    that need them."""
 
     def _guard_site_evidence(self) -> None:
         """Site templates are a small part of a page's prose.  When the site's repeated lines would
@@ -386,8 +206,10 @@ class _Analysis:
         for other in self.rules.rules.values():
             if other is rule or other.mode == "tail" or not _allowed(other, words, prose):
                 continue
-            found = other.regex.match(capped) if other.mode != "search" else other.regex.search(capped)
-            if found is not None:
+            if other.mode != "search":
+                if other.regex.match(capped) is not None:
+                    return other
+            elif other.search_in(capped, capped.lower()):
                 return other
         return None
 
@@ -408,12 +230,16 @@ class _Analysis:
                     elif name not in self.attribution.republished_by:
                         self.attribution.republished_by.append(name)
 
-    def _match_tail(self, i: int, line: Line) -> None:
-        """A photo caption with its credit at the end of the line."""
+    def _match_tail(self, i: int, line: Line, hinted: tuple[bool, ...] | None = None) -> None:
+        """A photo caption with its credit at the end of the line.  ``hinted``: per tail rule,
+        whether one of its hints occurs in the last 100 characters (the compiled core knows)."""
         body = line.body
-        end_window = body[-100:].lower()
-        for rule in self.rules.tail:
-            if rule.hint_regex is not None and rule.hint_regex.search(end_window) is None:
+        end_window = body[-100:].lower() if hinted is None else ""
+        for t, rule in enumerate(self.rules.tail):
+            if hinted is not None:
+                if not hinted[t]:
+                    continue
+            elif rule.hint_regex is not None and rule.hint_regex.search(end_window) is None:
                 continue
             window_start = max(0, len(body) - self.options.max_rule_chars)
             # the rule is anchored at the end of the line and can match at most rule.width
@@ -459,55 +285,6 @@ class _Analysis:
             if prose:
                 self.site_prose.append(i)
 
-    # ------------------------------------------------------------- core
-    def _find_core(self) -> tuple[int, int] | None:
-        """The article body: the earliest run of lines whose score comes close to the best run's.
-
-        Runs are maximum-sum subarrays of the line scores (Kadane), found
-        recursively: the best run, then the best runs left and right of it.
-        A run that a headline-like line introduces (the article's title, at
-        most a few lines above it) counts ``title_bonus`` times its score.  The
-        earliest run worth at least ``earlier_share`` of the best one is the
-        article: articles come before the comments, teasers and footers that
-        can outweigh a short story.
-        """
-        if self.options.extracted:
-            return (0, len(self.lines) - 1) if self.lines else None
-        scores = self._scores()
-        # the first end-of-article marker (a comment-section heading) below a fair amount of prose
-        # (a "Leave a comment" link under the headline is not the end of the article)
-        first_barrier = None
-        prose_chars = 0
-        for i, c in enumerate(self.cls):
-            if c == _PROSE:
-                prose_chars += self.lines[i].end - self.lines[i].start
-            elif self.barrier[i] and prose_chars >= self.options.min_prose_above_barrier:
-                first_barrier = i
-                break
-        runs: list[tuple[int, int, float]] = []
-        pending = [(0, len(scores))]
-        while pending and len(runs) < 24:
-            lo, hi = pending.pop()
-            found = _best_run(scores, lo, hi)
-            if found is None:
-                continue
-            start, end, total = found
-            if self._introduced_by_headline(start):
-                total *= self.options.title_bonus
-            if first_barrier is not None and start > first_barrier:
-                total *= self.options.after_barrier_factor
-            runs.append((start, end, total))
-            pending.append((lo, start))
-            pending.append((end + 1, hi))
-        if not runs:
-            return None
-        best = max(total for _, _, total in runs)
-        share = self.options.earlier_share
-        for start, end, total in sorted(runs):
-            if total >= share * best:
-                return start, self._extend_over_list(end)
-        return None  # pragma: no cover - the best run always qualifies
-
     def _extend_over_list(self, end: int) -> int:
         """A body that ends in "...dates:" goes on with the list it announces (dates, items, rows)."""
         lines, noise = self.lines, self.noise
@@ -542,66 +319,6 @@ class _Analysis:
                 return False
         return False
 
-    def _scores(self) -> list[float]:
-        opts = self.options
-        gap, weight, wall = opts.gap_penalty, opts.gap_char_weight, opts.barrier_penalty
-        if opts.favor_precision:
-            gap *= 1.6
-        elif opts.favor_recall:
-            gap *= 0.5
-        scores: list[float] = []
-        append = scores.append
-        lines, cls, barrier, table, noise = self.lines, self.cls, self.barrier, self.table_row, self.noise
-        item, inline = opts.item_metadata_penalty, opts.inline_noise_penalty
-        runs = self.in_headline_run
-        listed_meta = self._listed_metadata()
-        for i in range(len(lines)):
-            c = cls[i]
-            length = lines[i].end - lines[i].start
-            if c == _PROSE:
-                append(float(length))
-            elif c == _NOISE:
-                if barrier[i]:
-                    append(-wall)
-                elif i in listed_meta:
-                    append(-(item + weight * length))
-                elif i in runs or (noise[i] is not None and noise[i][0] in _INLINE_NOISE):
-                    append(-inline)
-                else:
-                    append(-(gap + weight * length))
-            elif i in table:
-                append(0.0)
-            else:
-                append(-(gap + weight * length))
-        return scores
-
-    def _listed_metadata(self) -> set[int]:
-        """Metadata lines (time stamps, bylines, comment buttons) that mark the items of a list.
-
-        A comment thread or teaser list carries such lines close together: two within 8 lines
-        with no prose between them ("headline / date / headline / date", "date / Reply / name"),
-        or three "stops" within 8 lines of each other with other lines between them (one per
-        comment or teaser).  A byline above an article and one time stamp or comment link after
-        its first paragraph are neither: they must not cut that paragraph off the article.
-        """
-        noise, cls = self.noise, self.cls
-        meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
-        listed: set[int] = set()
-        for a, b in zip(meta, meta[1:]):
-            if b - a <= 8 and not any(cls[k] == _PROSE for k in range(a + 1, b)):
-                listed.update((a, b))
-        cluster: list[int] = []
-        stops = 0
-        for i in meta + [-100]:  # the sentinel closes the last cluster
-            if cluster and 0 < i - cluster[-1] <= 8:
-                stops += i - cluster[-1] > 1
-                cluster.append(i)
-                continue
-            if stops >= 2:  # three stops, two gaps between them
-                listed.update(cluster)
-            cluster, stops = [i], 0
-        return listed
-
     def _extend_over_parallel_list(self, end: int) -> int:
         """A list right below the body whose items share one shape ("June 9 – Tampa, FL", "3. Step
         three: ...") belongs to the article (schedules, results); headline lists do not share one."""
@@ -627,7 +344,6 @@ class _Analysis:
         self.announced.update(range(end + 1, items[-1] + 1))
         return items[-1]
 
-    # ------------------------------------------------------------ title
     def apply_title_evidence(self) -> None:
         """Lines showing another document's title are links to it (the document's own title line excepted)."""
         ev = self.evidence
@@ -755,8 +471,317 @@ class _Analysis:
             return False
         return len(_WORD.findall(line.text)) >= 3
 
-    # ----------------------------------------------------------- result
+
     def result(self, given_title: str | None) -> Stripped:
+        text, removed = self._result_parts()
+        return Stripped(
+            text=text,
+            title=self.title if self.title is not None else (given_title or None),
+            removed=removed,
+            attribution=self.attribution,
+        )
+
+    def _table_row(self, body: str, words: int) -> bool:
+        return _is_table_row(body, words)
+
+    def _is_site_name(self, body: str) -> bool:
+        return _norm(body) == self.site_key
+
+
+class _PyCore:
+    """One document's lines, their classification and the article core: the passes over every
+    line.  This is the reference implementation; ``cleaner.strip._core.LineCore`` is the same
+    passes compiled (tests/test_strip_core.py checks that both give the same result)."""
+
+    def __init__(self, text: str, rules: RuleSet, options: TextOptions,
+                 evidence: "_Evidence | None", site: str | None) -> None:
+        self.source = text
+        self.rules = rules
+        self.options = options
+        self.evidence = evidence
+        self.lines: list[Line] = split_lines(text)
+        n = len(self.lines)
+        # per line: the noise (kind, reason) a rule or evidence gave it, or None
+        self.noise: list[tuple[str, str] | None] = [None] * n
+        self.cls: list[int] = [_OTHER] * n
+        self.barrier: list[bool] = [False] * n
+        self.starts_list: list[bool] = [False] * n
+        self.in_headline_run: set[int] = set()  # lines of a run of headline-like lines
+        self.announced: set[int] = set()  # lines of a list that a body line ending in ":" announced
+        self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
+        self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
+        # line -> (offset in the line where a caption glued to its end starts, reason)
+        self.caption_at: dict[int, tuple[int, str]] = {}
+        self.attribution = Attribution()
+        self.title: str | None = None
+        self.title_line: int | None = None
+        self.site_key = _norm(site) if site else None
+        self._classify()
+        self.core = self._find_core()
+
+    def _classify(self) -> None:
+        opts = self.options
+        rules = self.rules
+        line_max = rules.line_max_chars
+        start_dispatch, prefix_dispatch = rules.start_dispatch, rules.prefix_dispatch
+        search, tail_rules, tail_gate = rules.search, rules.tail, rules.tail_gate
+        gate_any, gate_prose = rules.search_gate, rules.search_gate_prose
+        hint_any, hint_prose = rules.hint_gate, rules.hint_gate_prose
+        cap = opts.max_rule_chars
+        min_words = opts.min_prose_words
+        if opts.favor_recall:
+            min_words = max(3, min_words - 2)
+        elif opts.favor_precision:
+            min_words += 2
+        short_counts: dict[str, int] = {}
+        evidence = self.evidence
+        cls, noise, site_key = self.cls, self.noise, self.site_key
+        min_unterminated = opts.min_unterminated_prose_words
+        for i, line in enumerate(self.lines):
+            body = line.body
+            words = line.words
+            ending = line.ending
+            # prose or not, from cheap features first
+            if line.bullet:
+                prose = words >= 15 and ending == 2
+            elif ending == 2:
+                prose = words >= min_words
+            elif ending == 1:
+                prose = words >= 2 * min_words
+            else:
+                prose = words >= min_unterminated and self._wordy(body)
+            if prose:
+                cls[i] = _PROSE
+            key = body.lower() if words <= 8 else body
+            short_counts[key] = short_counts.get(key, 0) + 1
+            # rules: one match for the line and prefix rules that can start with the line's first
+            # characters (the first that matches in table order wins), one search
+            capped = body[:cap]
+            low = capped.lower()
+            hit = None
+            start_key = dispatch_key(low)
+            starts = start_dispatch.pattern_for(start_key)
+            m = starts.match(low) if starts is not None else None
+            if m is not None and len(body) > line_max and rules.rules[m.lastgroup].mode == "line":
+                # no line rule can match a line this long (only its capped start)
+                prefixes = prefix_dispatch.pattern_for(start_key)
+                m = prefixes.match(low) if prefixes is not None else None
+            if m is not None:
+                hit = self._applicable(m.lastgroup, words, prose, capped)
+            if hit is None and len(body) <= cap and (hints := hint_prose if prose else hint_any) is not None:
+                if hints.search(low) is None:  # no hint of any search or tail rule: neither can match
+                    hit = _NO_RULE
+            if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(low)):
+                for rule in search:
+                    if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
+                        continue
+                    if rule.hint_regex is not None and rule.hint_regex.search(low) is None:
+                        continue
+                    if rule.search_in(capped, low):
+                        hit = rule
+                        break
+            if hit is _NO_RULE:
+                hit = None
+            elif hit is not None:
+                self._mark_rule(i, hit, capped)
+                continue
+            elif tail_rules and (
+                tail_gate is None
+                or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
+            ):
+                self._match_tail(i, line)
+            if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
+                self._match_link_row(i, body)
+            if evidence is not None and noise[i] is None:
+                self._match_evidence(i, line, prose)
+            if site_key is not None and noise[i] is None and words <= 12 and not prose:
+                if _norm(body) == site_key:
+                    noise[i] = ("site_header", "the site's name")
+                    cls[i] = _NOISE
+            if not prose and noise[i] is None and words >= 4 and _is_table_row(body, words):
+                self.table_row.add(i)
+        self._guard_site_evidence()
+        self._release_barriers_before_prose()
+        # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
+        limit = opts.repeat_in_document
+        self.repeated: dict[int, int] = {}
+        for i, line in enumerate(self.lines):
+            if self.noise[i] is not None:
+                continue
+            if line.words <= 8:
+                if self.cls[i] != _PROSE:
+                    count = short_counts.get(line.body.lower(), 0)
+                    if count >= limit:
+                        self.repeated[i] = count
+            elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
+                count = short_counts.get(line.body, 0)
+                if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser ...
+                    # ... or the recurring question of an interview: not prose for the core, removed
+                    # only outside it
+                    self.repeated[i] = count
+                    self.cls[i] = _OTHER
+        self._find_headline_runs()
+
+    def _find_headline_runs(self) -> None:
+        """Boxes of links to other stories: headline-like lines in a row that alternate with a
+        repeated short line (the site's name, "Read more") or follow a list heading ("Related").
+
+        Inside an article such a box is inline noise; a plain run of short lines is not enough
+        evidence (articles have lists too).
+        """
+        n = len(self.lines)
+        headline_like = self._headline_flags()
+        i = 0
+        while i < n:
+            if self.noise[i] is None and headline_like[i]:
+                members: list[int] = []
+                separators = 0
+                j = i
+                while j < n and ((self.noise[j] is None and headline_like[j]) or j in self.repeated):
+                    if j in self.repeated:
+                        separators += 1
+                    else:
+                        members.append(j)
+                    j += 1
+                labelled = i > 0 and self.starts_list[i - 1]
+                if (len(members) >= self.options.headline_run and separators >= len(members) - 1) or (
+                    labelled and len(members) >= 2
+                ):
+                    why = "after a list heading" if labelled else "alternating with a repeated line"
+                    reason = f"one of {len(members)} headline-like lines in a row {why} (links to other stories)"
+                    for k in members:
+                        self.noise[k] = ("headline_list", reason)
+                        self.cls[k] = _NOISE
+                        self.in_headline_run.add(k)
+                i = j
+            else:
+                i += 1
+
+    def _release_barriers_before_prose(self) -> None:
+        """An end-of-article marker ("Comments are closed.", "Join the conversation") followed
+        directly by article prose ends nothing: a comment section starts with a form, a count, a
+        name or a date, not with another paragraph.  The marker is still noise, but it no longer
+        cuts off the paragraphs after it."""
+        lines, cls, noise, barrier = self.lines, self.cls, self.noise, self.barrier
+        for i in range(len(lines)):
+            if not barrier[i]:
+                continue
+            j = i + 1
+            while j < len(lines) and noise[j] is not None and noise[j][0] in _INLINE_NOISE:
+                j += 1
+            if j < len(lines) and cls[j] == _PROSE:
+                barrier[i] = False
+
+    def _find_core(self) -> tuple[int, int] | None:
+        """The article body: the earliest run of lines whose score comes close to the best run's.
+
+        Runs are maximum-sum subarrays of the line scores (Kadane), found
+        recursively: the best run, then the best runs left and right of it.
+        A run that a headline-like line introduces (the article's title, at
+        most a few lines above it) counts ``title_bonus`` times its score.  The
+        earliest run worth at least ``earlier_share`` of the best one is the
+        article: articles come before the comments, teasers and footers that
+        can outweigh a short story.
+        """
+        if self.options.extracted:
+            return (0, len(self.lines) - 1) if self.lines else None
+        scores = self._scores()
+        # the first end-of-article marker (a comment-section heading) below a fair amount of prose
+        # (a "Leave a comment" link under the headline is not the end of the article)
+        first_barrier = None
+        prose_chars = 0
+        for i, c in enumerate(self.cls):
+            if c == _PROSE:
+                prose_chars += self.lines[i].end - self.lines[i].start
+            elif self.barrier[i] and prose_chars >= self.options.min_prose_above_barrier:
+                first_barrier = i
+                break
+        runs: list[tuple[int, int, float]] = []
+        pending = [(0, len(scores))]
+        while pending and len(runs) < 24:
+            lo, hi = pending.pop()
+            found = _best_run(scores, lo, hi)
+            if found is None:
+                continue
+            start, end, total = found
+            if self._introduced_by_headline(start):
+                total *= self.options.title_bonus
+            if first_barrier is not None and start > first_barrier:
+                total *= self.options.after_barrier_factor
+            runs.append((start, end, total))
+            pending.append((lo, start))
+            pending.append((end + 1, hi))
+        if not runs:
+            return None
+        best = max(total for _, _, total in runs)
+        share = self.options.earlier_share
+        for start, end, total in sorted(runs):
+            if total >= share * best:
+                return start, self._extend_over_list(end)
+        return None  # pragma: no cover - the best run always qualifies
+
+    def _scores(self) -> list[float]:
+        opts = self.options
+        gap, weight, wall = opts.gap_penalty, opts.gap_char_weight, opts.barrier_penalty
+        if opts.favor_precision:
+            gap *= 1.6
+        elif opts.favor_recall:
+            gap *= 0.5
+        scores: list[float] = []
+        append = scores.append
+        lines, cls, barrier, table, noise = self.lines, self.cls, self.barrier, self.table_row, self.noise
+        item, inline = opts.item_metadata_penalty, opts.inline_noise_penalty
+        runs = self.in_headline_run
+        listed_meta = self._listed_metadata()
+        for i in range(len(lines)):
+            c = cls[i]
+            length = lines[i].end - lines[i].start
+            if c == _PROSE:
+                append(float(length))
+            elif c == _NOISE:
+                if barrier[i]:
+                    append(-wall)
+                elif i in listed_meta:
+                    append(-(item + weight * length))
+                elif i in runs or (noise[i] is not None and noise[i][0] in _INLINE_NOISE):
+                    append(-inline)
+                else:
+                    append(-(gap + weight * length))
+            elif i in table:
+                append(0.0)
+            else:
+                append(-(gap + weight * length))
+        return scores
+
+    def _listed_metadata(self) -> set[int]:
+        """Metadata lines (time stamps, bylines, comment buttons) that mark the items of a list.
+
+        A comment thread or teaser list carries such lines close together: two within 8 lines
+        with no prose between them ("headline / date / headline / date", "date / Reply / name"),
+        or three "stops" within 8 lines of each other with other lines between them (one per
+        comment or teaser).  A byline above an article and one time stamp or comment link after
+        its first paragraph are neither: they must not cut that paragraph off the article.
+        """
+        noise, cls = self.noise, self.cls
+        meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
+        listed: set[int] = set()
+        for a, b in zip(meta, meta[1:]):
+            if b - a <= 8 and not any(cls[k] == _PROSE for k in range(a + 1, b)):
+                listed.update((a, b))
+        cluster: list[int] = []
+        stops = 0
+        for i in meta + [-100]:  # the sentinel closes the last cluster
+            if cluster and 0 < i - cluster[-1] <= 8:
+                stops += i - cluster[-1] > 1
+                cluster.append(i)
+                continue
+            if stops >= 2:  # three stops, two gaps between them
+                listed.update(cluster)
+            cluster, stops = [i], 0
+        return listed
+
+    def _result_parts(self) -> tuple[str, list[Span]]:
+        """The kept text and the removed spans (the title line included)."""
         n = len(self.lines)
         kinds: list[tuple[str, str] | None] = [None] * n
         lines, noise, cls = self.lines, self.noise, self.cls
@@ -822,12 +847,7 @@ class _Analysis:
                 spans.append(Span(line.start + offset, line.end, "photo_credit", reason))
             else:
                 kept.append(line.text)
-        return Stripped(
-            text="\n".join(kept),
-            title=self.title if self.title is not None else (given_title or None),
-            removed=_merge_spans(spans, source),
-            attribution=self.attribution,
-        )
+        return "\n".join(kept), _merge_spans(spans, source)
 
     def _beside_list(self, i: int, headline_like: list[bool]) -> bool:
         """A repeated short line between headlines or noise (a site name alternating with links)."""
@@ -863,6 +883,27 @@ class _Analysis:
         if before:
             return ("site_header", "above the article body (site header)")
         return ("site_footer", "below the article body (site footer)")
+
+
+
+
+class _Analysis(_PyCore, _Shared):
+    """One document's analysis, pure Python."""
+
+
+try:  # the compiled passes (built from cleaner/strip/_core.pyx when a C compiler was there)
+    from ._core import LineCore as _LineCore
+except ImportError:  # pragma: no cover - depends on the build
+    _LineCore = None
+
+if _LineCore is not None and not os.environ.get("CLEANER_PURE_PYTHON"):
+
+    class _CompiledAnalysis(_LineCore, _Shared):
+        """One document's analysis, compiled passes."""
+
+    _ANALYSIS: type = _CompiledAnalysis
+else:
+    _ANALYSIS = _Analysis
 
 
 def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] | None:

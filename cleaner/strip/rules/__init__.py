@@ -13,11 +13,11 @@ contains another repetition (``(a+)+``, ``(\\w+\\s?)*`` ...) is refused with a
 backtracking exponential.  The text stage also never hands a rule more than a
 bounded slice of a line, so even polynomial backtracking stays bounded.
 
-Speed: line and prefix rules are folded per mode and, for lines that start with
-an ASCII character, per first character: a rule whose pattern cannot start with
-the line's first character is not in the pattern that line is matched against
-(:func:`first_chars` works that set out from the parsed pattern), so a line costs
-a few alternatives, not all of them.  ``search`` and ``tail`` rules scan every position of a line, the costly
+Speed: line and prefix rules are folded into one alternation per choice of rules,
+and a line is matched only against the rules that can start with its first few
+characters (:class:`PrefixDispatch`; :func:`start_strings` works the possible starts
+out from the parsed pattern), so most lines cost no regex call at all.
+``search`` and ``tail`` rules scan every position of a line, the costly
 part of the stage, so each may name ``hint`` strings, of which one must occur
 in the (lower-cased) line for the rule to be tried.  A hint must be a
 necessary condition of a match; a rule without hints is always tried.
@@ -66,6 +66,16 @@ class Rule:
     # the longest text the rule can match (None: unbounded); a tail rule, anchored at the end of
     # the line, is searched for in that many last characters only
     width: int | None = None
+    # a search rule whose pattern is all lower case, compiled without IGNORECASE for the
+    # lower-cased line: the same matches, several times faster (sre skips ahead on literal
+    # first characters only when it need not fold case); None: the rule needs the original case
+    low_regex: re.Pattern | None = None
+
+    def search_in(self, capped: str, low: str) -> bool:
+        """Whether this search rule occurs in the (capped) line; ``low`` is ``capped.lower()``."""
+        if self.low_regex is not None:
+            return self.low_regex.search(low) is not None
+        return self.regex.search(capped) is not None
 
 
 @dataclass(frozen=True)
@@ -80,15 +90,19 @@ class RuleSet:
     # line rules and prefix rules, each folded into one pattern used with .match() on the
     # lower-cased line (the patterns are lower-case; matching lower-cased text is cheaper than
     # IGNORECASE); m.lastgroup names the rule.  Line rules cannot match a line longer than
-    # line_max_chars, so such lines skip them.
+    # line_max_chars, so such lines skip them.  (The stage uses the dispatches below; these two
+    # are the whole tables, for tests and tools.)
     line: re.Pattern | None
     prefix: re.Pattern | None
     line_max_chars: int
-    # the same two patterns per first character of the (lower-cased) line, for ASCII characters
-    # (index = code point); None where no rule of the mode can start with that character.  Lines
-    # that start with another character use ``line`` / ``prefix``.
-    line_by_char: tuple[re.Pattern | None, ...]
-    prefix_by_char: tuple[re.Pattern | None, ...]
+    # The prefix rules by the line's first (up to) DISPATCH_CHARS lower-cased characters: see
+    # :class:`PrefixDispatch`.  Most lines start with no rule's possible first characters and skip
+    # the regex call altogether.
+    prefix_dispatch: "PrefixDispatch"
+    # Line and prefix rules in one alternation (table order): its first matching alternative is
+    # the first rule of either mode that matches, which is what matching the two patterns and
+    # taking the earlier rule gives (a line rule cannot match a line longer than line_max_chars).
+    start_dispatch: "PrefixDispatch"
     search: tuple[Rule, ...]  # search rules, tried one by one (after their hint, if any, occurs)
     tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint occurs
     # every hint of the search rules (None when a search rule has none: then they always run),
@@ -146,18 +160,22 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
     prefix_parts: list[str] = []
     search_rules: list[Rule] = []
     tail_rules: list[Rule] = []
-    line_starts: list[frozenset[str] | None] = []
-    prefix_starts: list[frozenset[str] | None] = []
+    prefix_patterns: list[str] = []
+    start_parts: list[str] = []  # line and prefix rules together, in table order
+    start_patterns: list[str] = []
     for rule_id, row in rows:
         rule = _make_rule(rule_id, row)
         rules[rule_id] = rule
         body = _strip_group_names(rule.pattern)
         if rule.mode == "line":
             line_parts.append(f"(?P<{rule_id}>(?:{body})\\Z)")
-            line_starts.append(first_chars(rule.pattern))
+            start_parts.append(line_parts[-1])
+            start_patterns.append(rule.pattern)
         elif rule.mode == "prefix":
             prefix_parts.append(f"(?P<{rule_id}>{body})")
-            prefix_starts.append(first_chars(rule.pattern))
+            prefix_patterns.append(rule.pattern)
+            start_parts.append(prefix_parts[-1])
+            start_patterns.append(rule.pattern)
         elif rule.mode == "search":
             search_rules.append(rule)
         else:
@@ -170,8 +188,8 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         line=re.compile("|".join(line_parts)) if line_parts else None,
         prefix=re.compile("|".join(prefix_parts)) if prefix_parts else None,
         line_max_chars=_max_width("|".join(line_parts)) if line_parts else 0,
-        line_by_char=_by_first_char(line_parts, line_starts),
-        prefix_by_char=_by_first_char(prefix_parts, prefix_starts),
+        prefix_dispatch=PrefixDispatch(prefix_parts, prefix_patterns),
+        start_dispatch=PrefixDispatch(start_parts, start_patterns),
         search=tuple(search_rules),
         tail=tuple(tail_rules),
         search_gate=_gate(search_rules),
@@ -182,100 +200,182 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
     )
 
 
-def _by_first_char(parts: list[str], starts: list[frozenset[str] | None]) -> tuple[re.Pattern | None, ...]:
-    """Per ASCII character: the alternation of the parts (in table order, so the first rule that
-    matches is still the one the whole pattern reports) that can start with it."""
-    compiled: dict[tuple[int, ...], re.Pattern] = {}
-    table: list[re.Pattern | None] = []
-    for code in range(128):
-        ch = chr(code)
-        chosen = tuple(n for n, start in enumerate(starts) if start is None or ch in start)
+DISPATCH_CHARS = 6  # how many first characters of a line choose the line and prefix rules it is matched against
+_MAX_STARTS = 20000  # more possible starts than this: the rule is tried on every line
+
+
+class PrefixDispatch:
+    """The line or prefix rules a line can match, chosen by its first lower-cased characters.
+
+    Each rule's pattern is expanded into the strings every match starts with
+    (:func:`start_strings`, up to ``DISPATCH_CHARS`` characters); a line is matched
+    only against the combined alternation (in table order, so ``m.lastgroup`` is
+    still the first rule that matches) of the rules one of whose starts it begins
+    with.  ``pattern_for(key)`` takes the line's :func:`dispatch_key` and returns that pattern,
+    or None when no rule can match the line.
+    """
+
+    def __init__(self, parts: list[str], patterns: list[str]) -> None:
+        starts = [start_strings(p, DISPATCH_CHARS) for p in patterns]
+        self._parts = parts
+        self._compiled: dict[tuple[int, ...], re.Pattern] = {}
+        anyhow = {n for n, found in enumerate(starts) if found is None}
+        by_start: dict[str, set[int]] = {}
+        for n, found in enumerate(starts):
+            for start in found or ():
+                by_start.setdefault(start, set()).add(n)
+        # levels[k]: the keys of k characters -> (the positions in ``parts`` of) every rule one of
+        # whose starts (of at most k characters) the key begins with, plus the rules that can
+        # start anyhow; the alternation of a choice is compiled when a line first needs it
+        self.levels: list[dict[str, tuple[int, ...]]] = [dict() for _ in range(DISPATCH_CHARS + 1)]
+        for key in by_start:
+            chosen = set(anyhow)
+            for k in range(1, len(key) + 1):
+                chosen |= by_start.get(key[:k], set())
+            self.levels[len(key)][key] = tuple(sorted(chosen))
+        self.anyhow: tuple[int, ...] = tuple(sorted(anyhow))
+
+    def pattern(self, chosen: tuple[int, ...]) -> re.Pattern | None:
+        """The alternation of the chosen rules (None for none)."""
         if not chosen:
-            table.append(None)
-            continue
-        if chosen not in compiled:
-            compiled[chosen] = re.compile("|".join(parts[n] for n in chosen))
-        table.append(compiled[chosen])
-    return tuple(table)
+            return None
+        found = self._compiled.get(chosen)
+        if found is None:
+            found = self._compiled[chosen] = re.compile("|".join(self._parts[n] for n in chosen))
+        return found
+
+    def pattern_for(self, key: str) -> re.Pattern | None:
+        """``key``: the line's :func:`dispatch_key`."""
+        levels = self.levels
+        for k in range(min(len(key), DISPATCH_CHARS), 0, -1):
+            found = levels[k].get(key[:k])
+            if found is not None:
+                return self.pattern(found)
+        return self.pattern(self.anyhow)
 
 
-_ASCII = frozenset(chr(c) for c in range(128))
-_CATEGORY_CHARS = {  # the ASCII members of the classes (the dispatch is used for ASCII characters only)
-    "CATEGORY_DIGIT": frozenset("0123456789"),
-    "CATEGORY_SPACE": frozenset(" \t\n\r\f\v"),
-    "CATEGORY_WORD": frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"),
-}
-
-
-def first_chars(pattern: str) -> frozenset[str] | None:
-    """The ASCII characters a match of ``pattern`` (on lower-cased text) can start with, or None
-    when that cannot be bounded (a negated class, any character, a pattern that can match nothing)."""
+def start_strings(pattern: str, width: int = DISPATCH_CHARS) -> frozenset[str] | None:
+    """Keys (:func:`dispatch_key`) of at most ``width`` characters of which the key of every match
+    of ``pattern`` (on lower-cased text, from the first non-blank character of a line) starts with
+    one; None when that cannot be bounded (a match can start with any character, or there would be
+    too many)."""
     try:
         parsed = _sre_parse.parse(pattern)
     except re.error:  # pragma: no cover - patterns are checked before
         return None
-    found, nullable = _first(list(parsed))
-    return None if found is None or nullable else frozenset(found)
+    try:
+        open_, done = _expand(list(parsed), {""}, width)
+    except _TooMany:
+        return None
+    found = open_ | done
+    if "" in found:
+        return None
+    return frozenset(found)
 
 
-def _first(items) -> tuple[set[str] | None, bool]:
-    """(possible first characters, whether the sequence can match the empty string)."""
-    chars: set[str] = set()
+class _TooMany(Exception):
+    pass
+
+
+def _expand(items, prefixes: set[str], width: int) -> tuple[set[str], set[str]]:
+    """Extend ``prefixes`` by what ``items`` match: (prefixes that may grow further, finished ones).
+
+    A prefix is finished when it is ``width`` long or when the next item cannot be enumerated
+    (a negated class, a category, any character): the match still starts with it."""
+    done: set[str] = set()
     for op, av in items:
+        if not prefixes:
+            break
         name = str(op)
         if name == "LITERAL":
-            chars.add(chr(av))
-            return chars, False
-        if name == "IN":
-            members = _class_chars(av)
+            prefixes = _grow(prefixes, (_key_char(chr(av)),), width, done)
+        elif name == "IN":
+            members = _class_members(av)
             if members is None:
-                return None, False
-            chars |= members
-            return chars, False
-        if name in ("AT", "ASSERT", "ASSERT_NOT"):
-            continue  # zero-width: the first character comes from what follows
-        if name == "SUBPATTERN":
-            sub, nullable = _first(list(av[-1]))
+                done |= prefixes
+                return set(), done
+            prefixes = _grow(prefixes, members, width, done)
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue  # zero-width
+        elif name == "SUBPATTERN":
+            prefixes, more = _expand(list(av[-1]), prefixes, width)
+            done |= more
         elif name == "ATOMIC_GROUP":
-            sub, nullable = _first(list(av))
-        elif name in _REPEATS:
-            low, _high, body = av
-            sub, nullable = _first(list(body))
-            nullable = nullable or low == 0
+            prefixes, more = _expand(list(av), prefixes, width)
+            done |= more
         elif name == "BRANCH":
-            sub, nullable = set(), False
+            grown: set[str] = set()
             for branch in av[1]:
-                found, empty = _first(list(branch))
-                if found is None:
-                    return None, False
-                sub |= found
-                nullable = nullable or empty
-        else:  # ANY, NOT_LITERAL, GROUPREF ...: unbounded
-            return None, False
-        if sub is None:
-            return None, False
-        chars |= sub
-        if not nullable:
-            return chars, False
-    return chars, True
+                more_open, more = _expand(list(branch), prefixes, width)
+                grown |= more_open
+                done |= more
+            prefixes = grown
+        elif name in _REPEATS:
+            low, high, body = av
+            if _sre_parse.SubPattern(None, list(body)).getwidth()[0] == 0:  # type: ignore[arg-type]
+                done |= prefixes  # a body that can match nothing: no bound on repetitions
+                return set(), done
+            collected = set(prefixes) if low == 0 else set()
+            current = prefixes
+            for count in range(1, min(high, width) + 1):
+                current, more = _expand(list(body), current, width)
+                done |= more
+                if count >= low:
+                    collected |= current
+                if not current:
+                    break
+            prefixes = collected
+        else:  # ANY, NOT_LITERAL, CATEGORY, GROUPREF ...: any character may come next
+            done |= prefixes
+            return set(), done
+        if len(prefixes) + len(done) > _MAX_STARTS:
+            raise _TooMany
+    return prefixes, done
 
 
-def _class_chars(items) -> set[str] | None:
+def _grow(prefixes: set[str], chars, width: int, done: set[str]) -> set[str]:
+    grown: set[str] = set()
+    for p in prefixes:
+        for ch in chars:
+            if not p and ch == " ":
+                continue  # a line never starts with a blank: segmentation strips it
+            q = p + ch
+            (done if len(q) >= width else grown).add(q)
+    return grown
+
+
+def _key_char(ch: str) -> str:
+    """Dispatch keys see digits as "0" and blanks as " ": ``\\d`` and ``\\s`` then stay enumerable."""
+    if ch.isdecimal():
+        return "0"
+    if ch.isspace():
+        return " "
+    return ch
+
+
+def dispatch_key(low: str) -> str:
+    """The dispatch key of a lower-cased line: its first DISPATCH_CHARS characters, digits as "0",
+    blanks as " " (the compiled core computes the same key in C)."""
+    return "".join(_key_char(ch) for ch in low[:DISPATCH_CHARS])
+
+
+def _class_members(items) -> tuple[str, ...] | None:
+    """Every key character a class matches (None: too many to list, or negated)."""
     members: set[str] = set()
     for op, av in items:
         name = str(op)
         if name == "LITERAL":
-            members.add(chr(av))
+            members.add(_key_char(chr(av)))
         elif name == "RANGE":
             low, high = av
-            members.update(chr(c) for c in range(low, min(high, 127) + 1))
-            if high > 127:
-                members.add(chr(high))  # a non-ASCII member; the dispatch only looks up ASCII
-        elif name == "CATEGORY" and str(av) in _CATEGORY_CHARS:
-            members |= _CATEGORY_CHARS[str(av)]
-        else:  # NEGATE, other categories
+            if high - low > 64:
+                return None
+            members.update(_key_char(chr(c)) for c in range(low, high + 1))
+        elif name == "CATEGORY" and str(av) in ("CATEGORY_SPACE", "CATEGORY_DIGIT"):
+            members.add(" " if str(av) == "CATEGORY_SPACE" else "0")
+        else:  # NEGATE, word characters (Unicode classes)
             return None
-    return members
+    return tuple(sorted(members))
 
 
 def _width_or_none(pattern: str) -> int | None:
@@ -342,6 +442,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         hint=tuple(h.lower() for h in row.get("hint", ())),
         hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
         width=_width_or_none(anchored),
+        low_regex=re.compile(pattern) if mode == "search" and _lower_case_only(pattern) else None,
     )
 
 
@@ -352,6 +453,55 @@ _BACKREFERENCE = re.compile(r"(?<!\\)\\(?:[1-9]|g<)|\(\?P=")
 def _strip_group_names(pattern: str) -> str:
     """Named groups become plain groups so that many rules can share one pattern."""
     return _GROUP_NAME.sub("(?:", pattern)
+
+
+def _lower_case_only(pattern: str) -> bool:
+    """No character of the pattern has an upper case form it would miss without IGNORECASE, and
+    no part of it asks for case (``(?-i:...)``): then matching the lower-cased text without
+    IGNORECASE finds what matching the text with it finds (but for a few characters whose
+    lower case is not their case fold, such as the long s)."""
+    if "(?-i" in pattern or "(?i" in pattern:
+        return False
+    try:
+        parsed = _sre_parse.parse(pattern)
+    except re.error:  # pragma: no cover - patterns are checked before
+        return False
+    return _all_lower(list(parsed))
+
+
+def _all_lower(items) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL"):
+            if chr(av) != chr(av).lower():
+                return False
+        elif name == "RANGE":
+            low, high = av
+            if any(chr(c) != chr(c).lower() for c in range(low, high + 1)):
+                return False
+        elif name == "IN":
+            if not _all_lower(av):
+                return False
+        elif name == "SUBPATTERN":
+            if av[1] or av[2]:  # flags switched inside the group
+                return False
+            if not _all_lower(list(av[-1])):
+                return False
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            if not _all_lower(list(av[1])):
+                return False
+        elif name == "ATOMIC_GROUP":
+            if not _all_lower(list(av)):
+                return False
+        elif name in _REPEATS:
+            if not _all_lower(list(av[2])):
+                return False
+        elif name == "BRANCH":
+            if not all(_all_lower(list(branch)) for branch in av[1]):
+                return False
+        elif name == "GROUPREF_EXISTS":
+            return False
+    return True
 
 
 def check_pattern_safety(pattern: str, where: str = "pattern") -> None:
