@@ -26,14 +26,15 @@ lower-cased line by line, as the Python core does.
 from cpython.unicode cimport (
     Py_UCS1, Py_UCS2, PyUnicode_FindChar, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_Substring,
     PyUnicode_FromKindAndData, PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, PyUnicode_4BYTE_KIND,
-    Py_UNICODE_ISSPACE, Py_UNICODE_TOLOWER, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT,
+    Py_UNICODE_ISSPACE, Py_UNICODE_TOLOWER, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT, Py_UNICODE_ISALNUM,
 )
 from libc.stdint cimport uint64_t, uint32_t
 from libc.stdlib cimport malloc, free
 from libc.string cimport memset
 
 cimport cython
-from cpython.object cimport PyObject_GenericSetAttr
+from cpython.object cimport PyObject, PyTypeObject
+from cpython.ref cimport Py_DECREF, Py_INCREF
 
 from ..records import Attribution, Span
 from .rules import dispatch_key
@@ -96,6 +97,7 @@ cdef inline Py_UCS4 _key_char(Py_UCS4 c) noexcept:
 
 # ----------------------------------------------------------------------------- lines
 @cython.no_gc  # holds strings and numbers only: it cannot be part of a cycle
+@cython.freelist(256)
 cdef class Line:
     """One non-blank input line (the compiled twin of :class:`cleaner.strip.segment.Line`)."""
 
@@ -223,7 +225,7 @@ cdef list _segment(str text, LineFacts** facts_out, Py_UCS4** lower_out):
     if facts:
         # at most one line per two characters, plus one
         out = <LineFacts*> malloc((n // 2 + 2) * sizeof(LineFacts))
-        low = <Py_UCS4*> malloc((n + 1) * sizeof(Py_UCS4))
+        low = <Py_UCS4*> malloc((n + 2) * sizeof(Py_UCS4))  # + 2: _Hints.scan reads ahead
         if out == NULL or low == NULL:
             free(out)
             free(low)
@@ -267,6 +269,7 @@ cdef list _segment(str text, LineFacts** facts_out, Py_UCS4** lower_out):
                 spaces = _body_facts(<Py_UCS2*> data, bs, e, f, low, &ascii)
             else:
                 spaces = _body_facts(<Py_UCS4*> data, bs, e, f, low, &ascii)
+            low[e] = low[e + 1] = 0  # what a scan of this line reads ahead (a later line may overwrite)
         else:
             for k in range(bs, e):
                 c = PyUnicode_READ(kind, data, k)
@@ -321,15 +324,16 @@ cdef class _Dispatch:
     cdef object anyhow  # the pattern of the rules that can start with anything (or None)
     cdef list patterns  # node -> the pattern of its chosen rules, once a line needed it
     cdef int root[128]  # the root's children by ASCII character (-1: none)
+    cdef unsigned char pairs[128 * 16]  # bit (c0, c1): the trie goes on from c0 to c1 (ASCII)
 
     def __cinit__(self, dispatch):
         self.dispatch = dispatch
         self.anyhow = dispatch.pattern(dispatch.anyhow)
         self.chosen = [None]
         keys = [(key, chosen) for level in dispatch.levels for key, chosen in level.items()]
-        total = sum(len(key) for key, _ in keys)
+        nodes = len({key[:k] for key, _ in keys for k in range(1, len(key) + 1)})
         self.slots = 16
-        while self.slots < 2 * total + 2:
+        while self.slots < 2 * nodes + 2:
             self.slots *= 2
         self.edge = <uint64_t*> malloc(self.slots * sizeof(uint64_t))
         self.child = <int*> malloc(self.slots * sizeof(int))
@@ -348,8 +352,12 @@ cdef class _Dispatch:
                 node = found
             self.chosen[node] = chosen
         self.patterns = [None] * len(self.chosen)
+        memset(self.pairs, 0, sizeof(self.pairs))
         for node in range(128):
             self.root[node] = self._find(0, node)
+        for key, _ in keys:
+            if len(key) >= 2 and ord(key[0]) < 128 and ord(key[1]) < 128:
+                self.pairs[ord(key[0]) * 16 + (ord(key[1]) >> 3)] |= 1 << (ord(key[1]) & 7)
 
     def __dealloc__(self):
         free(self.edge)
@@ -376,7 +384,13 @@ cdef class _Dispatch:
         """PrefixDispatch.pattern_for on a key given as characters."""
         cdef int node = 0, k, best = -1
         for k in range(length):
-            node = self.root[<int> key[0]] if k == 0 and key[0] < 128 else self._find(node, key[k])
+            if k == 0 and key[0] < 128:
+                node = self.root[<int> key[0]]
+            elif k == 1 and key[0] < 128 and key[1] < 128 and not (
+                    self.pairs[(<int> key[0]) * 16 + ((<int> key[1]) >> 3)] & (1 << ((<int> key[1]) & 7))):
+                break  # (most lines: a table lookup instead of a probe of the trie)
+            else:
+                node = self._find(node, key[k])
             if node < 0:
                 break
             if self.chosen[node] is not None:
@@ -508,8 +522,9 @@ cdef class _Hints:
         cdef Py_UCS4 c, c1, c2
         cdef uint32_t h3
         for p in range(a, b):
+            # (the buffer is readable two characters past b: _at checks the bounds)
             c = low[p]
-            c1 = low[p + 1] if p + 1 < b else 0
+            c1 = low[p + 1]
             found = 0
             if c < 128:
                 found = self.single[<int> c]
@@ -517,8 +532,7 @@ cdef class _Hints:
                     # the pair's group, if its first three characters can start one of its hints;
                     # computed without branches (a branch per character mispredicts on text)
                     g = self.pair_group[(<int> c) * 128 + <int> c1]
-                    c2 = low[p + 2] if p + 2 < b else 0
-                    h3 = _trigram_bit(c, c1, c2)
+                    h3 = _trigram_bit(c, c1, low[p + 2])
                     if g & -(self.group_short[g] | ((self.trigrams[h3 >> 3] >> (h3 & 7)) & 1)):
                         for t in range(self.group_start[g - 1], self.group_end[g - 1]):
                             if self._at(low, p, b, t, 2):
@@ -663,10 +677,10 @@ cdef class LineCore:
     cdef Py_UCS4* low  # the text lower-cased character by character
 
     def __init__(self, str text, rules, options, evidence, site):
-        global _text_norm, _text_one_sentence
+        global _text_norm, _text_one_sentence, _text_agency
         if _text_norm is None:  # text.py imports this module, so its helpers are fetched on first use
-            from .text import _norm, _one_sentence
-            _text_norm, _text_one_sentence = _norm, _one_sentence
+            from .text import _AGENCY_DATELINE, _norm, _one_sentence
+            _text_norm, _text_one_sentence, _text_agency = _norm, _one_sentence, _AGENCY_DATELINE
         self.source = text
         self.rules = rules
         self.options = options
@@ -759,9 +773,8 @@ cdef class LineCore:
                 if self._is_site_name(body):
                     noise[i] = ("site_header", "the site's name")
                     cls[i] = _NOISE
-            if not prose and noise[i] is None and words >= 4 and f.table_hint:
-                if self._table_row(body, words):
-                    self.table_row.add(i)
+            if entry[4] and noise[i] is None:
+                self.table_row.add(i)
         self._guard_site_evidence()
         self._release_barriers_before_prose()
         limit = opts.repeat_in_document
@@ -784,8 +797,9 @@ cdef class LineCore:
     cdef tuple _line_rules(self, Py_ssize_t i, Line line, LineFacts* f, _Filters filters, dict memo,
                        Py_ssize_t cap, Py_ssize_t line_max, Py_ssize_t min_words, Py_ssize_t min_unterminated):
         """What the rule table, a glued caption and a row of links make of line i, a function of
-        the line's text alone (so it is remembered by text: see _memo_for): (prose, the rule hit or
-        None, the noise (kind, reason) of a caption or link row, the caption cut or None)."""
+        the line's text alone (so it is remembered by text: see _memo_for): (prose, the id of the
+        rule hit or None, the noise (kind, reason) of a caption or link row, the caption cut or
+        None, whether it is a row of a numeric table)."""
         cdef list noise = self.noise
         cdef dict rule_info = filters.info
         cdef tuple info, entry
@@ -888,20 +902,24 @@ cdef class LineCore:
         if hit is not None:
             # the rule's id, not the rule: entries of strings and numbers only are not tracked by
             # the garbage collector, which would otherwise walk the whole memo on every full pass
-            entry = (prose, (<tuple> hit)[0].id, None, None)
+            entry = (prose, (<tuple> hit)[0].id, None, None, False)
         else:
             # the caption and link-row passes write into the analysis; what they wrote is the result
             if has_tail and (not tail_all_hinted or hits_tail & filters.tail_bits):
                 if f.unsure:
                     self._match_tail(i, line)
-                else:  # which tail rules to try is known: the hints in the last 100 characters
+                else:  # which tail rules to try is known (the hints in the last 100 characters)
                     self._match_tail(i, line, tuple([
                         not (filters.hinted >> (filters.n_search + r) & 1)
                         or bool(hits_tail >> (filters.n_search + r) & 1)
-                        for r in range(filters.n_tail)]))
+                        for r in range(filters.n_tail)]),
+                        PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.low + bs, blen))
             if noise[i] is None and not prose and words <= 15 and f.row_separator:
                 self._match_link_row(i, body)
-            entry = (prose, None, noise[i], self.caption_at.get(i))
+            # (a numeric table row, if nothing else took the line: text._is_table_row, pure too)
+            entry = (prose, None, noise[i], self.caption_at.get(i),
+                     noise[i] is None and not prose and words >= 4 and f.table_hint
+                     and self._table_row(body, words))
             noise[i] = None
             self.cls[i] = _OTHER
             self.caption_at.pop(i, None)
@@ -1206,6 +1224,7 @@ cdef class LineCore:
         list_bullets = None
         cdef bytearray headline_like = self._headline_bytes()
         cdef dict repeated = self.repeated
+        cdef bytearray rep = self._repeated_bytes()
         title_line = self.title_line
         cdef Py_ssize_t title_index = title_line if title_line is not None else -1
         cdef bint keep_standfirst = self.options.keep_standfirst
@@ -1223,7 +1242,7 @@ cdef class LineCore:
                     broad_list = kind[0] == "headline_list"
                     list_bullets = None
                 continue
-            count = repeated.get(i) if repeated else None
+            count = repeated.get(i) if rep[i] else None
             if count is not None and list_mode:
                 kinds[i] = ("headline_list", f"line repeated {count} times between the headlines of a link list")
                 continue
@@ -1248,32 +1267,69 @@ cdef class LineCore:
                 kinds[i] = self._outside_kind_c(i, i < lo, headline_like)
                 if kinds[i] is _STANDFIRST and keep_standfirst:
                     kinds[i] = None
-        # kept lines and the removed spans, merged as text._merge_spans merges them
+        # kept lines and the removed spans, merged as text._merge_spans merges them: a span joins
+        # the one before when both have the same kind and reason and only blanks lie between
         cdef list kept = [], spans = []
         cdef str source = self.source
         cdef int skind = PyUnicode_KIND(source)
         cdef void* sdata = PyUnicode_DATA(source)
-        cdef Py_ssize_t last_start = -1, last_end = -1, offset
+        cdef Py_ssize_t last_start = -1, last_end = -1, offset, start, end
         last_kind = None
         caption_at = self.caption_at
         for i in range(n):
             line = <Line> lines[i]
             kind = kinds[i]
-            if kind is not None:
-                last_start, last_end, last_kind = _add_span(spans, skind, sdata, last_start, last_end, last_kind,
-                                                            line.start, line.end, kind)
-                continue
-            cut = caption_at.get(i) if caption_at else None
-            if cut is not None:
+            if kind is None:
+                cut = caption_at.get(i) if caption_at else None
+                if cut is None:
+                    kept.append(line.text)
+                    continue
                 offset, reason = cut
                 kept.append(source[line.start:line.start + offset].rstrip())
-                last_start, last_end, last_kind = _add_span(spans, skind, sdata, last_start, last_end, last_kind,
-                                                            line.start + offset, line.end, ("photo_credit", reason))
+                kind = ("photo_credit", reason)
+                start = line.start + offset
             else:
-                kept.append(line.text)
+                start = line.start
+            end = line.end
+            if last_kind is not None:
+                if (last_kind is kind or last_kind == kind) and _blank(skind, sdata, last_end, start):
+                    last_end = end
+                    continue
+                spans.append(_new_span(last_start, last_end, <tuple> last_kind))
+            last_start, last_end, last_kind = start, end, kind
         if last_kind is not None:
-            spans.append(_new_span(last_start, last_end, last_kind))
+            spans.append(_new_span(last_start, last_end, <tuple> last_kind))
         return "\n".join(kept), spans
+
+    def _title_like(self, Py_ssize_t i):
+        """text._Shared._title_like, compiled (the title search asks it of a dozen lines a page)."""
+        cdef Line line = <Line> self.lines[i]
+        if self.noise[i] is not None or line.bullet:
+            return False
+        cdef int kind = PyUnicode_KIND(self.source)
+        cdef void* data = PyUnicode_DATA(self.source)
+        cdef Py_UCS4 last = PyUnicode_READ(kind, data, line.end - 1)
+        if <int> self.cls[i] == _PROSE and last == 46:
+            return False
+        if not 3 <= line.words <= self.options.max_title_words or last in u".,;:":
+            return False
+        if _text_agency.match(line.body):  # "WASHINGTON (AP) — ..." opens a paragraph
+            return False
+        # at least three words (runs of word characters, as _WORD = \w+ finds them)
+        cdef Py_ssize_t k, words = 0
+        cdef bint inside = False
+        cdef Py_UCS4 c
+        for k in range(line.start, line.end):
+            c = PyUnicode_READ(kind, data, k)
+            if Py_UNICODE_ISALNUM(c) or c == 95:
+                if not inside:
+                    words += 1
+                    if words >= 3:
+                        return True
+                    inside = True
+            else:
+                inside = False
+        return False
 
     cdef bint _beside_list_c(self, Py_ssize_t i, bytearray headline_like):
         cdef Py_ssize_t n = len(self.lines)
@@ -1301,35 +1357,60 @@ cdef class LineCore:
         return _FOOTER
 
 
-cdef inline tuple _add_span(list spans, int kind, void* data, Py_ssize_t last_start, Py_ssize_t last_end,
-                            object last_kind, Py_ssize_t start, Py_ssize_t end, tuple kind_reason):
-    """Append (start, end, kind_reason) to the pending span or flush the pending one."""
+cdef inline bint _blank(int kind, void* data, Py_ssize_t a, Py_ssize_t b) noexcept:
     cdef Py_ssize_t p
-    cdef bint blank
-    if last_kind is not None:
-        if last_kind is kind_reason or last_kind == kind_reason:
-            blank = True
-            for p in range(last_end, start):
-                if not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, p)):
-                    blank = False
-                    break
-            if blank:
-                return last_start, end, last_kind
-        spans.append(_new_span(last_start, last_end, last_kind))
-    return start, end, kind_reason
+    for p in range(a, b):
+        if not Py_UNICODE_ISSPACE(PyUnicode_READ(kind, data, p)):
+            return False
+    return True
 
 
-cdef object _object_new = object.__new__
+cdef extern from "Python.h":
+    ctypedef struct PyMemberDef:
+        Py_ssize_t offset
+    ctypedef struct PyMemberDescrObject:
+        PyMemberDef* d_member
+    PyObject* PyType_GenericAlloc(PyTypeObject* type, Py_ssize_t nitems) except NULL
+
+
+cdef Py_ssize_t _SPAN_OFFSETS[4]  # where Span's four slots are in the object (0: unknown)
+
+
+cdef void _span_layout() noexcept:
+    """Span is a frozen dataclass with slots: its fields are member descriptors whose offsets say
+    where each value lives; a span is then made by filling those slots, the frozen __init__'s
+    four object.__setattr__ calls (most of the result pass's time) left out."""
+    cdef int k = 0
+    try:
+        for name in ("start", "end", "kind", "reason"):
+            descr = Span.__dict__[name]
+            if type(descr).__name__ != "member_descriptor" or Span.__init__ is object.__init__:
+                raise TypeError(name)
+            _SPAN_OFFSETS[k] = (<PyMemberDescrObject*> descr).d_member.offset
+            k += 1
+    except Exception:
+        _SPAN_OFFSETS[0] = 0
+
+
+_span_layout()
 
 
 cdef object _new_span(Py_ssize_t start, Py_ssize_t end, tuple kind_reason):
-    """Span(start, end, kind, reason) without the frozen dataclass's __init__ (a third of the
-    result pass): the slots are set the way that __init__ sets them."""
-    span = _object_new(Span)
-    PyObject_GenericSetAttr(span, "start", start)
-    PyObject_GenericSetAttr(span, "end", end)
-    PyObject_GenericSetAttr(span, "kind", kind_reason[0])
-    PyObject_GenericSetAttr(span, "reason", kind_reason[1])
+    """Span(start, end, kind, reason)."""
+    cdef PyObject* obj
+    cdef PyObject** slot
+    cdef int k
+    if _SPAN_OFFSETS[0] == 0:  # pragma: no cover - another layout of Span: through its __init__
+        return Span(start, end, kind_reason[0], kind_reason[1])
+    obj = PyType_GenericAlloc(<PyTypeObject*> Span, 0)  # Span's tp_alloc (a class with slots)
+    span = <object> obj
+    Py_DECREF(span)  # the cast took a reference of its own
+    values = (start, end, kind_reason[0], kind_reason[1])
+    for k in range(4):
+        value = values[k]
+        Py_INCREF(value)
+        slot = <PyObject**> ((<char*> obj) + _SPAN_OFFSETS[k])
+        slot[0] = <PyObject*> value
     return span
 
 
@@ -1357,12 +1438,13 @@ cdef bint _best_run(double* scores, Py_ssize_t lo, Py_ssize_t hi,
 cdef uint64_t _scan_str(_Hints hints, str low, Py_ssize_t tail_from, uint64_t* tail_hits) except? 0:
     """_Hints.scan of a lower-cased string (lines whose lower case is not character by character)."""
     cdef Py_ssize_t n = len(low), k
-    cdef Py_UCS4* buf = <Py_UCS4*> malloc((n + 1) * sizeof(Py_UCS4))
+    cdef Py_UCS4* buf = <Py_UCS4*> malloc((n + 2) * sizeof(Py_UCS4))  # + 2: scan reads ahead
     if buf == NULL:
         raise MemoryError()
     try:
         for k in range(n):
             buf[k] = low[k]
+        buf[n] = buf[n + 1] = 0
         return hints.scan(buf, 0, n, tail_from, tail_hits)
     finally:
         free(buf)
@@ -1370,3 +1452,4 @@ cdef uint64_t _scan_str(_Hints hints, str low, Py_ssize_t tail_from, uint64_t* t
 
 cdef object _text_norm = None
 cdef object _text_one_sentence = None
+cdef object _text_agency = None

@@ -86,6 +86,9 @@ class TextOptions:
     inner_title_window: int = 40  # lines of the body searched for a headline when none is above it
 
 
+_DEFAULT_OPTIONS = TextOptions()  # read, never changed: one instance serves every call
+
+
 @dataclass
 class Stripped:
     """The result of :func:`strip_text`."""
@@ -142,7 +145,7 @@ def strip_text(
     this document (:meth:`cleaner.strip.corpus.CorpusEvidence.for_document`),
     or None for a document on its own.
     """
-    options = options or TextOptions()
+    options = options or _DEFAULT_OPTIONS
     analysis = _ANALYSIS(text, load_rules(language), options, evidence, site)
     analysis.find_title(title)
     if evidence is not None:
@@ -230,9 +233,11 @@ class _Shared:
                     elif name not in self.attribution.republished_by:
                         self.attribution.republished_by.append(name)
 
-    def _match_tail(self, i: int, line: Line, hinted: tuple[bool, ...] | None = None) -> None:
+    def _match_tail(self, i: int, line: Line, hinted: tuple[bool, ...] | None = None,
+                    low_body: str | None = None) -> None:
         """A photo caption with its credit at the end of the line.  ``hinted``: per tail rule,
-        whether one of its hints occurs in the last 100 characters (the compiled core knows)."""
+        whether one of its hints occurs in the last 100 characters, and ``low_body``: the body
+        lower-cased (the compiled core knows both)."""
         body = line.body
         end_window = body[-100:].lower() if hinted is None else ""
         for t, rule in enumerate(self.rules.tail):
@@ -247,7 +252,15 @@ class _Shared:
             # window is the stage's costliest regex call); the caption before the credit is then
             # found in the whole window
             width = rule.width if rule.width is not None else self.options.max_rule_chars
-            m = rule.regex.search(body, max(window_start, len(body) - width))
+            start = max(window_start, len(body) - width)
+            if rule.low_regex is not None:
+                if low_body is None:
+                    low_body = body.lower()
+                # offsets in the lower case are the body's unless a character lower-cases to two
+                found = len(low_body) == len(body)
+                m = rule.low_regex.search(low_body, start) if found else rule.regex.search(body, start)
+            else:
+                m = rule.regex.search(body, start)
             if m is None:
                 continue
             cut = _caption_start(body, m.start(), window_start)

@@ -66,9 +66,10 @@ class Rule:
     # the longest text the rule can match (None: unbounded); a tail rule, anchored at the end of
     # the line, is searched for in that many last characters only
     width: int | None = None
-    # a search rule whose pattern is all lower case, compiled without IGNORECASE for the
-    # lower-cased line: the same matches, several times faster (sre skips ahead on literal
-    # first characters only when it need not fold case); None: the rule needs the original case
+    # a search or tail rule whose pattern is all lower case, compiled (anchored as ``regex``)
+    # without IGNORECASE for the lower-cased line: the same matches, several times faster (sre
+    # skips ahead on literal first characters only when it need not fold case); None: the rule
+    # needs the original case
     low_regex: re.Pattern | None = None
 
     def search_in(self, capped: str, low: str) -> bool:
@@ -442,7 +443,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         hint=tuple(h.lower() for h in row.get("hint", ())),
         hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
         width=_width_or_none(anchored),
-        low_regex=re.compile(pattern) if mode == "search" and _lower_case_only(pattern) else None,
+        low_regex=re.compile(anchored) if mode in ("search", "tail") and _lower_case_only(pattern) else None,
     )
 
 
