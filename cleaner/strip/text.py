@@ -145,8 +145,14 @@ def strip_text(
     this document (:meth:`cleaner.strip.corpus.CorpusEvidence.for_document`),
     or None for a document on its own.
     """
-    options = options or _DEFAULT_OPTIONS
-    analysis = _ANALYSIS(text, load_rules(language), options, evidence, site)
+    return _strip_with(_ANALYSIS, text, title=title, site=site, evidence=evidence, language=language,
+                       options=options)
+
+
+def _strip_with(analysis_class: type, text: str, *, title: str | None, site: str | None,
+                evidence: "DocumentEvidence | None", language: str, options: TextOptions | None) -> Stripped:
+    """strip_text with a given core (tests compare the compiled one with the reference)."""
+    analysis = analysis_class(text, load_rules(language), options or _DEFAULT_OPTIONS, evidence, site)
     analysis.find_title(title)
     if evidence is not None:
         analysis.apply_title_evidence()
@@ -915,8 +921,11 @@ if _LineCore is not None and not os.environ.get("CLEANER_PURE_PYTHON"):
         """One document's analysis, compiled passes."""
 
     _ANALYSIS: type = _CompiledAnalysis
+    CORE = "compiled"
 else:
     _ANALYSIS = _Analysis
+    # which core strip_text runs (the manifest records it; CLEANER_PURE_PYTHON=1 picks the reference)
+    CORE = "python (CLEANER_PURE_PYTHON)" if _LineCore is not None else "python (the compiled core is not built)"
 
 
 def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] | None:
