@@ -403,6 +403,7 @@ def _plain(value: Any) -> Any:
 
 def build_manifest(options: RunOptions, counts: dict, dedup_stats: dict, timings: dict[str, float]) -> dict[str, Any]:
     from . import __version__
+    from .strip.text import CORE
 
     params = _plain(options)
     params["dedup_params"] = options.dedup_params.to_dict()
@@ -415,6 +416,7 @@ def build_manifest(options: RunOptions, counts: dict, dedup_stats: dict, timings
             "selectolax": _version("selectolax"),
             "numpy": _version("numpy"),
             "xxhash": _version("xxhash"),
+            "text_core": CORE,  # the compiled or the pure-Python strip core (same results)
         },
         "parameters": params,
         "counts": counts,

@@ -9,6 +9,7 @@ are computed later only for the few lines whose fate they decide.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 
@@ -87,3 +88,13 @@ def ending_of(s: str) -> int:
     if last in CLAUSE_END:
         return 1
     return 0
+
+
+# The same segmentation compiled (cleaner/strip/_core.pyx), when it was built; the corpus pass
+# segments every page too.  tests/test_strip_core.py checks both give the same lines.
+_py_split_lines = split_lines
+if not os.environ.get("CLEANER_PURE_PYTHON"):
+    try:
+        from ._core import split_lines  # type: ignore[no-redef]  # noqa: F811
+    except ImportError:  # pragma: no cover - depends on the build
+        pass
