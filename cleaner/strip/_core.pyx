@@ -208,6 +208,18 @@ cdef Py_ssize_t _body_facts(const ucs_t* s, Py_ssize_t bs, Py_ssize_t e, LineFac
     return spaces
 
 
+cdef Py_ssize_t _count_spaces(const ucs_t* s, Py_ssize_t bs, Py_ssize_t e, bint* ascii) noexcept:
+    """Spaces in s[bs:e], and whether all of it is ASCII (without branches on the characters)."""
+    cdef Py_ssize_t k, spaces = 0
+    cdef uint32_t wide = 0, c
+    for k in range(bs, e):
+        c = s[k]
+        spaces += c == 32
+        wide |= c
+    ascii[0] = wide < 128
+    return spaces
+
+
 cdef list _segment(str text, LineFacts** facts_out, Py_UCS4** lower_out):
     """The lines of ``text`` (text.segment.split_lines); with ``facts_out``, also each line's
     LineFacts and (``lower_out``) the text lower-cased character by character."""
@@ -270,13 +282,12 @@ cdef list _segment(str text, LineFacts** facts_out, Py_UCS4** lower_out):
             else:
                 spaces = _body_facts(<Py_UCS4*> data, bs, e, f, low, &ascii)
             low[e] = low[e + 1] = 0  # what a scan of this line reads ahead (a later line may overwrite)
+        elif kind == PyUnicode_1BYTE_KIND:
+            spaces = _count_spaces(<Py_UCS1*> data, bs, e, &ascii)
+        elif kind == PyUnicode_2BYTE_KIND:
+            spaces = _count_spaces(<Py_UCS2*> data, bs, e, &ascii)
         else:
-            for k in range(bs, e):
-                c = PyUnicode_READ(kind, data, k)
-                if c == 32:
-                    spaces += 1
-                elif c >= 128:
-                    ascii = False
+            spaces = _count_spaces(<Py_UCS4*> data, bs, e, &ascii)
         words = spaces + 1
         length = e - bs
         if length > 16 * words and not ascii:
@@ -532,8 +543,11 @@ cdef class _Hints:
                     # the pair's group, if its first three characters can start one of its hints;
                     # computed without branches (a branch per character mispredicts on text)
                     g = self.pair_group[(<int> c) * 128 + <int> c1]
-                    h3 = _trigram_bit(c, c1, low[p + 2])
-                    if g & -(self.group_short[g] | ((self.trigrams[h3 >> 3] >> (h3 & 7)) & 1)):
+                    if g == 0:
+                        h3 = 0
+                    else:
+                        h3 = _trigram_bit(c, c1, low[p + 2])
+                    if g and (self.group_short[g] or (self.trigrams[h3 >> 3] >> (h3 & 7)) & 1):
                         for t in range(self.group_start[g - 1], self.group_end[g - 1]):
                             if self._at(low, p, b, t, 2):
                                 found |= self.mask[t]
@@ -618,19 +632,56 @@ cdef dict _FILTERS = {}
 cdef Py_ssize_t _MEMO_LINES = 100_000
 
 
-cdef dict _memo_for(_Filters filters, Py_ssize_t cap, Py_ssize_t min_words, Py_ssize_t min_unterminated,
-                    Py_ssize_t min_prose_words):
+cdef class _LineMemo:
+    """Line text -> rule result.  A bitmap of the hashes the segmentation pass computed already
+    (LineFacts.key_hash) answers "never seen" without hashing the line's text for the dict, which
+    on a first pass is the answer for half the lines."""
+
+    cdef dict lines
+    cdef unsigned char* seen  # bit (key_hash mod 2**20): a line with that hash is in ``lines``
+
+    def __cinit__(self):
+        self.lines = {}
+        self.seen = <unsigned char*> malloc(1 << 17)
+        if self.seen == NULL:
+            raise MemoryError()
+        memset(self.seen, 0, 1 << 17)
+
+    def __dealloc__(self):
+        free(self.seen)
+
+    cpdef void clear(self):
+        self.lines.clear()
+        memset(self.seen, 0, 1 << 17)
+
+    cdef inline object get(self, uint64_t h, str text):
+        cdef uint32_t bit = h & ((1 << 20) - 1)
+        if not self.seen[bit >> 3] & (1 << (bit & 7)):
+            return None
+        return self.lines.get(text)
+
+    cdef void put(self, uint64_t h, str text, tuple entry) except *:
+        cdef uint32_t bit = h & ((1 << 20) - 1)
+        if len(self.lines) >= _MEMO_LINES:
+            self.clear()
+        self.seen[bit >> 3] |= 1 << (bit & 7)
+        self.lines[text] = entry
+
+
+cdef _LineMemo _memo_for(_Filters filters, Py_ssize_t cap, Py_ssize_t min_words, Py_ssize_t min_unterminated,
+                         Py_ssize_t min_prose_words):
     key = (cap, min_words, min_unterminated, min_prose_words)
     found = filters.memos.get(key)
     if found is None:
-        found = filters.memos[key] = {}
-    return <dict> found
+        found = filters.memos[key] = _LineMemo()
+    return <_LineMemo> found
 
 
 def clear_memo() -> None:
     """Forget the remembered lines (benchmarks measure a cold start with it)."""
     for filters in _FILTERS.values():
-        (<_Filters> filters).memos.clear()
+        for memo in (<_Filters> filters).memos.values():
+            (<_LineMemo> memo).clear()
 
 
 def supports(rules) -> bool:
@@ -737,7 +788,7 @@ cdef class LineCore:
         cdef Line line
         cdef LineFacts* f
         self._count_keys()
-        cdef dict memo = _memo_for(filters, cap, min_words, min_unterminated, opts.min_prose_words)
+        cdef _LineMemo memo = _memo_for(filters, cap, min_words, min_unterminated, opts.min_prose_words)
         cdef dict caption_at = self.caption_at
         cdef tuple entry
         for i in range(n):
@@ -745,7 +796,7 @@ cdef class LineCore:
             f = &self.facts[i]
             body = line.body
             words = line.words
-            entry = memo.get(line.text)
+            entry = memo.get(f.key_hash, line.text)
             if entry is None:
                 entry = self._line_rules(i, line, f, filters, memo, cap, line_max, min_words, min_unterminated)
             prose = entry[0]
@@ -794,7 +845,7 @@ cdef class LineCore:
                 cls[i] = _OTHER
         self._find_headline_runs()
 
-    cdef tuple _line_rules(self, Py_ssize_t i, Line line, LineFacts* f, _Filters filters, dict memo,
+    cdef tuple _line_rules(self, Py_ssize_t i, Line line, LineFacts* f, _Filters filters, _LineMemo memo,
                        Py_ssize_t cap, Py_ssize_t line_max, Py_ssize_t min_words, Py_ssize_t min_unterminated):
         """What the rule table, a glued caption and a row of links make of line i, a function of
         the line's text alone (so it is remembered by text: see _memo_for): (prose, the id of the
@@ -923,9 +974,7 @@ cdef class LineCore:
             noise[i] = None
             self.cls[i] = _OTHER
             self.caption_at.pop(i, None)
-        if len(memo) >= _MEMO_LINES:
-            memo.clear()
-        memo[line.text] = entry
+        memo.put(f.key_hash, line.text, entry)
         return entry
 
     cdef void _count_keys(self) except *:
