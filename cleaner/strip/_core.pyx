@@ -432,6 +432,8 @@ cdef class _Hints:
     cdef int* group_end
     cdef int other_start  # the other hints: [other_start, count)
     cdef unsigned char wide_second[128]  # some other hint starts with this ASCII character
+    cdef bint has_single  # (whether any entry of single / wide_second is set: most tables have none)
+    cdef bint has_wide
     cdef unsigned char* group_short  # group + 1 -> its hints cannot be told by their first three characters
     cdef unsigned char trigrams[8192]  # bitmap of (hashed) first three characters of the pair hints
 
@@ -474,6 +476,7 @@ cdef class _Hints:
             self.single[c] = 0
         for text, bits in singles:
             self.single[ord(text)] |= bits
+        self.has_single = len(singles) > 0
         cdef Py_ssize_t pos = 0
         self.other_start = self.count
         for text, bits in items:
@@ -500,6 +503,7 @@ cdef class _Hints:
                     self.other_start = h
                 if ord(text[0]) < 128:
                     self.wide_second[ord(text[0])] = 1
+                    self.has_wide = True
             h += 1
 
     def __dealloc__(self):
@@ -538,7 +542,8 @@ cdef class _Hints:
             c1 = low[p + 1]
             found = 0
             if c < 128:
-                found = self.single[<int> c]
+                if self.has_single:
+                    found = self.single[<int> c]
                 if c1 < 128:
                     # the pair's group, if its first three characters can start one of its hints;
                     # computed without branches (a branch per character mispredicts on text)
@@ -551,7 +556,7 @@ cdef class _Hints:
                         for t in range(self.group_start[g - 1], self.group_end[g - 1]):
                             if self._at(low, p, b, t, 2):
                                 found |= self.mask[t]
-                if self.wide_second[<int> c]:
+                if self.has_wide and c1 >= 128 and self.wide_second[<int> c]:
                     for t in range(self.other_start, self.count):
                         if self.chars[self.offset[t]] == c and self._at(low, p, b, t, 1):
                             found |= self.mask[t]
@@ -590,6 +595,9 @@ cdef class _Filters:
     cdef list search_max  # per search rule: max_words
     cdef list search_nonprose  # per search rule: only_nonprose
     cdef list search_low  # per search rule: it has a low_regex
+    cdef list tail_rules
+    cdef list tail_width  # per tail rule: Rule.width
+    cdef list tail_whole  # per tail rule: the (kind, reason) of a caption that is the whole line
     cdef dict memos  # line rule results by options (see _memo_for)
 
     def __cinit__(self, rules):
@@ -606,6 +614,9 @@ cdef class _Filters:
         self.search_max = [rule.max_words for rule in rules.search]
         self.search_nonprose = [rule.only_nonprose for rule in rules.search]
         self.search_low = [rule.low_regex is not None for rule in rules.search]
+        self.tail_rules = list(rules.tail)
+        self.tail_width = [rule.width for rule in rules.tail]
+        self.tail_whole = [(rule.kind, rule.reason.split(",")[0] + " (the whole line)") for rule in rules.tail]
         self.memos = {}
         self.n_tail = len(rules.tail)
         hints = []
@@ -728,10 +739,11 @@ cdef class LineCore:
     cdef Py_UCS4* low  # the text lower-cased character by character
 
     def __init__(self, str text, rules, options, evidence, site):
-        global _text_norm, _text_one_sentence, _text_agency
+        global _text_norm, _text_one_sentence, _text_agency, _text_caption_start
         if _text_norm is None:  # text.py imports this module, so its helpers are fetched on first use
-            from .text import _AGENCY_DATELINE, _norm, _one_sentence
+            from .text import _AGENCY_DATELINE, _caption_start, _norm, _one_sentence
             _text_norm, _text_one_sentence, _text_agency = _norm, _one_sentence, _AGENCY_DATELINE
+            _text_caption_start = _caption_start
         self.source = text
         self.rules = rules
         self.options = options
@@ -960,11 +972,7 @@ cdef class LineCore:
                 if f.unsure:
                     self._match_tail(i, line)
                 else:  # which tail rules to try is known (the hints in the last 100 characters)
-                    self._match_tail(i, line, tuple([
-                        not (filters.hinted >> (filters.n_search + r) & 1)
-                        or bool(hits_tail >> (filters.n_search + r) & 1)
-                        for r in range(filters.n_tail)]),
-                        PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.low + bs, blen))
+                    self._tail(i, line, filters, hits_tail, bs, blen, cap)
             if noise[i] is None and not prose and words <= 15 and f.row_separator:
                 self._match_link_row(i, body)
             # (a numeric table row, if nothing else took the line: text._is_table_row, pure too)
@@ -976,6 +984,46 @@ cdef class LineCore:
             self.caption_at.pop(i, None)
         memo.put(f.key_hash, line.text, entry)
         return entry
+
+    cdef void _tail(self, Py_ssize_t i, Line line, _Filters filters, uint64_t hits_tail, Py_ssize_t bs,
+                    Py_ssize_t blen, Py_ssize_t cap) except *:
+        """text._Shared._match_tail for a line whose lower case is character by character, with
+        the tail rules to try known from the hint scan: a photo caption with its credit at the end
+        of the line, cut off the paragraph (or the whole line, when little is left before it)."""
+        cdef Py_ssize_t t, width, start, window_start = blen - cap if blen > cap else 0, cut, k, kept_words
+        cdef uint64_t bit
+        cdef int kind = PyUnicode_KIND(self.source)
+        cdef void* data = PyUnicode_DATA(self.source)
+        body = line.body
+        low_body = None
+        for t in range(filters.n_tail):
+            bit = (<uint64_t> 1) << (filters.n_search + t)
+            if filters.hinted & bit and not hits_tail & bit:
+                continue
+            rule = filters.tail_rules[t]
+            width = filters.tail_width[t] if filters.tail_width[t] is not None else cap
+            start = max(window_start, blen - width)
+            if rule.low_regex is not None:
+                if low_body is None:
+                    low_body = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, self.low + bs, blen)
+                m = rule.low_regex.search(low_body, start)
+            else:
+                m = rule.regex.search(body, start)
+            if m is None:
+                continue
+            cut = _text_caption_start(body, m.start(), window_start)
+            kept_words = 0
+            if cut > 0:
+                kept_words = 1
+                for k in range(bs, bs + cut):
+                    if PyUnicode_READ(kind, data, k) == 32:
+                        kept_words += 1
+            if kept_words < self.options.min_prose_words:
+                self.noise[i] = filters.tail_whole[t]
+                self.cls[i] = _NOISE
+            else:
+                self.caption_at[i] = (line.body_offset + cut, rule.reason)
+            return
 
     cdef void _count_keys(self) except *:
         """LineFacts.count: how many lines share the line's key (text._PyCore's short_counts:
@@ -1502,3 +1550,4 @@ cdef uint64_t _scan_str(_Hints hints, str low, Py_ssize_t tail_from, uint64_t* t
 cdef object _text_norm = None
 cdef object _text_one_sentence = None
 cdef object _text_agency = None
+cdef object _text_caption_start = None
