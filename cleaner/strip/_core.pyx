@@ -322,6 +322,10 @@ cdef enum:
     KEY_CHARS = 8  # at least rules.DISPATCH_CHARS
 
 
+cdef inline uint32_t _trigram_bit(Py_UCS4 c0, Py_UCS4 c1, Py_UCS4 c2) noexcept:
+    return ((<uint32_t> c0 * 16777619u) ^ (<uint32_t> c1 * 2654435761u) ^ (<uint32_t> c2 * 40503u)) & 65535u
+
+
 cdef class _Dispatch:
     """PrefixDispatch as a trie of its keys: a line's key is walked down character by character
     (most lines leave the trie after a character or two) and the deepest key on the way, the
@@ -336,6 +340,7 @@ cdef class _Dispatch:
     cdef list patterns  # node -> the pattern of its chosen rules, once a line needed it
     cdef int root[128]  # the root's children by ASCII character (-1: none)
     cdef unsigned char pairs[128 * 16]  # bit (c0, c1): the trie goes on from c0 to c1 (ASCII)
+    cdef unsigned char triples[8192]  # bit (hash of c0 c1 c2): the trie may go on to a third character
 
     def __cinit__(self, dispatch):
         self.dispatch = dispatch
@@ -366,9 +371,14 @@ cdef class _Dispatch:
         memset(self.pairs, 0, sizeof(self.pairs))
         for node in range(128):
             self.root[node] = self._find(0, node)
+        memset(self.triples, 0, sizeof(self.triples))
+        cdef uint32_t h3
         for key, _ in keys:
             if len(key) >= 2 and ord(key[0]) < 128 and ord(key[1]) < 128:
                 self.pairs[ord(key[0]) * 16 + (ord(key[1]) >> 3)] |= 1 << (ord(key[1]) & 7)
+            if len(key) >= 3:
+                h3 = _trigram_bit(ord(key[0]), ord(key[1]), ord(key[2]))
+                self.triples[h3 >> 3] |= 1 << (h3 & 7)
 
     def __dealloc__(self):
         free(self.edge)
@@ -400,6 +410,9 @@ cdef class _Dispatch:
             elif k == 1 and key[0] < 128 and key[1] < 128 and not (
                     self.pairs[(<int> key[0]) * 16 + ((<int> key[1]) >> 3)] & (1 << ((<int> key[1]) & 7))):
                 break  # (most lines: a table lookup instead of a probe of the trie)
+            elif k == 2 and not (self.triples[_trigram_bit(key[0], key[1], key[2]) >> 3]
+                                 & (1 << (_trigram_bit(key[0], key[1], key[2]) & 7))):
+                break
             else:
                 node = self._find(node, key[k])
             if node < 0:
@@ -569,10 +582,6 @@ cdef class _Hints:
                 if p >= tail_from:
                     tail_hits[0] |= found
         return hits
-
-
-cdef inline uint32_t _trigram_bit(Py_UCS4 c0, Py_UCS4 c1, Py_UCS4 c2) noexcept:
-    return ((<uint32_t> c0 * 16777619u) ^ (<uint32_t> c1 * 2654435761u) ^ (<uint32_t> c2 * 40503u)) & 65535u
 
 
 cdef inline bint _has_trigram(unsigned char* bits, Py_UCS4 c0, Py_UCS4 c1, Py_UCS4 c2) noexcept:
@@ -1398,7 +1407,35 @@ cdef class LineCore:
             spans.append(_new_span(last_start, last_end, <tuple> last_kind))
         return "\n".join(kept), spans
 
+    def _detect_title(self):
+        """text._Shared._detect_title, compiled: the headline-like line just above the body (a
+        short one loses to a full headline a few lines further up)."""
+        if self.core is None:
+            return None
+        cdef Py_ssize_t first = self.core[0], i, distance = 0, best = -1, stop
+        cdef double score, best_score = 0.0
+        stop = first - 1 - self.options.title_window
+        if stop < -1:
+            stop = -1
+        for i in range(first - 1, stop, -1):
+            if self._title_like_c(i):
+                score = min((<Line> self.lines[i]).words, 12) - 0.5 * distance
+                if score > best_score:
+                    best, best_score = i, score
+            distance += 1
+        if best >= 0:
+            return best
+        # extracted text (HTML mode) starts with its headline: the body's first line, when a
+        # headline-like line is followed by prose
+        if self.options.extracted and first + 1 < len(self.lines) and <int> self.cls[first + 1] == _PROSE \
+                and self._title_like_c(first):
+            return first
+        return None
+
     def _title_like(self, Py_ssize_t i):
+        return self._title_like_c(i)
+
+    cdef bint _title_like_c(self, Py_ssize_t i) except -1:
         """text._Shared._title_like, compiled (the title search asks it of a dozen lines a page)."""
         cdef Line line = <Line> self.lines[i]
         if self.noise[i] is not None or line.bullet:
@@ -1468,6 +1505,7 @@ cdef extern from "Python.h":
     ctypedef struct PyMemberDescrObject:
         PyMemberDef* d_member
     PyObject* PyType_GenericAlloc(PyTypeObject* type, Py_ssize_t nitems) except NULL
+    void PyObject_GC_UnTrack(void* op)
 
 
 cdef Py_ssize_t _SPAN_OFFSETS[4]  # where Span's four slots are in the object (0: unknown)
@@ -1502,6 +1540,7 @@ cdef object _new_span(Py_ssize_t start, Py_ssize_t end, tuple kind_reason):
     obj = PyType_GenericAlloc(<PyTypeObject*> Span, 0)  # Span's tp_alloc (a class with slots)
     span = <object> obj
     Py_DECREF(span)  # the cast took a reference of its own
+    PyObject_GC_UnTrack(obj)  # numbers and strings only: it cannot be part of a cycle
     values = (start, end, kind_reason[0], kind_reason[1])
     for k in range(4):
         value = values[k]
