@@ -27,6 +27,7 @@ from cpython.unicode cimport (
     Py_UCS1, Py_UCS2, PyUnicode_FindChar, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_Substring,
     PyUnicode_FromKindAndData, PyUnicode_1BYTE_KIND, PyUnicode_2BYTE_KIND, PyUnicode_4BYTE_KIND,
     Py_UNICODE_ISSPACE, Py_UNICODE_TOLOWER, Py_UNICODE_ISDECIMAL, Py_UNICODE_ISDIGIT, Py_UNICODE_ISALNUM,
+    Py_UNICODE_ISUPPER,
 )
 from libc.stdint cimport uint64_t, uint32_t
 from libc.stdlib cimport malloc, free
@@ -748,11 +749,11 @@ cdef class LineCore:
     cdef Py_UCS4* low  # the text lower-cased character by character
 
     def __init__(self, str text, rules, options, evidence, site):
-        global _text_norm, _text_one_sentence, _text_agency, _text_caption_start
+        global _text_norm, _text_one_sentence, _text_agency, _text_caption_start, _text_number
         if _text_norm is None:  # text.py imports this module, so its helpers are fetched on first use
-            from .text import _AGENCY_DATELINE, _caption_start, _norm, _one_sentence
+            from .text import _AGENCY_DATELINE, _NUMBER, _caption_start, _norm, _one_sentence
             _text_norm, _text_one_sentence, _text_agency = _norm, _one_sentence, _AGENCY_DATELINE
-            _text_caption_start = _caption_start
+            _text_caption_start, _text_number = _caption_start, _NUMBER
         self.source = text
         self.rules = rules
         self.options = options
@@ -1407,6 +1408,37 @@ cdef class LineCore:
             spans.append(_new_span(last_start, last_end, <tuple> last_kind))
         return "\n".join(kept), spans
 
+    def _wordy(self, str body):
+        """text._Shared._wordy, compiled: a long line without final punctuation reads as prose
+        when dense in function words (or, with clause commas, mostly lower-case words)."""
+        cdef list tokens = body.lower().split()
+        cdef Py_ssize_t n = len(tokens), hits = 0, capitalised = 0
+        stop = self.rules.stopwords
+        if stop:
+            for t in tokens:
+                if t in stop:
+                    hits += 1
+            if hits >= 0.22 * n:
+                return True
+        if n < 20 or "," not in body:
+            return False
+        for t in body.split():
+            if Py_UNICODE_ISUPPER((<str> t)[0]):  # (str.isupper of one character)
+                capitalised += 1
+        return capitalised <= 0.3 * n
+
+    def _table_row(self, str body, Py_ssize_t words):
+        """text._is_table_row, compiled: a row of a flattened table (half its words numbers)."""
+        cdef Py_ssize_t k, n = len(body)
+        cdef bint digit = False
+        for k in range(min(n, 8)):
+            if Py_UNICODE_ISDIGIT(body[k]):
+                digit = True
+                break
+        if not digit and body.count("  ") < 2:
+            return False
+        return 2 * len(_text_number.findall(body[:400])) >= min(words, 60)
+
     def _detect_title(self):
         """text._Shared._detect_title, compiled: the headline-like line just above the body (a
         short one loses to a full headline a few lines further up)."""
@@ -1590,3 +1622,4 @@ cdef object _text_norm = None
 cdef object _text_one_sentence = None
 cdef object _text_agency = None
 cdef object _text_caption_start = None
+cdef object _text_number = None
