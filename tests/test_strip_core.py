@@ -202,3 +202,15 @@ def test_split_lines_matches_the_segmentation_module():
 def test_every_language_table_is_supported():
     for language in available_languages():
         assert _core.supports(load_rules(language))
+
+
+def test_a_table_too_large_for_the_compiled_core_runs_on_the_reference(monkeypatch):
+    from cleaner.strip.rules import _compile
+
+    rows = [(f"t{k}", {"kind": "advertisement", "mode": "search", "reason": f"rule {k}", "pattern": f"zq{k}x",
+                       "hint": [f"zq{k}x"]}) for k in range(70)]
+    big = _compile("t", rows, frozenset())
+    assert not T._compiled_supports(big) and not _core.supports(big)
+    monkeypatch.setattr(T, "load_rules", lambda language="en": big)
+    out = T.strip_text(U.P1 + "\nzq65x here\n" + U.P2)
+    assert [s.reason for s in out.removed if s.kind == "advertisement"] == ["rule 65"]

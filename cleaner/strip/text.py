@@ -152,7 +152,10 @@ def strip_text(
 def _strip_with(analysis_class: type, text: str, *, title: str | None, site: str | None,
                 evidence: "DocumentEvidence | None", language: str, options: TextOptions | None) -> Stripped:
     """strip_text with a given core (tests compare the compiled one with the reference)."""
-    analysis = analysis_class(text, load_rules(language), options or _DEFAULT_OPTIONS, evidence, site)
+    rules = load_rules(language)
+    if analysis_class is not _Analysis and not _compiled_supports(rules):
+        analysis_class = _Analysis  # a table the compiled core cannot take (more than 64 search/tail rules)
+    analysis = analysis_class(text, rules, options or _DEFAULT_OPTIONS, evidence, site)
     analysis.find_title(title)
     if evidence is not None:
         analysis.apply_title_evidence()
@@ -167,7 +170,9 @@ def guess_title(text: str, language: str = "en", site: str | None = None) -> str
 
 def analyse_title(text: str, language: str = "en", site: str | None = None) -> tuple[list[Line], str | None]:
     """The page's lines and its guessed headline (the corpus pass needs both)."""
-    analysis = _ANALYSIS(text, load_rules(language), TextOptions(), None, site)
+    rules = load_rules(language)
+    analysis_class = _ANALYSIS if _compiled_supports(rules) else _Analysis
+    analysis = analysis_class(text, rules, _DEFAULT_OPTIONS, None, site)
     analysis.find_title(None)
     return analysis.lines, analysis.title
 
@@ -914,6 +919,12 @@ try:  # the compiled passes (built from cleaner/strip/_core.pyx when a C compile
     from ._core import LineCore as _LineCore
 except ImportError:  # pragma: no cover - depends on the build
     _LineCore = None
+
+def _compiled_supports(rules: RuleSet) -> bool:
+    """Whether the compiled core can run this rule table (it keeps the search and tail rules of a
+    line in a 64-bit mask)."""
+    return len(rules.search) + len(rules.tail) <= 64
+
 
 if _LineCore is not None and not os.environ.get("CLEANER_PURE_PYTHON"):
 
