@@ -3,25 +3,29 @@
 
 This is :class:`cleaner.strip.text._PyCore` (the reference, pure Python) in
 Cython, pass for pass: segmentation, the rule pass, repeated lines, headline
-runs, the line scores and the article core, and the result.  The decisions about
-single lines that few lines reach (which rule applies, captions, link rows,
-corpus evidence, the title) are not here: both cores call the same methods of
-``text._Shared`` for them.  tests/test_strip_core.py checks that both cores
-give the same result on every test document, the samples and random input.
+runs, the line scores and the article core, and the result; a few pure
+per-line tests of ``text._Shared`` are compiled here too (title-likeness, prose
+density, table rows, glued captions).  The rarer decisions (which rule applies
+when the first one's limits rule it out, link rows, corpus evidence, the title
+search around the core) stay in ``text._Shared``, called by both cores.
+tests/test_strip_core.py checks that both cores take the same decision on every
+line of the probes, the samples and random pages.
 
 What makes it fast, besides C loops:
 
+* one pass over each line's characters finds its features, its lower case and a
+  hash, without branches on letters and spaces;
 * the regular expressions of the rule table run only on lines that could match:
-  line and prefix rules are chosen by the line's first characters
-  (:class:`cleaner.strip.rules.PrefixDispatch`, looked up through a bitmap of the
-  keys that exist), search and tail rules only when one of their ``hint``
-  strings occurs in the line (found by one scan of the line's characters);
-* a line's features (offsets, bullet, words, final punctuation) are read off
-  the characters in the same scan that finds the line.
+  line and prefix rules are chosen by a trie of the strings their matches start
+  with (:class:`cleaner.strip.rules.PrefixDispatch`), search and tail rules only
+  when one of their ``hint`` strings occurs in the line (found by one scan of the
+  lower-cased characters with a pair table and a trigram filter);
+* a line's rule result is remembered by the line's text (it is a function of
+  it): site templates repeat their lines on every page.
 
-The text is lower-cased once for all lines; a text in which a character
-lower-cases to two (U+0130) or by its context (U+03A3, final sigma) is
-lower-cased line by line, as the Python core does.
+Lower case is per character; a line with a character whose ``str.lower()`` is
+not that (U+0130, which lower-cases to two, and U+03A3, final sigma) goes
+through ``str.lower()`` as in the Python core.
 """
 from cpython.unicode cimport (
     Py_UCS1, Py_UCS2, PyUnicode_FindChar, PyUnicode_KIND, PyUnicode_DATA, PyUnicode_READ, PyUnicode_Substring,
@@ -52,7 +56,6 @@ cdef frozenset _SKIPPABLE_ABOVE_BODY = frozenset(
 )
 cdef str _TITLE_REASON = "the article's headline; it became the record's title"
 cdef tuple _TITLE_KIND = ("title", _TITLE_REASON)
-cdef tuple _LIST_REPEAT_PREFIX = ("headline_list",)
 cdef tuple _HEADLINE_IN_LIST = ("headline_list", "headline in a list of links to other stories")
 cdef tuple _STANDFIRST = ("standfirst", "summary line between the headline and the article body")
 cdef tuple _NAV_ABOVE = ("navigation", "menu item or link above the article body")
@@ -63,7 +66,6 @@ cdef tuple _LIST_BELOW = ("headline_list", "headline-like line in a list below t
 cdef tuple _HEADER = ("site_header", "above the article body (site header)")
 cdef tuple _FOOTER = ("site_footer", "below the article body (site footer)")
 
-cdef object _MISSING = object()
 
 
 # ----------------------------------------------------------------------------- characters
@@ -583,11 +585,6 @@ cdef class _Hints:
                 if p >= tail_from:
                     tail_hits[0] |= found
         return hits
-
-
-cdef inline bint _has_trigram(unsigned char* bits, Py_UCS4 c0, Py_UCS4 c1, Py_UCS4 c2) noexcept:
-    cdef uint32_t h = _trigram_bit(c0, c1, c2)
-    return bits[h >> 3] & (1 << (h & 7))
 
 
 cdef class _Filters:
@@ -1256,15 +1253,6 @@ cdef class LineCore:
             else:
                 scores[i] = -(gap + weight * length)
 
-    def _scores(self):
-        cdef Py_ssize_t n = len(self.lines)
-        cdef double* scores = <double*> malloc((n + 1) * sizeof(double))
-        try:
-            self._fill_scores(scores)
-            return [scores[i] for i in range(n)]
-        finally:
-            free(scores)
-
     def _listed_metadata(self):
         cdef list noise = self.noise, cls = self.cls
         cdef list meta = [i for i, kind in enumerate(noise) if kind is not None and kind[0] in _ITEM_METADATA]
@@ -1314,9 +1302,6 @@ cdef class LineCore:
         for i in announced:
             flags[i] = 0
         return flags
-
-    def _headline_flags(self):
-        return [bool(x) for x in self._headline_bytes()]
 
     def _result_parts(self):
         cdef Py_ssize_t n = len(self.lines), i, lo, hi
