@@ -214,3 +214,44 @@ def test_a_table_too_large_for_the_compiled_core_runs_on_the_reference(monkeypat
     monkeypatch.setattr(T, "load_rules", lambda language="en": big)
     out = T.strip_text(U.P1 + "\nzq65x here\n" + U.P2)
     assert [s.reason for s in out.removed if s.kind == "advertisement"] == ["rule 65"]
+
+
+@pytest.mark.parametrize("cap", [30, 60, 99, 100, 101])
+def test_rule_window_shorter_than_the_tail_window(cap):
+    # lines longer than the rule window but shorter than the 100-character tail window, with and
+    # without characters whose lower case is not per character (found by review: the compiled
+    # core scanned before the line, and before its buffer on the first line)
+    options = T.TextOptions(max_rule_chars=cap)
+    lines = ["İzmir officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+             "ΣOfficials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+             "Officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+             "x" * 40, "The board met on Friday and said the dam would hold. (AP Photo/Jane Doe)"]
+    for text in lines + ["\n".join(lines), "x" * 40 + "\n" + "The board met on Friday.\n" * 50]:
+        _same(text, options=options)
+    rng = random.Random(cap)
+    for _ in range(40):
+        _same(_random_page(rng), options=options)
+
+
+def test_tail_hints_are_looked_for_in_the_line_only():
+    from cleaner.strip.rules import _compile
+
+    rules = _compile("t", [("t0", {"kind": "photo_credit", "mode": "tail", "reason": "credit", "pattern": "zz",
+                                   "hint": ["qq"]})], frozenset())
+    for cap in (5, 30, 400):
+        text = "qq\n" + "a " * 20 + "zz"
+        opts = T.TextOptions(max_rule_chars=cap)
+        ref = T._Analysis(text, rules, opts, None, None)
+        got = _Compiled(text, rules, opts, None, None)
+        assert got.caption_at == ref.caption_at == {} and got.noise == ref.noise
+
+
+def test_many_language_tags_share_the_tables():
+    # a corpus's language tags are many ("en-GB", "EN", unknown ones): the tables behind them
+    # are few, and so are the compiled core's filters for them
+    from cleaner.strip.rules import load_rules as load
+
+    assert load("xx-1") is load("en") is load("EN-gb") is load("zz")
+    for k in range(40):
+        T.strip_text(U.PAGE, language=f"x{k}")
+    assert len(_core._FILTERS_for_tests()) <= 16

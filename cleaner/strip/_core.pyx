@@ -641,6 +641,7 @@ cdef class _Filters:
 
 
 cdef dict _FILTERS = {}
+cdef Py_ssize_t _MAX_RULE_SETS = 16  # as many as rules.load_rules caches
 
 # Lines remembered per rule set and options.  Site templates repeat their lines on every page
 # (menus, share bars, "Advertisement", footers): on the aeb-text pages, in one pass, half the lines
@@ -691,6 +692,8 @@ cdef _LineMemo _memo_for(_Filters filters, Py_ssize_t cap, Py_ssize_t min_words,
     key = (cap, min_words, min_unterminated, min_prose_words)
     found = filters.memos.get(key)
     if found is None:
+        if len(filters.memos) >= 8:  # bounded: a run uses one set of options, tests a few
+            del filters.memos[next(iter(filters.memos))]
         found = filters.memos[key] = _LineMemo()
     return <_LineMemo> found
 
@@ -702,9 +705,17 @@ def clear_memo() -> None:
             (<_LineMemo> memo).clear()
 
 
+def _FILTERS_for_tests():
+    return dict(_FILTERS)
+
+
 def supports(rules) -> bool:
-    """Whether the compiled core can run this rule set (at most 64 search and tail rules)."""
-    return len(rules.search) + len(rules.tail) <= 64
+    """Whether the compiled core can run this rule set: it keeps a line's search and tail rules
+    in a 64-bit mask and numbers the hints' first two characters in a byte."""
+    if len(rules.search) + len(rules.tail) > 64:
+        return False
+    hints = {h for rule in tuple(rules.search) + tuple(rules.tail) for h in rule.hint if h}
+    return len({h[:2] for h in hints if len(h) >= 2 and ord(h[0]) < 128 and ord(h[1]) < 128}) <= 250
 
 
 cdef _Filters _filters_for(rules):
@@ -713,6 +724,8 @@ cdef _Filters _filters_for(rules):
         raise RuntimeError("cleaner.strip._core was built for shorter dispatch keys; rebuild it")
     found = _FILTERS.get(id(rules))
     if found is None or (<_Filters> found).rules is not rules:
+        if len(_FILTERS) >= _MAX_RULE_SETS:  # bounded: forget the oldest (it is rebuilt if needed)
+            del _FILTERS[next(iter(_FILTERS))]
         found = _Filters(rules)
         _FILTERS[id(rules)] = found
     return <_Filters> found
@@ -939,7 +952,8 @@ cdef class LineCore:
                 hits_low = filters.hints.scan(self.low, bs, bs + win, be - 100 if blen <= cap else be + 1,
                                               &hits_tail)
                 if blen > cap:
-                    filters.hints.scan(self.low, be - 100, be, be - 100, &hits_tail)
+                    # (the last 100 characters of the body: a cap under 100 leaves fewer before them)
+                    filters.hints.scan(self.low, max(bs, be - 100), be, max(bs, be - 100), &hits_tail)
             else:
                 if low is None:
                     capped = body[:cap]
@@ -947,7 +961,7 @@ cdef class LineCore:
                 hits_low = _scan_str(filters.hints, low, len(low) - 100 if blen <= cap else len(low) + 1,
                                      &hits_tail)
                 if blen > cap:
-                    _scan_str(filters.hints, body[blen - 100:].lower(), 0, &hits_tail)
+                    _scan_str(filters.hints, body[max(0, blen - 100):].lower(), 0, &hits_tail)
             if has_search:
                 for r in range(len(search)):
                     bit = (<uint64_t> 1) << r

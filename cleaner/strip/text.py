@@ -917,13 +917,22 @@ class _Analysis(_PyCore, _Shared):
 
 try:  # the compiled passes (built from cleaner/strip/_core.pyx when a C compiler was there)
     from ._core import LineCore as _LineCore
+    from ._core import supports as _core_supports
 except ImportError:  # pragma: no cover - depends on the build
     _LineCore = None
 
+_SUPPORTS: dict[int, tuple[RuleSet, bool]] = {}  # id(rules) -> (rules, answer): asked on every call
+
+
 def _compiled_supports(rules: RuleSet) -> bool:
-    """Whether the compiled core can run this rule table (it keeps the search and tail rules of a
-    line in a 64-bit mask)."""
-    return len(rules.search) + len(rules.tail) <= 64
+    """Whether the compiled core can run this rule table (``_core.supports``: at most 64 search
+    and tail rules, at most 250 different pairs of first characters of their hints)."""
+    known = _SUPPORTS.get(id(rules))
+    if known is None or known[0] is not rules:
+        if len(_SUPPORTS) >= 16:
+            del _SUPPORTS[next(iter(_SUPPORTS))]
+        known = _SUPPORTS[id(rules)] = (rules, _LineCore is not None and _core_supports(rules))
+    return known[1]
 
 
 if _LineCore is not None and not os.environ.get("CLEANER_PURE_PYTHON"):

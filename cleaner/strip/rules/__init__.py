@@ -124,13 +124,18 @@ def available_languages() -> list[str]:
     return sorted(p.stem for p in RULES_DIR.glob("*.toml"))
 
 
-@lru_cache(maxsize=16)
 def load_rules(language: str = "en") -> RuleSet:
     """The rule set for ``language`` ("de", "fr" ...), falling back to English."""
     language = (language or "en").split("-")[0].split("_")[0].lower()
-    path = RULES_DIR / f"{language}.toml"
-    if not path.exists():
-        language, path = "en", RULES_DIR / "en.toml"
+    if not (RULES_DIR / f"{language}.toml").exists():
+        language = "en"
+    return _load_table(language)
+
+
+@lru_cache(maxsize=16)
+def _load_table(language: str) -> RuleSet:
+    # cached by table, not by the tag asked for: documents' language tags ("en-GB", "EN", "xx")
+    # are many, the tables few
     rows, stopwords = _read_table(language, set())
     return _compile(language, rows, stopwords)
 
