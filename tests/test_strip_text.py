@@ -529,3 +529,19 @@ def test_comment_link_under_the_headline_does_not_end_the_article():
     out = strip_text(text)
     assert out.text.split("\n") == [P1, P2, P3]
     assert out.title == "Breakwater to be rebuilt after storms"
+
+
+@pytest.mark.parametrize("line,kind", [
+    ("Workers at the dam. (FİLE PHOTO)", "photo_credit"),  # İ: "fi̇le" after str.lower()
+    ("Workers at the dam. Jane Doe vİa AFP", "photo_credit"),
+    ("Workers at the dam. Jane Doe vıa AFP", "photo_credit"),  # dotless i: IGNORECASE takes it for i
+    ("Updated ٣:00 GMT", "dateline"),  # \d matches digits of other scripts; the hints name ASCII ones
+    ("١٢:30", "dateline"),
+])
+def test_hints_see_what_the_patterns_see(line, kind):
+    # a rule's hints must be a necessary condition of its match: characters that IGNORECASE or \d
+    # equate with ASCII (but str.lower does not) must not hide a hint
+    text = f"{P1}\n\n{line}\n\n{P2}"
+    out = strip_text(text)
+    assert _kind_of(text, out, line.split(". ")[-1]) == kind
+    assert P1 in out.text and P2 in out.text

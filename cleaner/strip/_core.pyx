@@ -42,7 +42,7 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 
 from ..records import Attribution, Span
-from .rules import dispatch_key
+from .rules import dispatch_key, hint_text
 
 cdef int _PROSE = 1
 cdef int _OTHER = 0
@@ -185,7 +185,8 @@ cdef Py_ssize_t _body_facts(const ucs_t* s, Py_ssize_t bs, Py_ssize_t e, LineFac
         else:
             run = 0
             ascii[0] = False
-            if c == 0x130 or c == 0x3A3:
+            if c == 0x130 or c == 0x3A3 or c == 0x131 or c == 0x17F or c == 0x307 or Py_UNICODE_ISDECIMAL(c):
+                # lower case not per character, or a character hints see as another (rules.hint_text)
                 f.unsure = True
             lc = Py_UNICODE_TOLOWER(c)
             if (c == 0xB7 or c == 0x2022) and k > bs and k + 1 < e and Py_UNICODE_ISSPACE(prev) \
@@ -958,10 +959,11 @@ cdef class LineCore:
                 if low is None:
                     capped = body[:cap]
                     low = capped.lower()
-                hits_low = _scan_str(filters.hints, low, len(low) - 100 if blen <= cap else len(low) + 1,
-                                     &hits_tail)
+                line_low = hint_text(low)
+                hits_low = _scan_str(filters.hints, line_low,
+                                     len(line_low) - 100 if blen <= cap else len(line_low) + 1, &hits_tail)
                 if blen > cap:
-                    _scan_str(filters.hints, body[max(0, blen - 100):].lower(), 0, &hits_tail)
+                    _scan_str(filters.hints, hint_text(body[max(0, blen - 100):].lower()), 0, &hits_tail)
             if has_search:
                 for r in range(len(search)):
                     bit = (<uint64_t> 1) << r

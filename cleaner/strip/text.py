@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..records import Attribution, Span
-from .rules import RuleSet, dispatch_key, load_rules
+from .rules import RuleSet, dispatch_key, hint_text, load_rules
 from .segment import Line, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -250,7 +250,7 @@ class _Shared:
         whether one of its hints occurs in the last 100 characters, and ``low_body``: the body
         lower-cased (the compiled core knows both)."""
         body = line.body
-        end_window = body[-100:].lower() if hinted is None else ""
+        end_window = hint_text(body[-100:].lower()) if hinted is None else ""
         for t, rule in enumerate(self.rules.tail):
             if hinted is not None:
                 if not hinted[t]:
@@ -582,6 +582,7 @@ class _PyCore:
             # characters (the first that matches in table order wins), one search
             capped = body[:cap]
             low = capped.lower()
+            hint_low = hint_text(low)  # where hints are looked for
             hit = None
             start_key = dispatch_key(low)
             starts = start_dispatch.pattern_for(start_key)
@@ -593,13 +594,13 @@ class _PyCore:
             if m is not None:
                 hit = self._applicable(m.lastgroup, words, prose, capped)
             if hit is None and len(body) <= cap and (hints := hint_prose if prose else hint_any) is not None:
-                if hints.search(low) is None:  # no hint of any search or tail rule: neither can match
+                if hints.search(hint_low) is None:  # no hint of any search or tail rule: neither can match
                     hit = _NO_RULE
-            if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(low)):
+            if hit is None and search and ((gate := gate_prose if prose else gate_any) is None or gate.search(hint_low)):
                 for rule in search:
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
                         continue
-                    if rule.hint_regex is not None and rule.hint_regex.search(low) is None:
+                    if rule.hint_regex is not None and rule.hint_regex.search(hint_low) is None:
                         continue
                     if rule.search_in(capped, low):
                         hit = rule
@@ -611,7 +612,7 @@ class _PyCore:
                 continue
             elif tail_rules and (
                 tail_gate is None
-                or tail_gate.search(low[-100:] if len(body) <= cap else body[-100:].lower()) is not None
+                or tail_gate.search(hint_low[-100:] if len(body) <= cap else hint_text(body[-100:].lower())) is not None
             ):
                 self._match_tail(i, line)
             if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):

@@ -350,6 +350,38 @@ def _grow(prefixes: set[str], chars, width: int, done: set[str]) -> set[str]:
     return grown
 
 
+class _HintFold(dict):
+    """str.translate table of :func:`hint_text`, filled as characters are met."""
+
+    def __missing__(self, code: int):
+        ch = chr(code)
+        if code == 0x131:  # dotless i: IGNORECASE takes it for "i"
+            value = "i"
+        elif code == 0x17F:  # long s: for "s"
+            value = "s"
+        elif code == 0x307:  # the dot that "İ".lower() puts after its "i"
+            value = ""
+        elif ch.isdecimal():  # \d matches every decimal digit; the hints name ASCII ones
+            value = str(int(ch))
+        else:
+            value = code  # itself (None would delete it)
+        self[code] = value
+        return value
+
+
+_HINT_FOLD = _HintFold()
+
+
+def hint_text(low: str) -> str:
+    """A lower-cased line as its hints are looked for in it: the characters that IGNORECASE or
+    ``\\d`` equate with ASCII letters or digits but ``str.lower`` does not (dotless i, long s,
+    the dot of a lower-cased U+0130, digits of other scripts) are written as those, so that a hint
+    stays a necessary condition of its rule's match.  ASCII text is returned as it is."""
+    if low.isascii():
+        return low
+    return low.translate(_HINT_FOLD)
+
+
 def _key_char(ch: str) -> str:
     """Dispatch keys see digits as "0" and blanks as " ": ``\\d`` and ``\\s`` then stay enumerable."""
     if ch.isdecimal():
