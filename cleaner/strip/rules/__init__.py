@@ -126,10 +126,14 @@ def available_languages() -> list[str]:
 
 def load_rules(language: str = "en") -> RuleSet:
     """The rule set for ``language`` ("de", "fr" ...), falling back to English."""
-    language = (language or "en").split("-")[0].split("_")[0].lower()
-    if not (RULES_DIR / f"{language}.toml").exists():
-        language = "en"
-    return _load_table(language)
+    return _load_table(_table_name(language))
+
+
+@lru_cache(maxsize=1024)
+def _table_name(language: str) -> str:
+    """The table a language tag reads ("en-GB", "EN" -> "en"; an unknown tag -> "en")."""
+    name = (language or "en").split("-")[0].split("_")[0].lower()
+    return name if (RULES_DIR / f"{name}.toml").exists() else "en"
 
 
 @lru_cache(maxsize=16)
