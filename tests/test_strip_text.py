@@ -545,3 +545,25 @@ def test_hints_see_what_the_patterns_see(line, kind):
     out = strip_text(text)
     assert _kind_of(text, out, line.split(". ")[-1]) == kind
     assert P1 in out.text and P2 in out.text
+
+
+def test_a_long_credit_is_found_by_its_hint():
+    # a credit label can start more than 100 characters before the end of the line; hints of tail
+    # rules are looked for in the last TAIL_WINDOW characters, and no hinted tail rule is longer
+    credit = "Photographs courtesy: " + ("Kell Regional Water Board Archive and the Valley Historical Society "
+                                        "Collection, " * 2)[:80] + "."
+    text = f"{P1}\n\n{P3} {credit}\n\n{P2}"
+    out = strip_text(text)
+    assert credit not in out.text and P1 in out.text and P2 in out.text
+
+
+def test_hinted_tail_rules_are_bounded_by_the_window():
+    from cleaner.strip.rules import TAIL_WINDOW
+
+    with pytest.raises(ConfigError, match="at most"):
+        _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"credit: .{1,200}", "hint": ["credit"]})
+    with pytest.raises(ConfigError, match="unbounded"):
+        _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"credit: .+", "hint": ["credit"]})
+    assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"credit: .+"}).hint == ()
+    for lang in available_languages():
+        assert all(r.width is not None and r.width <= TAIL_WINDOW for r in load_rules(lang).tail if r.hint)

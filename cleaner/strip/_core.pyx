@@ -42,8 +42,9 @@ from cpython.object cimport PyObject, PyTypeObject
 from cpython.ref cimport Py_DECREF, Py_INCREF
 
 from ..records import Attribution, Span
-from .rules import dispatch_key, hint_text
+from .rules import TAIL_WINDOW, dispatch_key, hint_text
 
+cdef Py_ssize_t _TAIL = TAIL_WINDOW  # a tail rule's hints are looked for in this many last characters
 cdef int _PROSE = 1
 cdef int _OTHER = 0
 cdef int _NOISE = -1
@@ -950,20 +951,20 @@ cdef class LineCore:
         if hit is None and (has_search or has_tail):
             win = blen if blen <= cap else cap
             if not f.unsure:
-                hits_low = filters.hints.scan(self.low, bs, bs + win, be - 100 if blen <= cap else be + 1,
+                hits_low = filters.hints.scan(self.low, bs, bs + win, be - _TAIL if blen <= cap else be + 1,
                                               &hits_tail)
                 if blen > cap:
-                    # (the last 100 characters of the body: a cap under 100 leaves fewer before them)
-                    filters.hints.scan(self.low, max(bs, be - 100), be, max(bs, be - 100), &hits_tail)
+                    # (the body's last _TAIL characters: a cap under _TAIL leaves fewer before them)
+                    filters.hints.scan(self.low, max(bs, be - _TAIL), be, max(bs, be - _TAIL), &hits_tail)
             else:
                 if low is None:
                     capped = body[:cap]
                     low = capped.lower()
                 line_low = hint_text(low)
                 hits_low = _scan_str(filters.hints, line_low,
-                                     len(line_low) - 100 if blen <= cap else len(line_low) + 1, &hits_tail)
+                                     len(line_low) - _TAIL if blen <= cap else len(line_low) + 1, &hits_tail)
                 if blen > cap:
-                    _scan_str(filters.hints, hint_text(body[max(0, blen - 100):].lower()), 0, &hits_tail)
+                    _scan_str(filters.hints, hint_text(body[max(0, blen - _TAIL):].lower()), 0, &hits_tail)
             if has_search:
                 for r in range(len(search)):
                     bit = (<uint64_t> 1) << r
@@ -994,7 +995,7 @@ cdef class LineCore:
             if has_tail and (not tail_all_hinted or hits_tail & filters.tail_bits):
                 if f.unsure:
                     self._match_tail(i, line)
-                else:  # which tail rules to try is known (the hints in the last 100 characters)
+                else:  # which tail rules to try is known (the hints in the last _TAIL characters)
                     self._tail(i, line, filters, hits_tail, bs, blen, cap)
             if noise[i] is None and not prose and words <= 15 and f.row_separator:
                 self._match_link_row(i, body)

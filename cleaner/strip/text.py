@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from ..records import Attribution, Span
-from .rules import RuleSet, dispatch_key, hint_text, load_rules
+from .rules import TAIL_WINDOW, RuleSet, dispatch_key, hint_text, load_rules
 from .segment import Line, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -247,10 +247,10 @@ class _Shared:
     def _match_tail(self, i: int, line: Line, hinted: tuple[bool, ...] | None = None,
                     low_body: str | None = None) -> None:
         """A photo caption with its credit at the end of the line.  ``hinted``: per tail rule,
-        whether one of its hints occurs in the last 100 characters, and ``low_body``: the body
+        whether one of its hints occurs in the last TAIL_WINDOW characters, and ``low_body``: the body
         lower-cased (the compiled core knows both)."""
         body = line.body
-        end_window = hint_text(body[-100:].lower()) if hinted is None else ""
+        end_window = hint_text(body[-TAIL_WINDOW:].lower()) if hinted is None else ""
         for t, rule in enumerate(self.rules.tail):
             if hinted is not None:
                 if not hinted[t]:
@@ -612,7 +612,8 @@ class _PyCore:
                 continue
             elif tail_rules and (
                 tail_gate is None
-                or tail_gate.search(hint_low[-100:] if len(body) <= cap else hint_text(body[-100:].lower())) is not None
+                or tail_gate.search(hint_low[-TAIL_WINDOW:] if len(body) <= cap
+                                    else hint_text(body[-TAIL_WINDOW:].lower())) is not None
             ):
                 self._match_tail(i, line)
             if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):

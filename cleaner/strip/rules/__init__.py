@@ -43,6 +43,9 @@ from ...errors import ConfigError
 
 RULES_DIR = Path(__file__).resolve().parent
 MODES = ("line", "prefix", "search", "tail")
+# A tail rule's hints are looked for in this many last characters of a line (lower-cased): the
+# loader refuses a hinted tail rule that can match more than that, since its hint could lie before.
+TAIL_WINDOW = 128
 ATTRIBUTION_FIELDS = ("original_publisher", "republisher")
 
 
@@ -469,6 +472,10 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         raise ConfigError(f"{where}: bad pattern: {exc}") from exc
     if sets is not None and "name" not in regex.groupindex:
         raise ConfigError(f"{where}: 'sets' needs a (?P<name>...) group in the pattern")
+    width = _width_or_none(anchored)
+    if mode == "tail" and row.get("hint") and (width is None or width > TAIL_WINDOW):
+        raise ConfigError(f"{where}: a tail rule with hints may match at most {TAIL_WINDOW} characters "
+                          f"(its hints are looked for there), this one {width or 'unbounded'}")
     return Rule(
         id=rule_id,
         kind=row["kind"],
@@ -483,7 +490,7 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         sets=sets,
         hint=tuple(h.lower() for h in row.get("hint", ())),
         hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
-        width=_width_or_none(anchored),
+        width=width,
         low_regex=re.compile(anchored) if mode in ("search", "tail") and _lower_case_only(pattern) else None,
     )
 
