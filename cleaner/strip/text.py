@@ -154,7 +154,7 @@ def _strip_with(analysis_class: type, text: str, *, title: str | None, site: str
     """strip_text with a given core (tests compare the compiled one with the reference)."""
     rules = load_rules(language)
     if analysis_class is not _Analysis and not _compiled_supports(rules):
-        analysis_class = _Analysis  # a table the compiled core cannot take (more than 64 search/tail rules)
+        analysis_class = _Analysis  # a table the compiled core cannot take (see _compiled_supports)
     analysis = analysis_class(text, rules, options or _DEFAULT_OPTIONS, evidence, site)
     analysis.find_title(title)
     if evidence is not None:
