@@ -6,6 +6,7 @@ terminal and never under ``PRE_COMMIT=1``.
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -154,6 +155,7 @@ def run(
     html_field: Optional[str] = typer.Option(None, "--html-field", help="JSONL/Parquet HTML field (default html)."),
     engine: str = typer.Option("local", help="local (in-process or a process pool) or dask (dask.distributed)."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address (default: a local cluster of --workers processes)."),
+    no_report: bool = typer.Option(False, "--no-report", help="Do not write OUT/report.html (nor OUT/examples.jsonl)."),
 ) -> None:
     """Clean and de-duplicate a corpus; write one canonical record per story."""
     from .pipeline import run_paths
@@ -172,6 +174,8 @@ def run(
     )
     if engine not in ("local", "dask"):
         raise _fail(f"--engine must be local or dask, not {engine!r}")
+    if no_report:
+        options = dataclasses.replace(options, report=False)
     try:
         if show_progress():
             with RichProgress() as progress:
@@ -256,6 +260,24 @@ def explain(
     doc = _one_document(file, mode, language)
     use_color = color if color is not None else sys.stdout.isatty()
     typer.echo(explain_document(doc, color=use_color), nl=False, color=use_color)
+
+
+@app.command()
+def report(
+    output: Path = typer.Argument(..., help="An output folder of `cleaner run` (manifest.json, documents.jsonl, ...)."),
+) -> None:
+    """Rebuild OUT/report.html from the output folder's files alone."""
+    from .report import write_report
+
+    if not output.is_dir():
+        raise _fail(f"{output}: no such folder")
+    try:
+        info = write_report(output)
+    except CleanerError as exc:
+        raise _fail(str(exc))
+    except (OSError, ValueError, KeyError) as exc:  # a damaged output file: say which folder
+        raise _fail(f"{output}: cannot read the output files: {exc}")
+    typer.echo(f"cleaner: wrote {info.path} ({info.bytes:,} bytes; {info.aggregate_s + info.render_s:.3f} s CPU)")
 
 
 @app.command()

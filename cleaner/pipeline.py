@@ -46,6 +46,7 @@ class RunOptions:
     cache: str | None = None  # folder of a StageCache: unchanged documents are not re-extracted or re-stripped
     engine: str = "local"  # "local" (in-process / process pool) or "dask"
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
+    report: bool = True  # write OUT/report.html (and the examples it shows, OUT/examples.jsonl)
 
 
 @dataclass
@@ -379,6 +380,10 @@ def run_paths(
         result.written = write_outputs(
             Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats
         )
+        if options.report:
+            from .report import write_report
+
+            result.written["report"] = write_report(Path(out), result.documents).path
     return result
 
 

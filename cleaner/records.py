@@ -106,6 +106,13 @@ class Document:
             counts[span.kind] = counts.get(span.kind, 0) + 1
         return dict(sorted(counts.items()))
 
+    def removed_chars(self) -> dict[str, int]:
+        """Characters removed, by kind (spans do not overlap; see the strip stage)."""
+        chars: dict[str, int] = {}
+        for span in self.removed:
+            chars[span.kind] = chars.get(span.kind, 0) + span.end - span.start
+        return dict(sorted(chars.items()))
+
 
 @dataclass(frozen=True, slots=True)
 class Rejected:
@@ -134,7 +141,9 @@ class Member:
     similarity: float  # estimated Jaccard to the canonical copy (1.0 for itself)
     site: str | None = None
     url: str | None = None
-    removed: dict[str, int] = field(default_factory=dict)  # noise removed, by kind
+    removed: dict[str, int] = field(default_factory=dict)  # noise removed: spans by kind
+    removed_chars: dict[str, int] = field(default_factory=dict)  # noise removed: characters by kind
+    chars: int = 0  # length of the text the strip stage saw (what `removed_chars` is a share of)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -143,6 +152,8 @@ class Member:
             "url": self.url,
             "similarity": round(self.similarity, 4),
             "removed": dict(self.removed),
+            "removed_chars": dict(self.removed_chars),
+            "chars": self.chars,
         }
 
 

@@ -312,7 +312,8 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
         id=cid,
         canonical_id=doc.id,
         members=[
-            Member(id=d.id, similarity=float(s), site=d.site, url=d.url, removed=d.removed_counts())
+            Member(id=d.id, similarity=float(s), site=d.site, url=d.url, removed=d.removed_counts(),
+                   removed_chars=d.removed_chars(), chars=len(d.source_text or ""))
             for d, s in zip(members, similarity)
         ],
         reason=reason,
