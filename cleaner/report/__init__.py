@@ -23,7 +23,7 @@ from .render import render_report
 
 REPORT = "report.html"
 
-__all__ = ["REPORT", "EXAMPLES", "ReportInfo", "Aggregate", "aggregate_output", "build_report", "write_report"]
+__all__ = ["EXAMPLES", "REPORT", "Aggregate", "ReportInfo", "aggregate_output", "build_report", "write_report"]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,12 @@ import difflib
 import json
 from collections.abc import Sequence
 from html import escape
+from itertools import pairwise
 from typing import Any
 
 from ..explain import explain_steps
 from ..records import Span
-from .aggregate import SIMILARITY_BINS, Aggregate, MergeSummary, SiteTotals
+from .aggregate import SIMILARITY_BINS, Aggregate, MergeSummary
 
 CHART_ROWS = 25  # bars per chart (the table under it has the same rows)
 SITE_ROWS = 100  # rows of the per-site table
@@ -89,7 +90,7 @@ def _e(value: Any) -> str:
     return escape("" if value is None else str(value), quote=True)
 
 
-def _n(value: float | int) -> str:
+def _n(value: float) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{value:,.4f}"
 
 
@@ -244,7 +245,7 @@ def _figure(key: str, value: Any, suffix: str = "") -> str:
 def summary_section(agg: Aggregate) -> str:
     m = agg.manifest
     counts = m.get("counts", {})
-    c = lambda key: _figure(f"counts.{key}", counts.get(key, 0))  # noqa: E731
+    c = lambda key: _figure(f"counts.{key}", counts.get(key, 0))
     lead = (f'<p class="lead">{c("inputs")} inputs → {c("records")} stories '
             f'({c("clusters_with_copies")} with several copies, largest {c("largest_cluster")}) · '
             f'{c("rejected")} rejected</p>')
@@ -376,8 +377,8 @@ def clusters_section(agg: Aggregate) -> str:
         edges = [1]
         while edges[-1] <= (sizes[-1][0] if sizes else 1):
             edges.append(edges[-1] * 2)
-        counts = [sum(n for s, n in sizes if lo <= s < hi) for lo, hi in zip(edges, edges[1:])]
-        labels = [f"{lo}-{hi - 1}" if hi - 1 > lo else str(lo) for lo, hi in zip(edges, edges[1:])]
+        counts = [sum(n for s, n in sizes if lo <= s < hi) for lo, hi in pairwise(edges)]
+        labels = [f"{lo}-{hi - 1}" if hi - 1 > lo else str(lo) for lo, hi in pairwise(edges)]
     threshold = agg.threshold
     bins = agg.similarity_bins
     sim_labels = [f"{i / SIMILARITY_BINS:.2f}" for i in range(SIMILARITY_BINS)]
