@@ -39,7 +39,8 @@ def test_outputs_are_sorted_and_end_with_one_newline(tmp_path: Path) -> None:
     for key in ("id", "title", "text", "members", "provenance", "attribution", "cluster", "removed", "origin"):
         assert key in record
     assert record["members"] == ["b", "a"]
-    assert record["provenance"][1] == {"id": "a", "site": "site-a", "url": None, "similarity": 0.8, "removed": {"see_also": 1}}
+    assert record["provenance"][1] == {"id": "a", "site": "site-a", "url": None, "similarity": 0.8, "removed": {"see_also": 1},
+                                       "removed_chars": {}, "chars": 0}
     assert set(written) == {"documents", "clusters", "rejected", "manifest"}
     assert json.loads((tmp_path / "manifest.json").read_text()) == {"counts": {}}
 

@@ -31,7 +31,7 @@ MERGE_MEMBERS_SHOWN = 40  # members listed per merge (the rest are counted)
 REJECTED_ROWS = 200  # rejected inputs listed one by one (the rest are counted by reason)
 
 # Parquet outputs store nested fields as JSON strings (cleaner.io.writers._parquet_bytes).
-_NESTED = ("attribution", "cluster", "members", "provenance", "removed", "origin", "metadata", "notes")
+_NESTED = {"documents": ("attribution", "cluster", "members", "provenance", "removed", "origin", "metadata", "notes")}
 
 
 def iter_records(out_dir: Path, name: str) -> Iterator[dict[str, Any]]:
@@ -47,7 +47,7 @@ def iter_records(out_dir: Path, name: str) -> Iterator[dict[str, Any]]:
 
         for batch in pq.ParquetFile(parquet).iter_batches(batch_size=1024):
             for row in batch.to_pylist():
-                for key in _NESTED:
+                for key in _NESTED.get(name, ()):
                     if isinstance(row.get(key), str):
                         row[key] = json.loads(row[key])
                 yield row
@@ -116,8 +116,8 @@ class Aggregate:
     def wanted_ids(self) -> list[str]:
         """The documents shown in full (explain view, diff), in a fixed order: the examples file holds these."""
         ids: list[str] = []
-        for merge in self.largest + self.closest:
-            ids.extend(m["id"] for m in merge.members)
+        for merge in self.largest + self.closest:  # the two copies each diff compares
+            ids.extend((merge.canonical_id, merge.compared_id))
         for _, totals in self.top_sites():
             if totals.example:
                 ids.append(totals.example[1])
@@ -244,7 +244,7 @@ def read_manifest(out_dir: Path) -> dict[str, Any]:
     if not path.is_file():
         from ..errors import InputError
 
-        raise InputError(f"{out_dir}: no {MANIFEST}; is it the output folder of `cleaner run`?")
+        raise InputError(str(out_dir), f"no {MANIFEST}; is it the output folder of `cleaner run`?")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

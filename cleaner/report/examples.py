@@ -3,8 +3,8 @@
 The output records keep the canonical copy's cleaned text and its removed
 spans, but not the text those spans point into, nor the other copies' cleaned
 text. The report's diff and "explain" views need both, for a handful of
-documents (the members of the merges it lists and one document per site it
-ranks). The run writes them here, chosen by the same rule the report uses
+documents (the two copies each listed merge compares, and one document per
+site it ranks). The run writes them here, chosen by the same rule the report uses
 (:meth:`Aggregate.wanted_ids`), so ``cleaner report OUT`` rebuilds the page
 from the folder alone. Bounded: at most ``len(wanted_ids())`` lines, each text
 cut at :data:`MAX_CHARS` characters (spans clipped to the cut).
@@ -20,7 +20,7 @@ from ..io.writers import atomic_write, jsonl_bytes
 from ..records import Document
 
 EXAMPLES = "examples.jsonl"
-MAX_CHARS = 12_000
+MAX_CHARS = 8_000
 
 
 def example_row(doc: Document) -> dict[str, Any]:

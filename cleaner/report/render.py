@@ -18,6 +18,7 @@ from typing import Any
 from ..explain import explain_steps
 from ..records import Span
 from .aggregate import SIMILARITY_BINS, Aggregate, MergeSummary
+from .examples import MAX_CHARS
 
 CHART_ROWS = 25  # bars per chart (the table under it has the same rows)
 SITE_ROWS = 100  # rows of the per-site table
@@ -101,18 +102,21 @@ def _pct(part: float, whole: float) -> str:
 # -- charts -------------------------------------------------------------------
 
 def bar_chart(title: str, rows: Sequence[tuple[str, float]], unit: str, css: str = "bar") -> str:
-    """Horizontal bars, each with its label above and its value after it (no viewBox: text keeps its size)."""
+    """Horizontal bars: the label on the left and the value on the right of a line, the bar under it.
+
+    No viewBox, so text keeps its size at any width, and nothing is drawn past the right edge.
+    """
     if not rows:
         return f'<p class="muted">{_e(title)}: nothing to show.</p>'
     top = max(v for _, v in rows) or 1
     step, parts = 34, []
     for i, (label, value) in enumerate(rows):
         y = i * step
-        width = 80 * value / top  # the last fifth of the width is left for the value
+        shown = label if len(label) <= 36 else label[:35] + "…"
         parts.append(
-            f'<text x="0" y="{y + 12}">{_e(label)}</text>'
-            f'<rect class="{css}" x="0" y="{y + 16}" width="{width:.2f}%" height="12" rx="2"></rect>'
-            f'<text x="{width + 1:.2f}%" y="{y + 27}">{_e(_n(value))} {unit}</text>'
+            f'<text x="0" y="{y + 12}"><title>{_e(label)}</title>{_e(shown)}</text>'
+            f'<text x="100%" y="{y + 12}" text-anchor="end">{_e(_n(value))} {unit}</text>'
+            f'<rect class="{css}" x="0" y="{y + 16}" width="{100 * value / top:.2f}%" height="12" rx="2"></rect>'
         )
     height = len(rows) * step
     return (f'<svg role="img" aria-label="{_e(title)}" height="{height}"><title>{_e(title)}</title>'
@@ -157,8 +161,10 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], numeric: Sequen
         for value, num in zip(row, numeric):
             if num and isinstance(value, (int, float)):
                 cells.append(f'<td class="n" data-v="{value}">{_e(_n(value))}</td>')
-            elif num and isinstance(value, Raw):
-                cells.append(f'<td class="n">{value}</td>')
+            elif num and isinstance(value, tuple):  # (sort value, shown text)
+                cells.append(f'<td class="n" data-v="{value[0]}">{_e(value[1])}</td>')
+            elif num:
+                cells.append(f'<td class="n">{value if isinstance(value, Raw) else _e(value)}</td>')
             else:
                 cells.append(f"<td>{value if isinstance(value, Raw) else _e(value)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
@@ -343,7 +349,7 @@ class Views:
             for s in spans:
                 kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
             head = ", ".join(f"{k}={v}" for k, v in sorted(kinds.items())) or "nothing"
-            cut = ' <span class="muted">(first 12,000 characters)</span>' if row.get("truncated") else ""
+            cut = f' <span class="muted">(first {MAX_CHARS:,} characters)</span>' if row.get("truncated") else ""
             parts.append(
                 f'<details id="{self.anchor[doc_id]}"><summary><b>{_e(doc_id)}</b> · {_e(row.get("site") or "no site")} · '
                 f'{_e(row.get("mode"))} mode · removed: {_e(head)}{cut}</summary>'
@@ -359,12 +365,11 @@ def sites_section(agg: Aggregate, views: Views) -> str:
     rows = []
     for name, t in agg.top_sites():
         example = views.link(t.example[1]) if t.example else "–"
-        rows.append((name, t.documents, t.chars, t.removed_chars, Raw(f'<span data-v="{t.share:.4f}">{_pct(t.removed_chars, t.chars)}</span>'),
-                     Raw(example)))
+        rows.append((name, t.documents, t.chars, t.removed_chars, (f"{t.share:.4f}", _pct(t.removed_chars, t.chars)), Raw(example)))
     return ('<section id="sites"><h2>Sites that lose the most text</h2><p class="muted">The sites with the largest share of their '
             "input text removed; the example is the site's document with the most characters removed (open it for why).</p>"
             + table(["site", "documents", "characters in", "removed", "share", "example"], rows,
-                    [False, True, True, True, False, False]) + "</section>")
+                    [False, True, True, True, True, False]) + "</section>")
 
 
 def clusters_section(agg: Aggregate) -> str:
