@@ -83,6 +83,25 @@ def test_run_writes_report_whose_figures_equal_the_manifest(samples_out: Path) -
     check_figures(parser.found, manifest)
 
 
+def test_provenance_carries_characters_removed_by_kind(samples_out: Path) -> None:
+    """The per-copy character counts the site figures are made of (an extension of `provenance`)."""
+    for line in (samples_out / "documents.jsonl").read_text().splitlines():
+        record = json.loads(line)
+        for member in record["provenance"]:
+            assert member["chars"] > 0 and set(member["removed_chars"]) == set(member["removed"])
+            assert sum(member["removed_chars"].values()) < member["chars"]
+        canonical = record["provenance"][0]
+        own = {k: v for k, v in _span_chars(record["removed"]).items() if k != "cross_copy"}
+        assert canonical["removed_chars"] == own
+
+
+def _span_chars(spans):
+    chars = {}
+    for s in spans:
+        chars[s["kind"]] = chars.get(s["kind"], 0) + s["end"] - s["start"]
+    return chars
+
+
 def test_report_is_rebuilt_byte_identical_from_the_folder(samples_out: Path, tmp_path: Path) -> None:
     before = (samples_out / REPORT).read_bytes()
     result = runner.invoke(app, ["report", str(samples_out)])
