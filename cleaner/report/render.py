@@ -263,6 +263,8 @@ def summary_section(agg: Aggregate) -> str:
     rows = [(label, Raw(c(key))) for label, key in figures if key in counts]
     by_stage = [(stage, Raw(_figure(f"counts.rejected_by_stage.{stage}", n)))
                 for stage, n in (counts.get("rejected_by_stage") or {}).items()]
+    reasons = sorted(agg.rejected_by_reason.items(), key=lambda item: (-item[1], item[0]))[:5]
+    reason_rows = [(f"{stage}: {reason}", n) for (stage, reason), n in reasons]
     timings = m.get("timings_s") or {}
     total = sum(timings.values())
     timing_rows = [(stage, Raw(_figure(f"timings_s.{stage}", t, " s")), _pct(t, total)) for stage, t in timings.items()]
@@ -280,6 +282,8 @@ def summary_section(agg: Aggregate) -> str:
         + '<div class="grid">'
         + f'<div class="card"><h3>Counts</h3>{table(["figure", "value"], rows, [False, True], sortable=False)}'
         + (f'<h3>Rejected by stage</h3>{table(["stage", "inputs"], by_stage, [False, True], sortable=False)}' if by_stage else "")
+        + (f'<h3>Rejected by reason</h3>{table(["reason", "inputs"], reason_rows, [False, True], sortable=False)}'
+           '<p class="muted"><a href="#rejected">every reason and input</a></p>' if reason_rows else "")
         + "</div>"
         + f'<div class="card"><h3>Time per stage</h3>{table(["stage", "seconds", "share"], timing_rows, [False, True, True], sortable=False)}'
         + f"<p class=muted>total {total:,.2f} s (the manifest's timings; the report adds none)</p></div>"
