@@ -13,7 +13,12 @@ from typer.testing import CliRunner
 from cleaner.cli import app
 from cleaner.records import Document, Span
 from cleaner.report import REPORT, aggregate_output, build_report, write_report
-from cleaner.report.aggregate import MERGE_MEMBERS_SHOWN, REJECTED_ROWS, TOP_MERGES, _TopK
+from cleaner.report.aggregate import (
+    MERGE_MEMBERS_SHOWN,
+    REJECTED_ROWS,
+    TOP_MERGES,
+    _TopK,
+)
 from cleaner.report.examples import EXAMPLES, MAX_CHARS, example_row, read_examples
 from cleaner.report.render import diff_html, explain_html
 
