@@ -219,6 +219,19 @@ def test_aggregate_counts_sites_kinds_and_similarities(tmp_path: Path) -> None:
     assert len(agg.largest) == TOP_MERGES
 
 
+def test_sites_with_few_documents_rank_after_the_others(tmp_path: Path) -> None:
+    write_folder(tmp_path, 30)
+    folder_docs = tmp_path / "documents.jsonl"
+    # one more story from a site of its own, nearly all of it removed: a share from one document
+    record = json.loads(folder_docs.read_text().splitlines()[0])
+    record["id"] = "zz"
+    record["provenance"] = [{"id": "zz", "site": "tiny", "similarity": 1.0, "removed": {"advertisement": 1},
+                             "removed_chars": {"advertisement": 990}, "chars": 1000}]
+    folder_docs.write_text(folder_docs.read_text() + json.dumps(record) + "\n")
+    ranked = [name for name, _ in aggregate_output(tmp_path).top_sites()]
+    assert ranked[-1] == "tiny" and len(ranked) == 6
+
+
 def test_merge_members_listed_are_bounded(tmp_path: Path) -> None:
     write_folder(tmp_path, 2, members=MERGE_MEMBERS_SHOWN + 10)
     agg = aggregate_output(tmp_path)

@@ -26,7 +26,7 @@ MAX_REASONS = 1_000  # distinct rejection reasons counted one by one
 SIMILARITY_BINS = 50  # of width 0.02 over [0, 1]
 TOP_MERGES = 8  # largest merges and merges closest to the threshold, each
 TOP_SITES = 20  # sites with the largest share of their text removed
-MIN_SITE_CHARS = 1  # a site is ranked by share only once it has some text
+MIN_SITE_DOCUMENTS = 3  # a share from fewer documents is noise: such sites rank after the others
 MERGE_MEMBERS_SHOWN = 40  # members listed per merge (the rest are counted)
 REJECTED_ROWS = 200  # rejected inputs listed one by one (the rest are counted by reason)
 
@@ -110,8 +110,8 @@ class Aggregate:
         return params.get("threshold")
 
     def top_sites(self, n: int = TOP_SITES) -> list[tuple[str, SiteTotals]]:
-        ranked = [(name, t) for name, t in self.sites.items() if t.chars >= MIN_SITE_CHARS and name != OTHER_SITES]
-        return sorted(ranked, key=lambda item: (-item[1].share, item[0]))[:n]
+        ranked = [(name, t) for name, t in self.sites.items() if t.chars and name != OTHER_SITES]
+        return sorted(ranked, key=lambda item: (item[1].documents < MIN_SITE_DOCUMENTS, -item[1].share, item[0]))[:n]
 
     def wanted_ids(self) -> list[str]:
         """The documents shown in full (explain view, diff), in a fixed order: the examples file holds these."""

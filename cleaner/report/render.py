@@ -17,7 +17,7 @@ from typing import Any
 
 from ..explain import explain_steps
 from ..records import Span
-from .aggregate import SIMILARITY_BINS, Aggregate, MergeSummary
+from .aggregate import MIN_SITE_DOCUMENTS, SIMILARITY_BINS, Aggregate, MergeSummary
 from .examples import MAX_CHARS
 
 CHART_ROWS = 25  # bars per chart (the table under it has the same rows)
@@ -145,8 +145,9 @@ def histogram(title: str, counts: Sequence[int], labels: Sequence[str], marker: 
     parts.append(f'<text x="0" y="12">max {top:,}</text>')
     if marker is not None:
         x = f"{100 * marker:.2f}%"
+        side = 'dx="-4" text-anchor="end"' if marker > 0.7 else 'dx="4"'  # the label stays inside the chart
         parts.append(f'<line class="thr" x1="{x}" y1="0" x2="{x}" y2="{height}"></line>'
-                     f'<text x="{x}" y="26" dx="4">{_e(marker_label)}</text>')
+                     f'<text x="{x}" y="26" {side}>{_e(marker_label)}</text>')
     return (f'<svg role="img" aria-label="{_e(title)}" height="{height + 24}"><title>{_e(title)}</title>'
             + "".join(parts) + "</svg>")
 
@@ -371,7 +372,8 @@ def sites_section(agg: Aggregate, views: Views) -> str:
         example = views.link(t.example[1]) if t.example else "–"
         rows.append((name, t.documents, t.chars, t.removed_chars, (f"{t.share:.4f}", _pct(t.removed_chars, t.chars)), Raw(example)))
     return ('<section id="sites"><h2>Sites that lose the most text</h2><p class="muted">The sites with the largest share of their '
-            "input text removed; the example is the site's document with the most characters removed (open it for why).</p>"
+            f"input text removed (sites with fewer than {MIN_SITE_DOCUMENTS} documents rank after the others); the example is "
+            "the site's document with the most characters removed (open it for why).</p>"
             + table(["site", "documents", "characters in", "removed", "share", "example"], rows,
                     [False, True, True, True, True, False]) + "</section>")
 
