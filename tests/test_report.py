@@ -291,8 +291,11 @@ def test_explain_html_strikes_removed_text_with_kind_and_reason() -> None:
 def test_diff_marks_changed_words_and_paragraphs() -> None:
     html = diff_html("a", "Same line.\nThe mayor said yes.\nOnly left.", "b", "Same line.\nThe mayor said no.")
     assert '<tr class="eq"><td>Same line.</td><td>Same line.</td></tr>' in html
-    assert "<del>yes.</del>" in html and "<ins>no.</ins>" in html
-    assert "<del>Only left.</del>" in html
+    assert "The mayor said <del>yes.\nOnly left.</del>" in html and "The mayor said <ins>no.</ins>" in html
+    # a copy that splits a paragraph in two differs by whitespace only: no word is marked
+    split = diff_html("a", "Intro.\nThe council met. It voted yes.", "b", "Intro.\nThe council met.\nIt voted yes.")
+    assert "<del>" not in split and "<ins>" not in split
+    assert "The council met. It voted yes." in split and "The council met.\nIt voted yes." in split
 
 
 # -- in a real browser --------------------------------------------------------

@@ -82,8 +82,10 @@ class _Session:
 
 
 def visit(page: str | os.PathLike[str], width: int = 1280, height: int = 900, expression: str = "null",
-          full_page: bool = False, chromium: str | None = None, settle_s: float = 0.3) -> PageVisit:
-    """Load a local file, evaluate ``expression`` in it, and screenshot it at ``width`` x ``height``."""
+          full_page: bool = False, chromium: str | None = None, settle_s: float = 0.3,
+          element: str | None = None) -> PageVisit:
+    """Load a local file, evaluate ``expression`` in it, and screenshot it at ``width`` x ``height``
+    (the whole page with ``full_page``; from the top of the element of id ``element``, ``height`` tall)."""
     exe = chromium or find_chromium()
     if exe is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
@@ -111,7 +113,13 @@ def visit(page: str | os.PathLike[str], width: int = 1280, height: int = 900, ex
                 scroll = session.send("Runtime.evaluate", {"expression": "document.documentElement.scrollWidth",
                                                            "returnByValue": True})["result"]["value"]
                 shot_params: dict[str, Any] = {"format": "png"}
-                if full_page:
+                if element:
+                    top = session.send("Runtime.evaluate", {
+                        "expression": f"document.getElementById({json.dumps(element)}).getBoundingClientRect().top + scrollY",
+                        "returnByValue": True})["result"]["value"]
+                    shot_params.update(captureBeyondViewport=True,
+                                       clip={"x": 0, "y": top, "width": width, "height": height, "scale": 1})
+                elif full_page:
                     metrics = session.send("Page.getLayoutMetrics")
                     size = metrics.get("cssContentSize") or metrics["contentSize"]
                     shot_params.update(captureBeyondViewport=True,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Sequence
 from html import escape
 from itertools import pairwise
@@ -204,38 +205,39 @@ def explain_html(source: str, spans: Sequence[dict[str, Any]]) -> str:
     return f'<div class="doc">{"".join(out)}</div>'
 
 
+_TOKEN = re.compile(r"\S+|\s+")
+
+
 def _words_diff(a: str, b: str) -> tuple[str, str]:
-    wa, wb = a.split(" "), b.split(" ")
+    """Both sides with the words only one of them has marked (whitespace, newlines included, kept)."""
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
     left, right = [], []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, wa, wb, autojunk=False).get_opcodes():
-        x, y = " ".join(wa[i1:i2]), " ".join(wb[j1:j2])
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, ta, tb, autojunk=False).get_opcodes():
+        x, y = "".join(ta[i1:i2]), "".join(tb[j1:j2])
         if op == "equal":
             left.append(_e(x))
             right.append(_e(y))
-        else:
-            if x:
-                left.append(f"<del>{_e(x)}</del>")
-            if y:
-                right.append(f"<ins>{_e(y)}</ins>")
-    return " ".join(left), " ".join(right)
+            continue
+        left.append(f"<del>{_e(x)}</del>" if x.strip() else _e(x))  # a space against a newline is no change
+        right.append(f"<ins>{_e(y)}</ins>" if y.strip() else _e(y))
+    return "".join(left), "".join(right)
 
 
 def diff_html(left_title: str, left: str, right_title: str, right: str) -> str:
-    """Side-by-side diff of two cleaned texts: paragraphs aligned by difflib, words marked inside changed ones."""
+    """Side-by-side diff of two cleaned texts: paragraphs aligned by difflib; a run of changed
+    paragraphs is one row, diffed word by word (copies often split or join paragraphs)."""
     a, b = left.split("\n"), right.split("\n")
     rows = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
             rows.extend(f'<tr class="eq"><td>{_e(x)}</td><td>{_e(x)}</td></tr>' for x in a[i1:i2])
             continue
-        xs, ys = a[i1:i2], b[j1:j2]
-        for k in range(max(len(xs), len(ys))):
-            x, y = (xs[k] if k < len(xs) else ""), (ys[k] if k < len(ys) else "")
-            if x and y:
-                dx, dy = _words_diff(x, y)
-            else:
-                dx, dy = (f"<del>{_e(x)}</del>" if x else ""), (f"<ins>{_e(y)}</ins>" if y else "")
-            rows.append(f"<tr><td>{dx}</td><td>{dy}</td></tr>")
+        x, y = "\n".join(a[i1:i2]), "\n".join(b[j1:j2])
+        if x and y:
+            dx, dy = _words_diff(x, y)
+        else:
+            dx, dy = (f"<del>{_e(x)}</del>" if x else ""), (f"<ins>{_e(y)}</ins>" if y else "")
+        rows.append(f"<tr><td>{dx}</td><td>{dy}</td></tr>")
     return (f'<div class="scroll"><table class="diff"><thead><tr><th>{_e(left_title)}</th><th>{_e(right_title)}</th></tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div>')
 
