@@ -168,3 +168,25 @@ def _note(event: dict[str, Any], into: PageVisit) -> None:
         into.console_errors.append(params["entry"].get("text", ""))
     elif method == "Network.requestWillBeSent":
         into.requests.append(params.get("request", {}).get("url", ""))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m cleaner.report.browser PAGE PNG [--width W] [--height H] [--element ID]``: a screenshot."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m cleaner.report.browser", description=main.__doc__)
+    parser.add_argument("page")
+    parser.add_argument("png")
+    parser.add_argument("--width", type=int, default=1280)
+    parser.add_argument("--height", type=int, default=1400)
+    parser.add_argument("--element", help="start at the element of this id (e.g. clusters)")
+    parser.add_argument("--full-page", action="store_true")
+    args = parser.parse_args(argv)
+    seen = visit(args.page, args.width, args.height, full_page=args.full_page, element=args.element)
+    Path(args.png).write_bytes(seen.screenshot)
+    print(f"{args.png}: {len(seen.screenshot):,} bytes; console errors: {len(seen.console_errors)}; "
+          f"requests: {len(seen.requests)}")
+
+
+if __name__ == "__main__":
+    main()
