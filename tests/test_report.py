@@ -232,6 +232,20 @@ def test_sites_with_few_documents_rank_after_the_others(tmp_path: Path) -> None:
     assert ranked[-1] == "tiny" and len(ranked) == 6
 
 
+def test_outputs_without_character_counts_say_so(tmp_path: Path) -> None:
+    """An output folder written before `removed_chars` existed still gives a report, and says what it lacks."""
+    write_folder(tmp_path, 4)
+    path = tmp_path / "documents.jsonl"
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    for record in records:
+        for member in record["provenance"]:
+            del member["removed_chars"], member["chars"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    agg = aggregate_output(tmp_path)
+    assert not agg.chars_known and agg.kinds_chars["advertisement"] == 4 * 10  # the canonical copies' spans only
+    assert "predate per-copy character counts" in build_report(tmp_path)[0]
+
+
 def test_merge_members_listed_are_bounded(tmp_path: Path) -> None:
     write_folder(tmp_path, 2, members=MERGE_MEMBERS_SHOWN + 10)
     agg = aggregate_output(tmp_path)
@@ -334,6 +348,11 @@ def test_report_in_headless_chromium(samples_out: Path, tmp_path: Path) -> None:
     shot.write_bytes(seen.screenshot)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 10_000
     # a phone: the page itself does not scroll sideways (wide tables scroll inside their box)
+    # the inline script sorts a table by the clicked column (numbers as numbers)
+    sort_js = ("(() => { const t = document.querySelector('#sites table'); t.tHead.rows[0].cells[3].click();"
+               " return [...t.tBodies[0].rows].map(r => +r.cells[3].dataset.v); })()")
+    removed = visit(page, expression=sort_js, chromium=exe).value
+    assert len(removed) > 1 and removed == sorted(removed)
     phone = visit(page, width=390, height=844, chromium=exe)
     assert phone.console_errors == [] and phone.scroll_width <= 390
     (tmp_path / "report-390.png").write_bytes(phone.screenshot)
