@@ -136,16 +136,27 @@ def report_child(folder: str) -> None:
             for line in handle:
                 yield Document(id=json.loads(line)["id"], content="", text=source[:6000], source_text=source, removed=spans)
 
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = _peak_rss_mb()
     c0, w0 = time.process_time(), time.perf_counter()
     info = write_report(out, documents())
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = _peak_rss_mb()
     size = sum((out / f).stat().st_size for f in ("documents.jsonl", "clusters.jsonl", "rejected.jsonl"))
     manifest = json.loads((out / "manifest.json").read_text())
     print(json.dumps({"records": manifest["counts"]["records"], "members": manifest["counts"]["documents"], "cpu": cpu, "wall": wall, "bytes": info.bytes,
                       "aggregate_cpu": info.aggregate_s, "render_cpu": info.render_s, "input_bytes": size,
-                      "rss_before_mb": base / 1024, "rss_peak_mb": peak / 1024}))
+                      "rss_before_mb": base, "rss_peak_mb": peak}))
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: reset by exec, unlike ru_maxrss on Linux)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
