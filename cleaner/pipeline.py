@@ -46,6 +46,7 @@ class RunOptions:
     cache: str | None = None  # folder of a StageCache: unchanged documents are not re-extracted or re-stripped
     engine: str = "local"  # "local" (in-process / process pool) or "dask"
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
+    keep: str = "canonical"  # "canonical": one record per story; "all": every input, annotated (cleaner.io.formats)
 
 
 @dataclass
@@ -377,7 +378,8 @@ def run_paths(
     }
     if out is not None:
         result.written = write_outputs(
-            Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats
+            Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats,
+            documents=result.documents if options.keep == "all" else None,
         )
     return result
 

@@ -68,6 +68,9 @@ class ReadOptions:
     max_compression_ratio: int = 200
     bomb_min_bytes: int = 64 << 20
     max_json_depth: int = 64  # nesting of a JSON record; deeper ones cannot be written back safely
+    # Folders (absolute, resolved) that folder walks and globs pass over: the output folder when
+    # it lies inside an input folder, so a run never reads its own output.
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass
@@ -189,7 +192,9 @@ def decode_markup(data: bytes, source: str) -> str:
     return decode_html(data)
 
 
-def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path | None, Path | None]]:
+def expand_inputs(
+    inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
+) -> list[tuple[Path | None, Path | None]]:
     """Each input as (root, file) pairs; ``(None, None)`` stands for stdin.
 
     A folder is walked recursively (sorted) with itself as root; a glob
@@ -211,14 +216,14 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path |
                 root_parts.append(part)
             root = Path(*root_parts) if root_parts else Path(".")
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
-            files = [m for m in matches if m.exists() and not m.is_dir()]
+            files = [m for m in matches if m.exists() and not m.is_dir() and not _excluded(m, exclude)]
             if not files:
                 raise InputError(text, "glob pattern matched no files")
             pairs.extend((root, f) for f in files)
             continue
         path = Path(text)
         if path.is_dir():
-            pairs.extend((path, f) for f in walk_files(path))
+            pairs.extend((path, f) for f in walk_files(path, exclude))
         elif path.exists():  # a FIFO or device named here is rejected by the reader, never opened
             pairs.append((path.parent, path))
         else:
@@ -226,11 +231,19 @@ def expand_inputs(inputs: Sequence[str | os.PathLike[str]]) -> list[tuple[Path |
     return pairs
 
 
-def walk_files(folder: Path) -> list[Path]:
-    """Every file below ``folder``, sorted, skipping hidden files and folders (``.git``, ``.cache`` ...)."""
+def _excluded(path: Path, exclude: Sequence[str]) -> bool:
+    if not exclude:
+        return False
+    resolved = str(path.resolve())
+    return any(resolved == e or resolved.startswith(e.rstrip(os.sep) + os.sep) for e in exclude)
+
+
+def walk_files(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
+    """Every file below ``folder``, sorted, skipping hidden files and folders (``.git``, ``.cache`` ...)
+    and the folders in ``exclude``."""
     found: list[str] = []
     for top, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not _excluded(Path(top) / d, exclude)]
         found.extend(os.path.join(top, n) for n in names if not n.startswith("."))
     return [Path(p) for p in sorted(found)]
 
@@ -260,7 +273,7 @@ def iter_documents(
     """
     report = report if report is not None else ReadReport()
     seen: dict[str, str] = {}
-    for root, path in expand_inputs(inputs):
+    for root, path in expand_inputs(inputs, options.exclude):
         if path is None:
             yield from unique_ids(_read_stdin(stdin, options), seen)
             continue

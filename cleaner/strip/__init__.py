@@ -27,6 +27,11 @@ class StripOptions:
     html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
 
+    def __post_init__(self) -> None:
+        from ..config import check_language
+
+        check_language(self.language)  # "xx" would silently get no language's rules
+
 
 def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> Document | Rejected:
     """Fill ``source_text`` (and, for HTML, metadata) ready for the noise rules."""
