@@ -408,6 +408,7 @@ def build_manifest(options: RunOptions, counts: dict, dedup_stats: dict, timings
     from .strip.text import CORE
 
     params = _plain(options)
+    params["read"] = options.read.for_manifest()
     params["dedup_params"] = options.dedup_params.to_dict()
     return {
         "cleaner": __version__,

@@ -187,9 +187,10 @@ def parquet_bytes(kind: str, rows: Sequence[dict[str, Any]]) -> bytes:
     import pyarrow.parquet as pq
 
     schema = schemas()[kind]
-    table = pa.Table.from_pylist([_arrow_row(kind, r) for r in rows], schema=schema)
     buffer = io.BytesIO()
-    pq.write_table(table, buffer)
+    with pq.ParquetWriter(buffer, schema) as writer:
+        if rows:  # an empty table is the schema and no row group (a 0-row group breaks Hugging Face datasets)
+            writer.write_table(pa.Table.from_pylist([_arrow_row(kind, r) for r in rows], schema=schema))
     return buffer.getvalue()
 
 

@@ -71,6 +71,16 @@ class ReadOptions:
     # Folders (absolute, resolved) that folder walks and globs pass over: the output folder when
     # it lies inside an input folder, so a run never reads its own output.
     exclude: tuple[str, ...] = ()
+    # When set, folder walks and globs read only these files (absolute, resolved): the pre-commit
+    # hook's git-tracked files. Files named directly are read whatever this says.
+    only: frozenset[str] | None = None
+
+    def for_manifest(self) -> dict[str, Any]:
+        """The options as the manifest records them: how inputs are read, not which (``exclude`` and
+        ``only`` are paths of this machine, and would make two clones' manifests differ)."""
+        from dataclasses import asdict
+
+        return {k: v for k, v in asdict(self).items() if k not in ("exclude", "only")}
 
 
 @dataclass
@@ -193,7 +203,7 @@ def decode_markup(data: bytes, source: str) -> str:
 
 
 def expand_inputs(
-    inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = ()
+    inputs: Sequence[str | os.PathLike[str]], exclude: Sequence[str] = (), only: frozenset[str] | None = None
 ) -> list[tuple[Path | None, Path | None]]:
     """Each input as (root, file) pairs; ``(None, None)`` stands for stdin.
 
@@ -216,14 +226,14 @@ def expand_inputs(
                 root_parts.append(part)
             root = Path(*root_parts) if root_parts else Path(".")
             matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
-            files = [m for m in matches if m.exists() and not m.is_dir() and not _excluded(m, exclude)]
+            files = [m for m in matches if m.exists() and not m.is_dir() and not _excluded(m, exclude, only)]
             if not files:
                 raise InputError(text, "glob pattern matched no files")
             pairs.extend((root, f) for f in files)
             continue
         path = Path(text)
         if path.is_dir():
-            pairs.extend((path, f) for f in walk_files(path, exclude))
+            pairs.extend((path, f) for f in walk_files(path, exclude, only))
         elif path.exists():  # a FIFO or device named here is rejected by the reader, never opened
             pairs.append((path.parent, path))
         else:
@@ -231,20 +241,26 @@ def expand_inputs(
     return pairs
 
 
-def _excluded(path: Path, exclude: Sequence[str]) -> bool:
+def _excluded(path: Path, exclude: Sequence[str], only: frozenset[str] | None = None) -> bool:
+    if only is not None and os.path.join(os.path.realpath(path.parent), path.name) not in only:
+        return True
     if not exclude:
         return False
     resolved = str(path.resolve())
     return any(resolved == e or resolved.startswith(e.rstrip(os.sep) + os.sep) for e in exclude)
 
 
-def walk_files(folder: Path, exclude: Sequence[str] = ()) -> list[Path]:
-    """Every file below ``folder``, sorted, skipping hidden files and folders (``.git``, ``.cache`` ...)
-    and the folders in ``exclude``."""
+def walk_files(folder: Path, exclude: Sequence[str] = (), only: frozenset[str] | None = None) -> list[Path]:
+    """Every file below ``folder``, sorted, skipping hidden files and folders (``.git``, ``.cache`` ...),
+    the folders in ``exclude`` and, when ``only`` is given, the files not in it."""
     found: list[str] = []
     for top, dirs, names in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".") and not _excluded(Path(top) / d, exclude)]
-        found.extend(os.path.join(top, n) for n in names if not n.startswith("."))
+        names = [n for n in names if not n.startswith(".")]
+        if only is not None:  # the folder resolved once, the name joined as it is (a link is the file git tracks)
+            real_top = os.path.realpath(top)
+            names = [n for n in names if os.path.join(real_top, n) in only]
+        found.extend(os.path.join(top, n) for n in names)
     return [Path(p) for p in sorted(found)]
 
 
@@ -273,7 +289,7 @@ def iter_documents(
     """
     report = report if report is not None else ReadReport()
     seen: dict[str, str] = {}
-    for root, path in expand_inputs(inputs, options.exclude):
+    for root, path in expand_inputs(inputs, options.exclude, options.only):
         if path is None:
             yield from unique_ids(_read_stdin(stdin, options), seen)
             continue

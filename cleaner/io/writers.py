@@ -115,7 +115,7 @@ def stale_files(out: Path, files: dict[str, bytes]) -> list[str]:
     found = [name for name in ours if (out / name).is_file()]
     txt_dir = out / "txt"
     if txt_dir.is_dir():
-        found += [p.relative_to(out).as_posix() for p in txt_dir.rglob("*.txt")]
+        found += [p.relative_to(out).as_posix() for p in txt_dir.rglob("*.txt") if p.is_file()]  # a folder may end in .txt
     return sorted(name for name in found if name not in files)
 
 

@@ -384,12 +384,13 @@ class RedisIndex(NearDupIndex):
         hi: list[int] = []
         if n_old:
             seed = self.params.seed
-            for k in range(new_sigs.shape[0]):
-                for key in self.lsh.query(to_datasketch(new_sigs[k], seed, lean=True)):
-                    old = position.get(key)
-                    if old is not None and old < n_old:
-                        lo.append(old)
-                        hi.append(n_old + k)
+            with self._talking("querying the index failed"):
+                for k in range(new_sigs.shape[0]):
+                    for key in self.lsh.query(to_datasketch(new_sigs[k], seed, lean=True)):
+                        old = position.get(key.decode("utf-8") if isinstance(key, bytes) else key)
+                        if old is not None and old < n_old:
+                            lo.append(old)
+                            hi.append(n_old + k)
         ni, nj = candidate_pairs(band_keys(new_sigs, bands, rows), self.params.bucket_window)
         i = np.concatenate([np.array(lo, dtype=np.int64), ni + n_old])
         j = np.concatenate([np.array(hi, dtype=np.int64), nj + n_old])
