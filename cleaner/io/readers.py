@@ -15,6 +15,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import re
 import stat
@@ -650,7 +651,7 @@ def _iter_jsonl_lines(
             continue
         fallback = f"{fid}:{number}"
         try:
-            record = json.loads(line)
+            record = json.loads(line, parse_constant=str)  # NaN/Infinity kept as text: valid JSON when written back
         except json.JSONDecodeError as exc:
             yield Rejected(id=fallback, stage="read", reason=f"invalid JSON: {exc.msg} at column {exc.colno}", path=source, line=number)
             continue
@@ -680,7 +681,35 @@ def _iter_parquet(data: bytes, fid: str, source: str, options: ReadOptions) -> I
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputError(source, f"not a readable Parquet file ({exc})") from exc
     for number, record in enumerate(table.to_pylist(), start=1):
-        yield record_to_document(record, f"{fid}:{number}", source, number, options)
+        try:
+            yield record_to_document(_json_data(record), f"{fid}:{number}", source, number, options)
+        except Exception as exc:  # noqa: BLE001 - that row is rejected, the others are read
+            yield Rejected(id=f"{fid}:{number}", stage="read", reason=f"row cannot be read: {type(exc).__name__}: {exc}",
+                           path=source, line=number)
+
+
+def _json_data(value: Any) -> Any:
+    """A Parquet value as JSON data, so it can be written back: timestamps and dates as ISO 8601
+    text, bytes as UTF-8 text (else ``base64:`` and the base64 text), decimals and other scalars as
+    text, NaN and infinities as the strings ``"NaN"``/``"Infinity"``/``"-Infinity"`` (as JSONL's are)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else ("NaN" if value != value else ("Infinity" if value > 0 else "-Infinity"))
+    if isinstance(value, dict):
+        return {str(k): _json_data(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_data(v) for v in value]
+    if isinstance(value, bytes):
+        try:
+            return value.decode("utf-8")
+        except UnicodeDecodeError:
+            import base64
+
+            return "base64:" + base64.b64encode(value).decode("ascii")
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)
 
 
 def _iter_warc(stream: IO[bytes], fid: str, source: str, options: ReadOptions) -> Iterator[Document | Rejected]:
