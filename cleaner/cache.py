@@ -362,7 +362,7 @@ class StageCache:
                 found[key] = value
         return found
 
-    def mapping(self, stage: str, salt: str) -> "CacheMapping":
+    def mapping(self, stage: str, salt: str) -> CacheMapping:
         return CacheMapping(self, stage, salt)
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ app = typer.Typer(
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
-def _fail(message: str) -> "typer.Exit":
+def _fail(message: str) -> typer.Exit:
     typer.echo(f"cleaner: error: {message}", err=True)
     return typer.Exit(EXIT_ERROR)
 
@@ -56,7 +56,7 @@ class RichProgress:
         )
         self._tasks: dict[str, Any] = {}
 
-    def __enter__(self) -> "RichProgress":
+    def __enter__(self) -> RichProgress:
         self._progress.__enter__()
         return self
 
@@ -73,7 +73,7 @@ def _config() -> dict[str, Any]:
     try:
         found = find_config()
     except CleanerError as exc:
-        raise _fail(str(exc))
+        raise _fail(str(exc)) from None
     return found[1] if found else {}
 
 
@@ -112,7 +112,7 @@ def build_run_options(
             max_document_bytes=max_document_bytes, exclude=exclude,
         )
     except ConfigError as exc:
-        raise _fail(str(exc))
+        raise _fail(str(exc)) from None
 
 
 def _build_run_options(config: dict[str, Any], **cli: Any):
@@ -199,9 +199,9 @@ def run(
     inputs = inputs or config.get("inputs")
     output = output or config.get("output")
     if not inputs:
-        raise _fail("no INPUT given (and no `inputs` in [tool.cleaner] / .cleaner.toml)")
+        raise _fail("no INPUT given (and no `inputs` in [tool.cleaner] / .cleaner.toml)") from None
     if output is None:
-        raise _fail("no output folder: give -o OUT (or `output` in the config)")
+        raise _fail("no output folder: give -o OUT (or `output` in the config)") from None
     to_stdout = output == "-"
     options = build_run_options(
         config, mode=mode, no_dedup=no_dedup, threshold=threshold, num_perm=num_perm, workers=workers,
@@ -220,9 +220,9 @@ def run(
         if to_stdout:
             stream_documents(result, options)
     except CleanerError as exc:
-        raise _fail(str(exc))
+        raise _fail(str(exc)) from None
     except OSError as exc:  # e.g. the output folder is a file, or not writable
-        raise _fail(f"{exc.filename or output}: {exc.strerror or exc}")
+        raise _fail(f"{exc.filename or output}: {exc.strerror or exc}") from None
     counts = result.manifest["counts"]
     typer.echo(
         f"cleaner: {_count(counts['inputs'], 'input')} -> {_count(counts['records'], 'record')} "
@@ -309,26 +309,26 @@ def _one_document(file: str, mode: str | None, language: str | None):
     from .strip import StripOptions, strip_document
 
     if mode is not None and mode not in MODES:
-        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}")
+        raise _fail(f"--mode must be one of {', '.join(MODES)}, not {mode!r}") from None
     if file == "-":  # one document as plain text or HTML on stdin (not JSONL, unlike `run -`)
         content = sys.stdin.read()
         if not content.strip():
-            raise _fail("<stdin>: empty input")
+            raise _fail("<stdin>: empty input") from None
         chosen = mode or detect_mode(content)
         records = [Document(id="<stdin>", content=content, mode=chosen)]  # type: ignore[arg-type]
     else:
         try:
             records = list(iter_documents([file], ReadOptions(mode=mode or "auto")))  # type: ignore[arg-type]
         except CleanerError as exc:
-            raise _fail(str(exc))
+            raise _fail(str(exc)) from None
     if len(records) != 1:
-        raise _fail(f"{file}: holds {len(records)} documents; `strip`/`explain` take one (use `cleaner run`)")
+        raise _fail(f"{file}: holds {len(records)} documents; `strip`/`explain` take one (use `cleaner run`)") from None
     doc = records[0]
     if isinstance(doc, Rejected):
-        raise _fail(f"{file}: {doc.reason}")
+        raise _fail(f"{file}: {doc.reason}") from None
     result = strip_document(doc, None, StripOptions(language=language or "en"))
     if isinstance(result, Rejected):
-        raise _fail(f"{file}: {result.reason}")
+        raise _fail(f"{file}: {result.reason}") from None
     return result
 
 
@@ -371,15 +371,15 @@ def precommit(
     from .precommit import precommit as run_precommit
 
     if fix == check:
-        raise _fail("give exactly one of --fix or --check")
+        raise _fail("give exactly one of --fix or --check") from None
     config = _config()
     options = build_run_options(config, index=None)
     try:
         outcome = run_precommit(options, config, check=check)
     except CleanerError as exc:
-        raise _fail(str(exc))
+        raise _fail(str(exc)) from None
     except OSError as exc:
-        raise _fail(f"{exc.filename or config.get('output')}: {exc.strerror or exc}")
+        raise _fail(f"{exc.filename or config.get('output')}: {exc.strerror or exc}") from None
     if outcome.changed:
         verb = "would update" if check else "updated"
         typer.echo(f"cleaner: {verb} {len(outcome.changed)} file(s) in {outcome.output}:")

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_neardup_index import _free_port, corpus, redis_url, run_twice, split_runs  # noqa: F401 (fixture)
 
 import cleaner.neardup.index as index_module
 from cleaner.errors import DedupIndexError
 from cleaner.neardup import DedupParams, dedup_documents
 from cleaner.neardup.index import open_index, probe_index, redis_config
-from test_neardup_index import _free_port, corpus, redis_url, run_twice, split_runs  # noqa: F401 (fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 import time
 
 import pytest
+from conftest import eval_path
 
 from cleaner import run
 from cleaner.errors import ExtractionError
 from cleaner.strip.html import HtmlOptions, extract_html
 from cleaner.strip.markup_limits import markup_problem
-
-from conftest import eval_path
 
 
 def test_many_attributes_refused_quickly() -> None:

@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_neardup_clusters import doc, paragraphs
 
 from cleaner.errors import DedupIndexError
 from cleaner.neardup import DedupParams, dedup_documents
 from cleaner.neardup.index import DirectoryIndex, open_index
-from test_neardup_clusters import doc, paragraphs
 
 
 def corpus() -> list:

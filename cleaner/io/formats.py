@@ -28,7 +28,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ..records import Canonical, Cluster, Document
+from ..records import Canonical, Document
 
 SCHEMA_VERSION = 1
 

@@ -110,7 +110,7 @@ def document_from_row(row: dict[str, Any]) -> Document:
 class NearDupIndex(ABC):
     """State shared by both backends; subclasses load and save it."""
 
-    def __init__(self, params: "DedupParams") -> None:
+    def __init__(self, params: DedupParams) -> None:
         self.params = params
         self.docs: list[Document] = []
         self.sigs = np.empty((0, params.num_perm), dtype=np.uint32)
@@ -133,7 +133,7 @@ class NearDupIndex(ABC):
             shown = ", ".join(f"{k}: index {stored.get(k)!r} vs run {wanted.get(k)!r}" for k in diff)
             raise DedupIndexError(f"{where}: index was built with other parameters ({shown}); use a new index")
 
-    def check_params(self, params: "DedupParams") -> None:
+    def check_params(self, params: DedupParams) -> None:
         if params.index_key() != self.params.index_key():
             wanted, stored = params.index_key(), self.params.index_key()
             diff = sorted(k for k in wanted if wanted[k] != stored.get(k))
@@ -194,7 +194,7 @@ def _fsync_dir(folder: Path) -> None:
 
 
 class DirectoryIndex(NearDupIndex):
-    def __init__(self, path: str | os.PathLike[str], params: "DedupParams") -> None:
+    def __init__(self, path: str | os.PathLike[str], params: DedupParams) -> None:
         super().__init__(params)
         self.path = Path(path)
         self.generation = 0
@@ -216,7 +216,7 @@ class DirectoryIndex(NearDupIndex):
         self.docs = [document_from_row(r) for r in rows]
         self.sizes = np.array([r["shingles"] for r in rows], dtype=np.int64)
 
-    def _load(self, header: dict[str, Any], params: "DedupParams") -> list[dict[str, Any]]:
+    def _load(self, header: dict[str, Any], params: DedupParams) -> list[dict[str, Any]]:
         import io
 
         if header["version"] == 1:
@@ -300,7 +300,7 @@ def _redact(url: str) -> str:
 class RedisIndex(NearDupIndex):
     """The index in Redis: state keys plus a datasketch MinHashLSH on Redis storage."""
 
-    def __init__(self, url: str, params: "DedupParams") -> None:
+    def __init__(self, url: str, params: DedupParams) -> None:
         super().__init__(params)
         try:
             import redis
@@ -403,7 +403,7 @@ class RedisIndex(NearDupIndex):
         interrupted save leaves the earlier header, which counts (and checksums) only what it saved."""
         import redis
 
-        n0, e0 = self._saved_docs, self._saved_edges
+        n0 = self._saved_docs
         new_docs = self.docs[n0:]
         with self._talking("saving the index failed; the earlier state is kept"):
             with self.lsh.insertion_session() as session:
@@ -440,7 +440,7 @@ class RedisIndex(NearDupIndex):
         self._saved_docs, self._saved_edges = len(self.docs), int(self.edges.shape[0])
 
 
-def probe_index(location: str, params: "DedupParams") -> None:
+def probe_index(location: str, params: DedupParams) -> None:
     """Check, before any work starts, that the index can be used: the Redis server answers and
     its header fits ``params``, or the folder's header fits them. Raises DedupIndexError."""
     if location.startswith(("redis://", "rediss://")):
@@ -478,7 +478,7 @@ class _Probe(NearDupIndex):
         raise NotImplementedError
 
 
-def open_index(location: str, params: "DedupParams") -> NearDupIndex:
+def open_index(location: str, params: DedupParams) -> NearDupIndex:
     """A directory index, or a Redis one for ``redis://HOST:PORT/DB`` (``rediss://`` for TLS)."""
     if location.startswith(("redis://", "rediss://")):
         return RedisIndex(location, params)

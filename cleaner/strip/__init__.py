@@ -13,9 +13,14 @@ this order, and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
+
+if TYPE_CHECKING:  # pragma: no cover - names of the annotations below
+    from .html import HtmlOptions
+    from .text import TextOptions
 
 
 @dataclass(frozen=True)
