@@ -625,6 +625,13 @@ def _stream_lines(
         if not raw:
             return
         number += 1
+        if raw == b"\n" and hasattr(stream, "peek"):  # a run of empty lines is skipped a buffer at a time
+            ahead = stream.peek(1 << 16)
+            empty = len(ahead) - len(ahead.lstrip(b"\n"))
+            if empty:
+                stream.read(empty)
+                number += empty
+            continue
         if first:
             first = False
             if raw.startswith(b"\xef\xbb\xbf"):

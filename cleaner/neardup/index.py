@@ -448,8 +448,12 @@ def probe_index(location: str, params: DedupParams) -> None:
             import redis
         except ImportError as exc:  # pragma: no cover
             raise DedupIndexError("redis:// index needs the redis package (pip install cleaner[redis])") from exc
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
         config, url = redis_config(location), _redact(location)
-        client = redis.Redis(socket_connect_timeout=5, **config)
+        # One try: this only asks whether the server is there (a run's own client retries).
+        client = redis.Redis(socket_connect_timeout=5, retry=Retry(NoBackoff(), 0), **config)
         try:
             raw = client.get("cleaner:neardup:header")
         except redis.RedisError as exc:
