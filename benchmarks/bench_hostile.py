@@ -23,7 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 KINDS = ["plain", "html", "empty", "binary", "latin1-name", "fifo", "broken-symlink", "jsonl-bad-lines",
          "surrogate-fields", "nul-id", "duplicate-id", "gzip-bomb", "broken-gzip", "many-attributes", "deep-nesting",
-         "huge-text", "huge-jsonl-line", "parquet-types", "broken-parquet", "broken-warc", "utf16", "noise-only"]
+         "huge-text", "huge-jsonl-line", "parquet-types", "broken-parquet", "broken-warc", "utf16", "noise-only",
+         "at-the-cap"]
 
 
 def run_one(kind: str, scale: int, work: Path) -> dict:

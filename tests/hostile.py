@@ -177,6 +177,10 @@ def write_hostile_corpus(folder: Path, scale: int = 1, only: set[str] | None = N
     if want("noise-only"):
         _write(folder / "noise.txt", "Share on Facebook\nSubscribe to our newsletter\nAccept cookies\n")
         h.add(folder, "noise.txt", "noise-only")
+    if only is not None and "at-the-cap" in only:  # benchmark only (about 30 s of stripping): a document just under the cap
+        text = "".join(story(1000 + i) for i in range(40_000))[:19_900_000]
+        _write(folder / "at-the-cap.txt", text)
+        h.add(folder, "at-the-cap.txt", "at-the-cap")
     if want("ignored"):
         _write(folder / "README", "not an input")  # no known extension in a folder walk: ignored, not a record
         h.kinds["README"] = "ignored"
