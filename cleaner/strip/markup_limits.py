@@ -51,6 +51,22 @@ def _without_raw_text(text: str) -> str:
     return "".join(kept)
 
 
+_OPEN_NAME = re.compile(r"<([A-Za-z][^\s/>\"'=]*)")
+_LONG_TAG: dict[tuple[int, bool], re.Pattern[str]] = {}
+
+
+def _long_tag(length: int, quoted: bool) -> re.Pattern[str]:
+    """A tag start followed by ``length`` characters of the same tag (quotes respected if ``quoted``)."""
+    key = (length, quoted)
+    if key not in _LONG_TAG:
+        body = r"""(?:[^>"']|"[^"]*"|'[^']*')""" if quoted else "[^>]"
+        _LONG_TAG[key] = re.compile(f"<[A-Za-z]{body}{{{length}}}")
+    return _LONG_TAG[key]
+
+
+_QUOTED_GT = re.compile(r"""=\s*(?:"[^"]*>|'[^']*>)""")  # an attribute value holding a ">"
+
+
 def markup_problem(html: str | bytes, max_attributes: int, max_depth: int) -> str | None:
     """Why the page must not be parsed (too many attributes on an element, too deep), or None."""
     text = html.decode("latin-1") if isinstance(html, bytes) else html  # tags are ASCII in any encoding
@@ -58,6 +74,15 @@ def markup_problem(html: str | bytes, max_attributes: int, max_depth: int) -> st
         return None  # too few tags to nest that deep, too short for that many attributes
     text = _without_raw_text(text)
     long_tag = 2 * max_attributes  # an attribute takes two characters at least (" a")
+    # Fast path, exact: no tag as long as long_tag characters means no element has that many
+    # attributes (with no ">" inside a quoted value a tag ends at its first ">", so the plain
+    # pattern is enough; else the quote-aware one), and elements cannot nest deeper than the
+    # number of counted elements opened.
+    long_pattern = _long_tag(long_tag, quoted=_QUOTED_GT.search(text) is not None)
+    if long_pattern.search(text) is None:
+        opened = Counter(map(str.lower, _OPEN_NAME.findall(text)))
+        if sum(n for name, n in opened.items() if name not in _NOT_COUNTED and name not in _RAW_END) <= max_depth:
+            return None
     tags = list(_TAG.finditer(text))
     for m in tags:
         if m.end() - m.start() > long_tag:
