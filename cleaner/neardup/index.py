@@ -161,6 +161,14 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_TEMPORARY = re.compile(r"^\.[\w.-]+\.\d+\.tmp$")
+
+
+def _ours(name: str) -> bool:
+    """A generation folder or a temporary file of a save (one a crash may leave before the first header)."""
+    return bool(_GENERATION.match(name) or _TEMPORARY.match(name))
+
+
 def _npy_bytes(array: np.ndarray) -> bytes:
     import io
 
@@ -202,7 +210,7 @@ class DirectoryIndex(NearDupIndex):
         if self.path.exists() and not self.path.is_dir():
             raise DedupIndexError(f"{self.path}: index path exists and is not a directory")
         if not header_path.exists():
-            if self.path.exists() and any(p for p in self.path.iterdir() if not _GENERATION.match(p.name)):
+            if self.path.exists() and any(p for p in self.path.iterdir() if not _ours(p.name)):
                 raise DedupIndexError(f"{self.path}: not empty and has no header.json; refusing to use it as an index")
             return
         try:
@@ -265,7 +273,7 @@ class DirectoryIndex(NearDupIndex):
                 continue
             if _GENERATION.match(old.name) and old.is_dir():
                 shutil.rmtree(old, ignore_errors=True)
-            elif old.name in STATE_FILES or (old.name.startswith(".") and old.name.endswith(".tmp")):
+            elif old.name in STATE_FILES or _TEMPORARY.match(old.name):
                 old.unlink(missing_ok=True)
 
 
