@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from .errors import CleanerError, ConfigError, ExtractionError, InputError, NoContentError
+from .errors import ConfigError, ExtractionError, InputError, NoContentError
 from .io.readers import ReadOptions, detect_mode, record_to_document, unique_ids
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
 from .pipeline import Progress, RunOptions, RunResult, run_documents, run_paths

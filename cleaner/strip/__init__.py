@@ -28,8 +28,8 @@ class StripOptions:
     """Options of the strip stage (text rules + HTML extraction)."""
 
     language: str = "en"
-    text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
-    html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
+    text: TextOptions | None = None  # cleaner.strip.text.TextOptions; None = defaults
+    html: HtmlOptions | None = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
 
     def __post_init__(self) -> None:
@@ -130,7 +130,7 @@ def evidence_site(doc: Document) -> str | None:
     return None if doc.extracted else template_key(doc.source_text or "")
 
 
-def text_options_for(doc: Document, options: StripOptions) -> "TextOptions":
+def text_options_for(doc: Document, options: StripOptions) -> TextOptions:
     """The text stage's options for this document.
 
     Text an HTML extractor produced is already the article: the whole-page
