@@ -277,3 +277,12 @@ def test_datatrove_round_trip(tmp_path: Path) -> None:
     (row2,) = [json.loads(x) for x in (tmp_path / "o2" / "documents.jsonl").read_text().splitlines()]
     assert row2["url"] == "https://a.example/1" and "metadata" not in row2.get("metadata", {})
     assert row2["metadata"]["dump"] == "CC-1"
+
+
+def test_a_damaged_cache_is_a_warning_on_the_command_line(tmp_path: Path, samples: Path) -> None:
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "stages.sqlite").write_bytes(b"garbage" * 1000)
+    proc = subprocess.run([sys.executable, "-m", "cleaner", "run", str(samples), "-o", str(tmp_path / "o"), "--cache", str(tmp_path / "cache")],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr
+    assert "cleaner: WARNING: stage cache" in proc.stderr and "started a new one" in proc.stderr

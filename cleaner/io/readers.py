@@ -139,6 +139,9 @@ def _sha256(data: bytes) -> str:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+# NaN/Infinity in a JSONL line are kept as the strings "NaN"/"Infinity": valid JSON when written back.
+_DECODER = json.JSONDecoder(parse_constant=str)
 
 
 def safe_name(name: str) -> str:
@@ -500,7 +503,7 @@ def _first(record: dict[str, Any], names: Sequence[str]) -> Any:
 
 
 def record_to_document(
-    record: dict[str, Any], fallback_id: str, source: str, line: int | None, options: ReadOptions
+    record: dict[str, Any], fallback_id: str, source: str, line: int | None, options: ReadOptions, checked: bool = False
 ) -> Document | Rejected:
     """One JSON-like record (JSONL line, Parquet row, a dict given to the library) as a Document.
 
@@ -513,10 +516,11 @@ def record_to_document(
 
     A record with a lone surrogate anywhere, or nested deeper than ``max_json_depth``, is
     rejected (it has no UTF-8 form, so it could not be written back): the reason names the field.
+    ``checked``: the caller knows neither can be (a JSONL line without the escapes or brackets).
     """
     rid = record.get(options.id_field)
     doc_id = str(rid) if rid not in (None, "") else fallback_id
-    problem = _bad_strings(record, 0, options.max_json_depth)
+    problem = None if checked else _bad_strings(record, 0, options.max_json_depth)
     if problem is not None:
         return Rejected(id=safe_text(doc_id), stage="read", reason=f"record not kept: {problem}", path=source, line=line)
     record, kept = _lift_nested_metadata(record, options)
@@ -658,7 +662,7 @@ def _iter_jsonl_lines(
             continue
         fallback = f"{fid}:{number}"
         try:
-            record = json.loads(line, parse_constant=str)  # NaN/Infinity kept as text: valid JSON when written back
+            record = _DECODER.decode(line)
         except json.JSONDecodeError as exc:
             yield Rejected(id=fallback, stage="read", reason=f"invalid JSON: {exc.msg} at column {exc.colno}", path=source, line=number)
             continue
@@ -672,7 +676,10 @@ def _iter_jsonl_lines(
             yield Rejected(id=fallback, stage="read", reason=f"JSON line is a {type(record).__name__}, not an object", path=source, line=number)
             continue
         try:
-            yield record_to_document(record, fallback, source, number, options)
+            # Only a line with a \uD8xx-\uDFxx escape can hold a lone surrogate, and only one with
+            # max_json_depth brackets can nest that deep: the others skip the walk of the record.
+            plain = _SURROGATE_ESCAPE.search(line) is None and line.count("[") + line.count("{") < options.max_json_depth
+            yield record_to_document(record, fallback, source, number, options, checked=plain)
         except Exception as exc:  # noqa: BLE001 - reported for this line; the next lines are read
             yield Rejected(id=fallback, stage="read", reason=f"record cannot be read: {type(exc).__name__}: {exc}",
                            path=source, line=number)
