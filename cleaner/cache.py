@@ -292,10 +292,17 @@ class StageCache:
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as exc:  # not a database, or a damaged one: start again, say so
+            from .errors import CleanerError
+
+            if not self.path.is_file():  # e.g. a folder that cannot be written: nothing to move aside
+                raise CleanerError(f"stage cache {self.path} cannot be opened ({exc})") from exc
             aside = self.path.with_name(self.path.name + ".damaged")
-            os.replace(self.path, aside)
+            try:
+                os.replace(self.path, aside)
+                self._db = self._open()
+            except (OSError, sqlite3.DatabaseError) as again:
+                raise CleanerError(f"stage cache {self.path} is unreadable ({exc}) and cannot be replaced ({again})") from again
             log.warning("stage cache %s was unreadable (%s); moved it to %s and started a new one", self.path, exc, aside.name)
-            self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
