@@ -153,8 +153,10 @@ def safe_name(name: str) -> str:
     """
     if not _SURROGATE.search(name):
         return name
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace").encode(
-        "utf-8", "backslashreplace").decode("utf-8")
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that stands for no byte (a name made in Python): U+FFFD
+        return safe_text(name)
 
 
 def safe_text(value: str) -> str:
