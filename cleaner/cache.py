@@ -153,11 +153,44 @@ def _positional() -> tuple[list[type], list[type], tuple[str, ...], frozenset[st
 
     names = tuple(f.name for f in dataclasses.fields(Document))
     plain = {"id", "content", "mode", "site", "url", "title", "date", "language", "author", "text",
-             "source_text", "extracted", "standfirst"}  # str / bool / None: stored as they are
+             "source_text", "extracted", "standfirst", "notes"}  # str / bool / None / list of str: stored as they are
     return [Document], [Span], names, frozenset(n for n in names if n not in plain)
 
 
 _DOCUMENT, _SPAN, _DOC_FIELDS, _NESTED = _positional()
+
+
+def _document_data(doc: Any) -> dict[str, Any]:
+    """A Document positionally, its spans, origin and attribution as plain lists (the commonest
+    value of a warm run: decoding it must not walk a tree of tagged objects)."""
+    row = []
+    for name in _DOC_FIELDS:
+        value = getattr(doc, name)
+        if name == "removed":
+            value = [[s.start, s.end, s.kind, s.reason] for s in value]
+        elif name == "origin":
+            value = [value.path, value.line, value.sha256]
+        elif name == "attribution":
+            value = [value.original_publisher, list(value.republished_by), list(value.notices)]
+        elif name == "notes":
+            value = [str(n) for n in value]
+        elif name in _NESTED:
+            value = to_data(value)
+        row.append(value)
+    return {"D": row}
+
+
+def _document_from_data(body: list[Any]) -> Any:
+    from .records import Attribution, Origin
+
+    fields = dict(zip(_DOC_FIELDS, body))
+    span = _SPAN[0]
+    fields["removed"] = [span(*s) for s in fields["removed"]]
+    fields["origin"] = Origin(*fields["origin"])
+    fields["attribution"] = Attribution(*fields["attribution"])
+    for name in _NESTED - {"removed", "origin", "attribution"}:
+        fields[name] = from_data(fields[name])
+    return _DOCUMENT[0](**fields)
 
 
 def to_data(value: Any) -> Any:
@@ -184,8 +217,8 @@ def to_data(value: Any) -> Any:
     if not RECORD_TYPES:
         RECORD_TYPES.update(_record_types())
     cls = type(value)
-    if cls is _DOCUMENT[0]:  # the commonest value, written positionally (3x faster than by name)
-        return {"D": [to_data(getattr(value, name)) if name in _NESTED else getattr(value, name) for name in _DOC_FIELDS]}
+    if cls is _DOCUMENT[0]:
+        return _document_data(value)
     if cls is _SPAN[0]:
         return {"S": [value.start, value.end, value.kind, value.reason]}
     if RECORD_TYPES.get(cls.__name__) is cls:
@@ -218,10 +251,7 @@ def from_data(data: Any) -> Any:
     if tag == "fs":
         return frozenset(_hashable(from_data(v)) for v in body)
     if tag == "D":
-        fields = dict(zip(_DOC_FIELDS, body))
-        for name in _NESTED:
-            fields[name] = from_data(fields[name])
-        return _DOCUMENT[0](**fields)
+        return _document_from_data(body)
     if tag == "S":
         return _SPAN[0](*body)
     if tag == "r":
