@@ -51,6 +51,8 @@ def main() -> None:
         (repo / "raw" / f"{r['id']}.txt").write_text(r["text"])
     (repo / "pyproject.toml").write_text('[tool.cleaner]\ninputs = ["raw"]\noutput = "clean"\n')
     subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    # The hook reads what git tracks or has staged (as in a real commit): stage the raw files.
+    subprocess.run(["git", "add", "raw", "pyproject.toml"], cwd=repo, check=True)
     size_mb = sum(len(r["text"].encode()) for r in records) / 1e6
 
     rows = []
@@ -61,8 +63,10 @@ def main() -> None:
     first.write_text(first.read_text().replace("Home |", "Home | Weather |"))
     rows.append(("one raw file edited (warm)", *timed(repo, "precommit", "--fix")))
     (repo / "raw" / "new-copy.txt").write_text(records[5]["text"].replace("Share this article", "Share"))
+    subprocess.run(["git", "add", "raw/new-copy.txt"], cwd=repo, check=True)
     rows.append(("one new syndicated copy added (warm)", *timed(repo, "precommit", "--fix")))
     (repo / "raw" / "new-copy.txt").unlink()
+    subprocess.run(["git", "add", "-A", "raw"], cwd=repo, check=True)
     rows.append(("one raw file deleted (warm)", *timed(repo, "precommit", "--fix")))
     rows.append(("check, nothing stale (warm)", *timed(repo, "precommit", "--check")))
     anchor = timed(repo, "run", "raw", "-o", str(args.work / "plain-run"))

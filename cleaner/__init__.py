@@ -44,3 +44,8 @@ def __getattr__(name: str) -> Any:
 
         return getattr(api, name)
     raise AttributeError(f"module 'cleaner' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # The lazily imported functions are part of the API: dir(cleaner) and completion show them.
+    return sorted(set(__all__) | {name for name in globals() if name.startswith('__')})

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from .errors import CleanerError, ConfigError, ExtractionError, InputError, NoContentError
+from .errors import ConfigError, ExtractionError, InputError, NoContentError
 from .io.readers import ReadOptions, detect_mode, record_to_document, unique_ids
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
 from .pipeline import Progress, RunOptions, RunResult, run_documents, run_paths
@@ -116,8 +116,12 @@ def dedup(
 
     Documents must have been cleaned (``.text`` set, e.g. by :func:`clean_text`).
     """
+    if isinstance(documents, (str, bytes, Document)):
+        raise InputError("dedup", f"dedup takes an iterable of cleaned Documents, not one {type(documents).__name__}")
     docs = list(documents)
-    for doc in docs:
+    for n, doc in enumerate(docs, start=1):
+        if not isinstance(doc, Document):
+            raise InputError(f"document {n}", f"dedup takes cleaned Documents (from clean_text/clean_html), not {type(doc).__name__}")
         if doc.text is None:
             raise InputError(doc.id, "dedup needs cleaned documents (run clean_text/clean_html first)")
     params = dedup_params(threshold=threshold, num_perm=num_perm, ngram=ngram, seed=seed)
@@ -132,7 +136,9 @@ def dedup(
 
 def dedup_params(**values: Any) -> DedupParams:
     """DedupParams with the given values, defaults for those that are None."""
-    chosen = {k: v for k, v in values.items() if v is not None}
+    from .config import NUMBER_LIMITS, check_number
+
+    chosen = {k: (check_number(k, v) if k in NUMBER_LIMITS else v) for k, v in values.items() if v is not None}
     try:
         return replace(DedupParams(), **chosen)
     except TypeError as exc:

@@ -6,16 +6,24 @@ is a pure function of the document, the stage options, the corpus evidence
 that applies to that document, and cleaner's version; the key is a digest of
 exactly those, so a hit is always what a fresh computation would give.
 
-Storage is one SQLite file (atomic commits, no server); values are pickles
-of our own records, so only point it at a folder you trust.
+Storage is one SQLite file (atomic commits, no server). Values are data, never
+code: a tagged JSON form of plain values and of a fixed list of cleaner's own
+record types (:data:`RECORD_TYPES`), so a cache folder planted in a cloned
+repository can at worst hold wrong data, which the key and the checksum catch,
+and never runs anything (nothing is unpickled). Each value is stored as
+``cleaner-cache/<VERSION> <xxh3-64 of the JSON> <JSON>``; a value of another
+version or with a wrong checksum is a miss (and is recomputed), and a file
+that is not a readable SQLite database is moved aside and rebuilt, with a
+warning on the ``cleaner`` logger.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
 import hashlib
 import json
-import pickle
-import re
+import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -124,17 +132,232 @@ def code_fingerprint() -> str:
     return _CODE[0]
 
 
+CACHE_VERSION = 1
+_PREFIX = f"cleaner-cache/{CACHE_VERSION} ".encode("ascii")
+log = logging.getLogger("cleaner")
+
+
+def _record_types() -> dict[str, type]:
+    from .records import Attribution, Document, Origin, Rejected, Span
+    from .strip.corpus import CorpusEvidence
+
+    return {cls.__name__: cls for cls in (Document, Span, Attribution, Origin, Rejected, CorpusEvidence)}
+
+
+RECORD_TYPES: dict[str, type] = {}
+"""The only classes a cached value can be decoded into (filled on first use: name -> class)."""
+
+
+def _positional() -> tuple[list[type], list[type], tuple[str, ...], frozenset[str]]:
+    from .records import Document, Span
+
+    names = tuple(f.name for f in dataclasses.fields(Document))
+    plain = {"id", "content", "mode", "site", "url", "title", "date", "language", "author", "text",
+             "source_text", "extracted", "standfirst", "notes"}  # str / bool / None / list of str: stored as they are
+    return [Document], [Span], names, frozenset(n for n in names if n not in plain)
+
+
+_DOCUMENT, _SPAN, _DOC_FIELDS, _NESTED = _positional()
+
+
+def _document_data(doc: Any) -> dict[str, Any]:
+    """A Document positionally, its spans, origin and attribution as plain lists (the commonest
+    value of a warm run: decoding it must not walk a tree of tagged objects)."""
+    row = []
+    for name in _DOC_FIELDS:
+        value = getattr(doc, name)
+        if name == "removed":
+            value = [[s.start, s.end, s.kind, s.reason] for s in value]
+        elif name == "origin":
+            value = [value.path, value.line, value.sha256]
+        elif name == "attribution":
+            value = [value.original_publisher, list(value.republished_by), list(value.notices)]
+        elif name == "notes":
+            value = [str(n) for n in value]
+        elif name in _NESTED:
+            value = to_data(value)
+        row.append(value)
+    return {"D": row}
+
+
+def _document_from_data(body: list[Any]) -> Any:
+    from .records import Attribution, Origin
+
+    fields = dict(zip(_DOC_FIELDS, body))
+    span = _SPAN[0]
+    fields["removed"] = [span(*s) for s in fields["removed"]]
+    fields["origin"] = Origin(*fields["origin"])
+    fields["attribution"] = Attribution(*fields["attribution"])
+    for name in _NESTED - {"removed", "origin", "attribution"}:
+        fields[name] = from_data(fields[name])
+    return _DOCUMENT[0](**fields)
+
+
+def to_data(value: Any) -> Any:
+    """``value`` as JSON-able data; dicts, tuples, sets, bytes and records are tagged so that
+    :func:`from_data` gives back the same types. Anything else is refused (TypeError)."""
+    if value is None or isinstance(value, (bool, str, float)):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, list):
+        return [to_data(v) for v in value]
+    if isinstance(value, dict):
+        if value and all(type(k) is int for k in value) and all(type(v) is int for v in value.values()):
+            return {"ii": [list(value.keys()), list(value.values())]}  # line and title counts: big, flat
+        if all(type(k) is str for k in value):
+            return {"d": {k: to_data(v) for k, v in value.items()}}
+        return {"m": [[to_data(k), to_data(v)] for k, v in value.items()]}
+    if isinstance(value, bytes):
+        return {"b": base64.b64encode(value).decode("ascii")}
+    if isinstance(value, tuple):
+        return {"t": [to_data(v) for v in value]}
+    if isinstance(value, (set, frozenset)):
+        return {"fs" if isinstance(value, frozenset) else "s": [to_data(v) for v in value]}
+    if not RECORD_TYPES:
+        RECORD_TYPES.update(_record_types())
+    cls = type(value)
+    if cls is _DOCUMENT[0]:
+        return _document_data(value)
+    if cls is _SPAN[0]:
+        return {"S": [value.start, value.end, value.kind, value.reason]}
+    if RECORD_TYPES.get(cls.__name__) is cls:
+        return {"r": cls.__name__, "f": {f.name: to_data(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if hasattr(value, "tolist"):  # numpy scalars and arrays
+        return to_data(value.tolist())
+    raise TypeError(f"the stage cache stores data only, not {cls.__name__}")
+
+
+def from_data(data: Any) -> Any:
+    """The inverse of :func:`to_data`; builds nothing but plain values and :data:`RECORD_TYPES`."""
+    if isinstance(data, list):
+        return [from_data(v) for v in data]
+    if not isinstance(data, dict):
+        return data
+    tag = next(iter(data), None)
+    body = data[tag] if tag is not None else None
+    if tag == "d":
+        return {k: from_data(v) for k, v in body.items()}
+    if tag == "ii":
+        return dict(zip(body[0], body[1]))
+    if tag == "m":
+        return {_hashable(from_data(k)): from_data(v) for k, v in body}
+    if tag == "b":
+        return base64.b64decode(body)
+    if tag == "t":
+        return tuple(from_data(v) for v in body)
+    if tag == "s":
+        return {_hashable(from_data(v)) for v in body}
+    if tag == "fs":
+        return frozenset(_hashable(from_data(v)) for v in body)
+    if tag == "D":
+        return _document_from_data(body)
+    if tag == "S":
+        return _SPAN[0](*body)
+    if tag == "r":
+        if not RECORD_TYPES:
+            RECORD_TYPES.update(_record_types())
+        cls = RECORD_TYPES.get(body)
+        fields = data.get("f")
+        if cls is None or not isinstance(fields, dict):
+            raise ValueError(f"unknown record type {body!r} in the stage cache")
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: from_data(v) for k, v in fields.items() if k in names})
+    raise ValueError(f"unknown tag {tag!r} in the stage cache")
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def encode_value(value: Any) -> bytes:
+    """A cache value as bytes: version prefix, checksum, JSON."""
+    import xxhash
+
+    blob = json.dumps(to_data(value), separators=(",", ":")).encode("ascii")
+    return _PREFIX + xxhash.xxh3_64_hexdigest(blob).encode("ascii") + b" " + blob
+
+
+def decode_value(raw: bytes) -> Any:
+    """The value of :func:`encode_value`; ValueError for another version, a bad checksum or bad data."""
+    import xxhash
+
+    if not isinstance(raw, bytes) or not raw.startswith(_PREFIX):
+        raise ValueError("not a cache value of this version")
+    checksum, _, blob = raw[len(_PREFIX):].partition(b" ")
+    if xxhash.xxh3_64_hexdigest(blob).encode("ascii") != checksum:
+        raise ValueError("checksum mismatch")
+    return from_data(json.loads(blob))
+
+
+def check_cache_location(cache: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str]], output: str | os.PathLike[str] | None) -> None:
+    """Refuse a cache folder inside an input or the output folder (or holding them): its files would
+    be read as inputs or written over as output, and a cache that comes with the data it caches is
+    something a repository could plant."""
+    from .errors import ConfigError
+
+    if not cache:
+        return
+    where = Path(cache).resolve()
+    places = [("input", p) for p in inputs if os.fspath(p) != "-"] + ([("output folder", output)] if output else [])
+    for kind, place in places:
+        text = os.fspath(place)
+        base = Path(text.split("*", 1)[0].split("?", 1)[0].split("[", 1)[0] or ".").resolve()
+        if where == base or base in where.parents:
+            raise ConfigError(f"cache folder {os.fspath(cache)} is inside the {kind} {text}; put it elsewhere (default: .git/cleaner-cache)")
+        if where in base.parents:
+            raise ConfigError(f"cache folder {os.fspath(cache)} holds the {kind} {text}; put it elsewhere")
+
+
 class StageCache:
-    """``get_many``/``put_many`` of pickled stage results by key, in one SQLite file."""
+    """``get_many``/``put_many`` of stage results by key, in one SQLite file (values: :func:`encode_value`)."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "stages.sqlite"
-        self._db = sqlite3.connect(self.path)
-        self._db.execute("CREATE TABLE IF NOT EXISTS results (stage TEXT, key TEXT, value BLOB, PRIMARY KEY (stage, key))")
         self.hits = 0
         self.misses = 0
+        self.discarded = 0  # values that did not decode (another version, a bad checksum): recomputed
+        try:
+            self._db = self._open()
+        except sqlite3.DatabaseError as exc:  # not a database, or a damaged one: start again, say so
+            from .errors import CleanerError
+
+            if not self.path.is_file():  # e.g. a folder that cannot be written: nothing to move aside
+                raise CleanerError(f"stage cache {self.path} cannot be opened ({exc})") from exc
+            aside = self.path.with_name(self.path.name + ".damaged")
+            try:
+                os.replace(self.path, aside)
+                self._db = self._open()
+            except (OSError, sqlite3.DatabaseError) as again:
+                raise CleanerError(f"stage cache {self.path} is unreadable ({exc}) and cannot be replaced ({again})") from again
+            log.warning("stage cache %s was unreadable (%s); moved it to %s and started a new one", self.path, exc, aside.name)
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS results (stage TEXT, key TEXT, value BLOB, PRIMARY KEY (stage, key))")
+            db.execute("SELECT count(*) FROM results WHERE rowid < 0").fetchone()
+            return db
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+
+    def _decode(self, raw: bytes) -> Any:
+        try:
+            return decode_value(raw)
+        except (ValueError, TypeError, KeyError, RecursionError):
+            self.discarded += 1
+            return _MISSING
+
+    def _query(self, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        try:
+            return self._db.execute(sql, params).fetchall()
+        except sqlite3.DatabaseError as exc:  # damaged after opening: report as a cleaner error
+            from .errors import CleanerError
+
+            raise CleanerError(f"stage cache {self.path} is damaged ({exc}); delete it and run again") from exc
 
     def get_many(self, stage: str, keys: Iterable[str]) -> dict[str, Any]:
         wanted = list(dict.fromkeys(keys))
@@ -142,36 +365,48 @@ class StageCache:
         for start in range(0, len(wanted), 500):  # SQLite caps the number of query parameters
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            rows = self._db.execute(f"SELECT key, value FROM results WHERE stage = ? AND key IN ({marks})", [stage, *chunk])
-            for key, value in rows:
-                found[key] = pickle.loads(value)
+            for key, raw in self._query(f"SELECT key, value FROM results WHERE stage = ? AND key IN ({marks})", [stage, *chunk]):
+                value = self._decode(raw)
+                if value is not _MISSING:
+                    found[key] = value
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
 
     def put_many(self, stage: str, items: Mapping[str, Any]) -> None:
-        with self._db:
-            self._db.executemany(
-                "INSERT OR REPLACE INTO results (stage, key, value) VALUES (?, ?, ?)",
-                [(stage, k, pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)) for k, v in items.items()],
-            )
+        rows = [(stage, k, encode_value(v)) for k, v in items.items()]
+        try:
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO results (stage, key, value) VALUES (?, ?, ?)", rows)
+        except sqlite3.DatabaseError as exc:
+            from .errors import CleanerError
+
+            raise CleanerError(f"stage cache {self.path} cannot be written ({exc})") from exc
 
     def prune(self, stage: str, keep: Iterable[str]) -> int:
         """Drop entries of ``stage`` not in ``keep`` (documents deleted or changed); returns how many."""
         keep_set = set(keep)
-        stale = [k for (k,) in self._db.execute("SELECT key FROM results WHERE stage = ?", [stage]) if k not in keep_set]
+        stale = [k for (k,) in self._query("SELECT key FROM results WHERE stage = ?", [stage]) if k not in keep_set]
         with self._db:
             self._db.executemany("DELETE FROM results WHERE stage = ? AND key = ?", [(stage, k) for k in stale])
         return len(stale)
 
     def load_stage(self, stage: str) -> dict[str, Any]:
-        return {k: pickle.loads(v) for k, v in self._db.execute("SELECT key, value FROM results WHERE stage = ?", [stage])}
+        found = {}
+        for key, raw in self._query("SELECT key, value FROM results WHERE stage = ?", [stage]):
+            value = self._decode(raw)
+            if value is not _MISSING:
+                found[key] = value
+        return found
 
-    def mapping(self, stage: str, salt: str) -> "CacheMapping":
+    def mapping(self, stage: str, salt: str) -> CacheMapping:
         return CacheMapping(self, stage, salt)
 
     def close(self) -> None:
         self._db.close()
+
+
+_MISSING = object()
 
 
 def cached_signer(cache: StageCache):

@@ -22,10 +22,13 @@ Keys (all optional):
 ``id_field``        id field of JSONL/Parquet records (``"id"``)
 ``text_field``      text field of JSONL/Parquet records (``"text"``)
 ``html_field``      HTML field of JSONL/Parquet records (``"html"``)
+``keep``            ``"canonical"`` (one record per story) or ``"all"`` (every input, annotated)
+``max_document_bytes``  a larger document is rejected (default 20,000,000)
 ==================  ========================================================
 """
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -53,9 +56,53 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "id_field": str,
     "text_field": str,
     "html_field": str,
+    "keep": str,
+    "max_document_bytes": int,
 }
 MODES = ("auto", "text", "html")
 FORMATS = ("jsonl", "txt", "parquet")
+KEEP = ("canonical", "all")
+
+# Bounds of numeric options (inclusive), one table for the CLI, the config files and the library:
+# beyond them a run fails later with a memory traceback (num_perm=10**8) or means nothing.
+NUMBER_LIMITS: dict[str, tuple[float, float]] = {
+    "num_perm": (2, 4096),
+    "ngram": (1, 64),
+    "workers": (1, 512),
+    "threshold": (0.0, 1.0),  # exclusive at 0: see check_number
+    "max_document_bytes": (1, 1 << 34),
+}
+
+
+def check_number(name: str, value: Any, source: str = "") -> Any:
+    """``value`` when it is a number within :data:`NUMBER_LIMITS`; else a ConfigError that says the range."""
+    where = f"{source}: " if source else ""
+    option = "--" + name.replace("_", "-")
+    low, high = NUMBER_LIMITS[name]
+    integral = name != "threshold"
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (integral and not float(value).is_integer()):
+        kind = "a whole number" if integral else "a number"
+        raise ConfigError(f"{where}{option} must be {kind}, not {value!r}")
+    if name == "threshold":
+        if not low < value <= high:
+            raise ConfigError(f"{where}{option} must be in (0, 1], not {value}")
+    elif not low <= value <= high:
+        raise ConfigError(f"{where}{option} must be from {int(low)} to {int(high)}, not {value}")
+    return int(value) if integral else float(value)
+
+
+@functools.lru_cache(maxsize=256)
+def check_language(code: str) -> str:
+    """``code`` when it names a language with an ISO 639-1 code (``en``, ``pt-BR``, ``deu``), else a
+    ConfigError: an unknown code would silently get no language's noise rules (``langcodes``)."""
+    import langcodes
+
+    if not isinstance(code, str) or not code or not langcodes.tag_is_valid(code):
+        raise ConfigError(f"language {code!r} is not a language tag (ISO 639-1 like 'en', 'de', 'pt-BR')")
+    base = langcodes.Language.get(code).language
+    if not base or len(base) != 2:
+        raise ConfigError(f"language {code!r} has no ISO 639-1 code (two letters, like 'en'), which the noise rules are named by")
+    return code
 
 
 def find_config(folder: Path | None = None) -> tuple[Path, dict[str, Any]] | None:
@@ -97,8 +144,16 @@ def validate(config: dict[str, Any], source: str) -> dict[str, Any]:
     for fmt in config.get("format", []):
         if fmt not in FORMATS:
             raise ConfigError(f"{source}: unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    if "threshold" in config and not 0.0 < float(config["threshold"]) <= 1.0:
-        raise ConfigError(f"{source}: threshold must be in (0, 1]")
+    for name in NUMBER_LIMITS:
+        if name in config:
+            check_number(name, config[name], source)
+    if "language" in config:
+        try:
+            check_language(config["language"])
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+    if "keep" in config and config["keep"] not in KEEP:
+        raise ConfigError(f"{source}: keep must be one of {', '.join(KEEP)}")
     return config
 
 

@@ -103,7 +103,10 @@ def explain_document(doc: Document, color: bool = False) -> str:
         head.append(f"# title: {doc.title}")
     if not doc.attribution.is_empty():
         a = doc.attribution
-        head.append(f"# attribution: original publisher {a.original_publisher!r}, republished by {a.republished_by}")
+        parts = [f"original publisher {a.original_publisher}" if a.original_publisher else "original publisher not named"]
+        if a.republished_by:
+            parts.append("republished by " + ", ".join(a.republished_by))
+        head.append("# attribution: " + "; ".join(parts))
     for note in doc.notes:
         head.append(f"# note: {note}")
     pruned = doc.metadata.get("html_pruned")

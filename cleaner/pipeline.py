@@ -47,6 +47,7 @@ class RunOptions:
     engine: str = "local"  # "local" (in-process / process pool) or "dask"
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
     report: bool = True  # write OUT/report.html (and the examples it shows, OUT/examples.jsonl)
+    keep: str = "canonical"  # "canonical": one record per story; "all": every input, annotated (cleaner.io.formats)
 
 
 @dataclass
@@ -378,7 +379,8 @@ def run_paths(
     }
     if out is not None:
         result.written = write_outputs(
-            Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats
+            Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats,
+            documents=result.documents if options.keep == "all" else None,
         )
         if options.report:
             from .report import write_report
@@ -411,6 +413,7 @@ def build_manifest(options: RunOptions, counts: dict, dedup_stats: dict, timings
     from .strip.text import CORE
 
     params = _plain(options)
+    params["read"] = options.read.for_manifest()
     params["dedup_params"] = options.dedup_params.to_dict()
     return {
         "cleaner": __version__,

@@ -14,14 +14,20 @@ folder, where the cache can never be committed by accident.
 Outputs carry no timings and no cache statistics, so a second run over the
 same inputs is byte-identical (idempotent) and every file ends with exactly
 one newline (``end-of-file-fixer`` and ``trailing-whitespace`` leave them be).
+
+In a git checkout the hook reads only the raw files git knows: tracked or
+staged (``git ls-files --cached``), so an untracked or ``.gitignore``d file in a
+raw folder never ends up in the committed corpus. Outside git every file is read.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import check_cache_location
 from .errors import ConfigError
 from .io.writers import apply_outputs, render_outputs
 from .pipeline import RunOptions, run_paths
@@ -48,6 +54,27 @@ def default_cache_dir(repo: Path) -> Path:
         return (repo / git_dir / "cleaner-cache").resolve()
     except (OSError, subprocess.CalledProcessError):
         return repo / ".cleaner-cache"
+
+
+def git_files(repo: Path) -> frozenset[str] | None:
+    """Paths (resolved folder + name) of the files git tracks or has staged, or None outside git.
+
+    ``git ls-files --cached`` lists the index: committed files and staged new ones; untracked
+    files (and so every ``.gitignore``d one) are not in it. A file deleted from the work tree but
+    still in the index is listed and then simply not found by the walk."""
+    try:
+        top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+        listed = subprocess.run(["git", "ls-files", "--cached", "-z", "--full-name"], cwd=top, capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    base = os.path.realpath(top)
+    paths = set()
+    for raw in listed.split(b"\0"):
+        if raw:
+            rel = os.fsdecode(raw)
+            folder, name = os.path.split(rel)
+            paths.add(os.path.join(os.path.realpath(os.path.join(base, folder)), name))
+    return frozenset(paths)
 
 
 def existing_inputs(patterns: list[str], repo: Path) -> list[str]:
@@ -77,6 +104,12 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
     # cheap); a near-duplicate index would hold deleted and edited documents, so it is not used.
     options = replace(options, cache=options.cache or str(default_cache_dir(repo)), index=None)
     inputs = existing_inputs(list(patterns), repo)
+    check_cache_location(options.cache, inputs, out)
+    for item in inputs:
+        if Path(item.split("*", 1)[0] or ".").resolve() == out.resolve():
+            raise ConfigError(f"output folder {output} is the input folder {item}: the hook would read its own output")
+    read = replace(options.read, exclude=(str(out.resolve()),), only=git_files(repo))
+    options = replace(options, read=read)
     if inputs:
         result = run_paths(inputs, None, options)
         canonicals, clusters, rejected, manifest = result.canonicals, result.clusters, result.rejected, result.manifest
@@ -88,7 +121,8 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
         manifest["inputs"] = _relative_inputs(manifest["inputs"], repo)
     if "parameters" in manifest:
         manifest["parameters"].pop("cache", None)
-    files = render_outputs(canonicals, clusters, rejected, manifest, options.formats)
+    documents = result.documents if inputs and options.keep == "all" else ([] if options.keep == "all" else None)
+    files = render_outputs(canonicals, clusters, rejected, manifest, options.formats, documents)
     _, changed = apply_outputs(out, files, dry_run=check)
     return PrecommitOutcome(changed=changed, records=len(canonicals), rejected=len(rejected), output=out)
 

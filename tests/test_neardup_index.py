@@ -10,11 +10,11 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from test_neardup_clusters import doc, paragraphs
 
 from cleaner.errors import DedupIndexError
 from cleaner.neardup import DedupParams, dedup_documents
 from cleaner.neardup.index import DirectoryIndex, open_index
-from test_neardup_clusters import doc, paragraphs
 
 
 def corpus() -> list:
@@ -73,10 +73,11 @@ def test_directory_index_two_runs_equal_one_run(tmp_path):
     # the union of both runs, latest record per cluster, is the one-run partition
     assert partition(r1) | partition(r2) >= partition(whole)
     files = sorted(p.name for p in (tmp_path / "idx").iterdir())
-    assert files == ["documents.jsonl", "edges.npy", "header.json", "signatures.npy"]
+    assert files == ["gen-000002", "header.json"]  # the older generation is gone after the save
+    assert sorted(p.name for p in (tmp_path / "idx" / "gen-000002").iterdir()) == ["documents.jsonl", "edges.npy", "signatures.npy"]
     header = json.loads((tmp_path / "idx" / "header.json").read_text())
     assert header["documents"] == len(docs) and header["params"]["ngram"] == DedupParams().ngram
-    sigs = np.load(tmp_path / "idx" / "signatures.npy")
+    sigs = np.load(tmp_path / "idx" / header["generation"] / "signatures.npy")
     assert sigs.dtype == np.uint32 and sigs.shape == (len(docs), DedupParams().num_perm)
 
 
@@ -84,7 +85,7 @@ def test_directory_index_is_deterministic_and_skips_known_documents(tmp_path):
     docs = corpus()
     run_twice(docs, str(tmp_path / "a"))
     run_twice(docs, str(tmp_path / "b"), reverse=True)
-    for name in ("documents.jsonl", "edges.npy", "header.json", "signatures.npy"):
+    for name in ("gen-000002/documents.jsonl", "gen-000002/edges.npy", "header.json", "gen-000002/signatures.npy"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
     index = open_index(str(tmp_path / "a"), DedupParams())
     before = len(index.state()[0])
@@ -112,7 +113,7 @@ def test_index_refuses_other_parameters_and_damaged_files(tmp_path):
         dedup_documents(docs[:1], replace(DedupParams(), threshold=0.9), index=open_index(str(tmp_path / "idx"), DedupParams()))
     # cross-copy settings only shape the written records: allowed
     DirectoryIndex(str(tmp_path / "idx"), replace(DedupParams(), cross_copy=False))
-    (tmp_path / "idx" / "edges.npy").write_bytes(b"not numpy")
+    (tmp_path / "idx" / "gen-000002" / "edges.npy").write_bytes(b"not numpy")
     with pytest.raises(DedupIndexError):
         open_index(str(tmp_path / "idx"), DedupParams())
     (tmp_path / "other").mkdir()

@@ -142,3 +142,24 @@ def test_hooks_file_declares_both_hooks() -> None:
         assert hook["language"] == "python" and hook["require_serial"] is True and hook["files"]
     assert hooks["cleaner-fix"]["entry"] == "cleaner precommit --fix"
     assert hooks["cleaner-check"]["entry"] == "cleaner precommit --check"
+
+
+def test_untracked_and_ignored_raw_files_stay_out(repo: Path) -> None:
+    assert pre_commit(repo, "cleaner-fix").returncode == 1
+    sh(repo, "git", "add", "-A")
+    before = (repo / "clean" / "clusters.jsonl").read_text()
+    (repo / "raw" / "untracked.txt").write_text("A draft story that nobody added to git, with enough words to be kept.\n")
+    (repo / ".gitignore").write_text("raw/ignored.txt\n")
+    (repo / "raw" / "ignored.txt").write_text("An ignored story that must never reach the corpus, with enough words.\n")
+    assert pre_commit(repo, "cleaner-check").returncode == 0  # nothing stale: the hook does not see them
+    assert (repo / "clean" / "clusters.jsonl").read_text() == before
+    sh(repo, "git", "add", "raw/untracked.txt")  # staged: now it is part of the corpus
+    assert pre_commit(repo, "cleaner-fix").returncode == 1
+    ids = [json.loads(line)["id"] for line in (repo / "clean" / "clusters.jsonl").read_text().splitlines()]
+    assert "untracked" in ids and "ignored" not in ids
+
+
+def test_a_planted_cache_inside_the_inputs_is_refused(repo: Path) -> None:
+    (repo / "pyproject.toml").write_text('[tool.cleaner]\ninputs = ["raw"]\noutput = "clean"\ncache = "raw/.cache"\n')
+    proc = pre_commit(repo, "cleaner-fix")
+    assert proc.returncode == 1 and "inside the input" in proc.stdout + proc.stderr

@@ -31,3 +31,12 @@ def test_library_example_runs(tmp_path: Path, monkeypatch, capsys) -> None:
     assert "see_also" in printed[3] and "comment_form" in printed[3]
     assert printed[4] == "3 stories; 0 rejected"
     assert (tmp_path / "out" / "documents.jsonl").is_file()
+
+
+def test_config_defaults_in_the_readme_match_the_code() -> None:
+    from cleaner.neardup import DedupParams
+
+    block = next(b for b in code_blocks("toml") if "[tool.cleaner]" in b)
+    shown = dict(re.findall(r"^# (\w+) = ([^\s#]+)", block, flags=re.M))
+    assert float(shown["threshold"]) == DedupParams().threshold
+    assert int(shown["num_perm"]) == DedupParams().num_perm

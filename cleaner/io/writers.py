@@ -15,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from ..records import Canonical, Cluster, Rejected
+from ..records import Canonical, Cluster, Document, Rejected
+from .formats import INPUTS, TXT_NAMES_RULE, annotated_rows, parquet_bytes, split_input_hashes, txt_files
 
 OutputFormat = Literal["jsonl", "txt", "parquet"]
 
@@ -72,68 +73,49 @@ def readable_text(record: dict[str, Any]) -> str:
     return (f"{title}\n\n{body}\n" if title else f"{body}\n")
 
 
-def txt_name(doc_id: str) -> str:
-    """A path under ``txt/`` for an id: its folders kept, but never one that climbs out (``..``, ``/``)."""
-    parts = [p if p not in (".", "..") else "_" for p in doc_id.replace("\\", "/").split("/") if p]
-    return "/".join(parts) or "_"
-
-
-def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError as exc:
-        from ..errors import ConfigError
-
-        raise ConfigError("--format parquet needs pyarrow: pip install 'cleaner[parquet]'") from exc
-    import io
-
-    # Nested fields whose keys vary from record to record (removed counts,
-    # metadata) go in as JSON strings so every row has one schema.
-    flat = [
-        {k: (json.dumps(v, ensure_ascii=False, sort_keys=True) if isinstance(v, (dict, list)) else v) for k, v in row.items()}
-        for row in rows
-    ]
-    buffer = io.BytesIO()
-    pq.write_table(pa.Table.from_pylist(flat), buffer)
-    return buffer.getvalue()
-
-
 def render_outputs(
     canonicals: Sequence[Canonical],
     clusters: Sequence[Cluster],
     rejected: Sequence[Rejected],
     manifest: dict[str, Any],
     formats: Sequence[OutputFormat] = ("jsonl",),
+    documents: Sequence[Document] | None = None,
 ) -> dict[str, bytes]:
     """Every output file's bytes, by path relative to the output folder.
 
     ``jsonl`` (the default contract) gives documents/clusters/rejected JSONL;
-    ``parquet`` gives the same tables as Parquet *instead of* JSONL; ``txt``
-    adds one readable ``txt/<id>.txt`` per story. The manifest is always JSON.
+    ``parquet`` gives the same tables as Parquet (instead of JSONL, or beside it when
+    ``jsonl`` is asked for too; schema: :mod:`cleaner.io.formats`); ``txt`` adds one
+    readable file per story (names: :func:`cleaner.io.formats.txt_file_name`). With
+    ``documents`` (``--keep all``) documents.* holds every input, annotated. The
+    manifest is always JSON; the per-file input hashes go to ``inputs.jsonl``.
     """
-    docs, rows, rejects = document_rows(canonicals), cluster_rows(clusters), rejected_rows(rejected)
+    docs = annotated_rows(canonicals, documents) if documents is not None else document_rows(canonicals)
+    rows, rejects = cluster_rows(clusters), rejected_rows(rejected)
     files: dict[str, bytes] = {}
     tables = {"documents": docs, "clusters": rows, "rejected": rejects}
     for name, table in tables.items():
         if "parquet" in formats:
-            files[f"{name}.parquet"] = _parquet_bytes(table)
-        else:
+            files[f"{name}.parquet"] = parquet_bytes(name, table)
+        if "jsonl" in formats or "parquet" not in formats:
             files[f"{name}.jsonl"] = jsonl_bytes(table)
     if "txt" in formats:
-        for record in docs:
-            files[f"txt/{txt_name(record['id'])}.txt"] = readable_text(record).encode("utf-8")
+        files.update(txt_files(docs, readable_text))
+        manifest = {**manifest, "txt_names": TXT_NAMES_RULE}
+    manifest, inputs = split_input_hashes(manifest)
+    if inputs is not None:
+        files[INPUTS] = inputs
     files[MANIFEST] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
     return files
 
 
 def stale_files(out: Path, files: dict[str, bytes]) -> list[str]:
     """Output files of ours in ``out`` that ``files`` no longer has (a story gone, a format dropped)."""
-    ours = [f"{name}.{ext}" for name in ("documents", "clusters", "rejected") for ext in ("jsonl", "parquet")]
+    ours = [f"{name}.{ext}" for name in ("documents", "clusters", "rejected") for ext in ("jsonl", "parquet")] + [INPUTS]
     found = [name for name in ours if (out / name).is_file()]
     txt_dir = out / "txt"
     if txt_dir.is_dir():
-        found += [p.relative_to(out).as_posix() for p in txt_dir.rglob("*.txt")]
+        found += [p.relative_to(out).as_posix() for p in txt_dir.rglob("*.txt") if p.is_file()]  # a folder may end in .txt
     return sorted(name for name in found if name not in files)
 
 
@@ -144,13 +126,14 @@ def write_outputs(
     rejected: Sequence[Rejected],
     manifest: dict[str, Any],
     formats: Sequence[OutputFormat] = ("jsonl",),
+    documents: Sequence[Document] | None = None,
 ) -> dict[str, str]:
     """Write the output folder (see :func:`render_outputs`); returns {file kind: path}.
 
     Files of ours that the run no longer produces are removed, so the folder
     always matches the inputs.
     """
-    files = render_outputs(canonicals, clusters, rejected, manifest, formats)
+    files = render_outputs(canonicals, clusters, rejected, manifest, formats, documents)
     return apply_outputs(out, files)[0]
 
 

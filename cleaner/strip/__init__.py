@@ -13,9 +13,14 @@ this order, and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
+
+if TYPE_CHECKING:  # pragma: no cover - names of the annotations below
+    from .html import HtmlOptions
+    from .text import TextOptions
 
 
 @dataclass(frozen=True)
@@ -23,9 +28,14 @@ class StripOptions:
     """Options of the strip stage (text rules + HTML extraction)."""
 
     language: str = "en"
-    text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
-    html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
+    text: TextOptions | None = None  # cleaner.strip.text.TextOptions; None = defaults
+    html: HtmlOptions | None = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
+
+    def __post_init__(self) -> None:
+        from ..config import check_language
+
+        check_language(self.language)  # "xx" would silently get no language's rules
 
 
 def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> Document | Rejected:
@@ -120,7 +130,7 @@ def evidence_site(doc: Document) -> str | None:
     return None if doc.extracted else template_key(doc.source_text or "")
 
 
-def text_options_for(doc: Document, options: StripOptions) -> "TextOptions":
+def text_options_for(doc: Document, options: StripOptions) -> TextOptions:
     """The text stage's options for this document.
 
     Text an HTML extractor produced is already the article: the whole-page

@@ -32,6 +32,7 @@ from typing import Any, Iterator
 from selectolax.lexbor import LexborHTMLParser
 
 from cleaner.errors import ConfigError, ExtractionError, ExtractionTimeout
+from cleaner.strip.markup_limits import markup_problem
 from cleaner.strip.prune import (
     Mark,
     PruneRules,
@@ -63,6 +64,8 @@ class HtmlOptions:
 
     timeout: float | None = 10.0  # per-document wall-clock limit (s); exceeded -> ExtractionTimeout
     max_bytes: int = 20_000_000  # larger input -> ExtractionError (size of the bytes, or of the UTF-8 text)
+    max_attributes: int = 1_000  # attributes on one element; more -> ExtractionError before parsing (markup_limits)
+    max_depth: int = 2_000  # nesting depth of elements; deeper -> ExtractionError before parsing (markup_limits)
     favor_precision: bool = False  # density finder: also drop short fragments inside the article
     favor_recall: bool = False  # density finder: keep blocks up to 0.8 link density
     include_comments: bool = False  # keep reader comments (turns the comments prune rule off)
@@ -861,6 +864,9 @@ def extract_html(
     size = _size_of(html, options.max_bytes)
     if size > options.max_bytes:
         raise ExtractionError(doc_id, f"page is {size} bytes, over the {options.max_bytes}-byte limit (max_bytes)")
+    problem = markup_problem(html, options.max_attributes, options.max_depth)
+    if problem is not None:  # the parser's cost grows with their square and cannot be interrupted
+        raise ExtractionError(doc_id, f"not parsed: {problem}")
     with time_limit(options.timeout, doc_id) as deadline:
         return _extract(html, doc_id=doc_id, url=url, options=options, deadline=deadline)
 
