@@ -7,7 +7,7 @@ every column, and nested fields are Arrow structs and lists, not JSON strings, s
 of two runs load together (pyarrow datasets, duckdb globs, Hugging Face ``datasets``). Two
 fields whose keys vary from record to record are lists of key/value structs, the form every
 Parquet reader understands (Hugging Face ``datasets`` has no Arrow map type):
-``provenance[].removed`` is ``[{kind, count}]``, and ``metadata`` (any fields of the input
+``provenance[].removed`` and ``.removed_chars`` are ``[{kind, count}]``, and ``metadata`` (any fields of the input
 record cleaner does not know) is ``[{key, value}]`` with ``value`` the JSON text of the value.
 
 **txt names.** ``--format txt`` writes ``txt/<name>.txt`` per story, where ``<name>`` comes
@@ -146,7 +146,8 @@ def schemas() -> dict[str, Any]:
     strings = pa.list_(string)
     span = pa.struct([("start", int64), ("end", int64), ("kind", string), ("reason", string)])
     counts = pa.list_(pa.struct([("kind", string), ("count", int64)]))
-    member = pa.struct([("id", string), ("site", string), ("url", string), ("similarity", float64), ("removed", counts)])
+    member = pa.struct([("id", string), ("site", string), ("url", string), ("similarity", float64), ("removed", counts),
+                        ("removed_chars", counts), ("chars", int64)])
     documents = pa.schema([
         ("id", string), ("title", string), ("text", string), ("url", string), ("date", string),
         ("language", string), ("site", string), ("author", string), ("mode", string),
@@ -169,11 +170,18 @@ def schemas() -> dict[str, Any]:
     return {"documents": documents, "clusters": clusters, "rejected": rejected}
 
 
+_COUNT_FIELDS = ("removed", "removed_chars")  # per-member {kind: n} maps, stored as [{kind, count}] lists
+
+
+def _kind_counts(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [{"kind": k, "count": n} for k, n in sorted(counts.items())]
+
+
 def _arrow_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
     if kind != "documents":
         return row
     out = dict(row)
-    out["provenance"] = [{**m, "removed": [{"kind": k, "count": n} for k, n in sorted(m.get("removed", {}).items())]}
+    out["provenance"] = [{**m, **{name: _kind_counts(m.get(name, {})) for name in _COUNT_FIELDS}}
                          for m in row.get("provenance", [])]
     if "metadata" in row:
         out["metadata"] = [{"key": str(k), "value": json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)}
@@ -199,7 +207,8 @@ def rows_from_parquet(kind: str, table: Any) -> list[dict[str, Any]]:
     rows = []
     for row in table.to_pylist():
         if kind == "documents":
-            row["provenance"] = [{**m, "removed": {c["kind"]: c["count"] for c in m["removed"]}} for m in row["provenance"]]
+            row["provenance"] = [{**m, **{name: {c["kind"]: c["count"] for c in m[name] or ()} for name in _COUNT_FIELDS}}
+                                 for m in row["provenance"]]
             if row.get("metadata") is not None:
                 row["metadata"] = {kv["key"]: json.loads(kv["value"]) for kv in row["metadata"]}
         rows.append({k: v for k, v in row.items() if v is not None})

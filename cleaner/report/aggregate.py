@@ -30,10 +30,6 @@ MIN_SITE_DOCUMENTS = 3  # a share from fewer documents is noise: such sites rank
 MERGE_MEMBERS_SHOWN = 40  # members listed per merge (the rest are counted)
 REJECTED_ROWS = 200  # rejected inputs listed one by one (the rest are counted by reason)
 
-# Parquet outputs store nested fields as JSON strings (cleaner.io.writers._parquet_bytes).
-_NESTED = {"documents": ("attribution", "cluster", "members", "provenance", "removed", "origin", "metadata", "notes")}
-
-
 def iter_records(out_dir: Path, name: str) -> Iterator[dict[str, Any]]:
     """The records of ``<name>.jsonl`` (or ``<name>.parquet``), one at a time; nothing when neither exists."""
     jsonl, parquet = out_dir / f"{name}.jsonl", out_dir / f"{name}.parquet"
@@ -43,14 +39,13 @@ def iter_records(out_dir: Path, name: str) -> Iterator[dict[str, Any]]:
                 if line.strip():
                     yield json.loads(line)
     elif parquet.is_file():
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from ..io.formats import rows_from_parquet  # the schema's nested lists back to the JSONL form
+
         for batch in pq.ParquetFile(parquet).iter_batches(batch_size=1024):
-            for row in batch.to_pylist():
-                for key in _NESTED.get(name, ()):
-                    if isinstance(row.get(key), str):
-                        row[key] = json.loads(row[key])
-                yield row
+            yield from rows_from_parquet(name, pa.Table.from_batches([batch]))
 
 
 @dataclass
