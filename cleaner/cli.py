@@ -122,7 +122,7 @@ def build_run_options(
             text_field=_pick(text_field, config, "text_field", "text"),
             html_field=_pick(html_field, config, "html_field", "html"),
         ),
-        strip=StripOptions(language=_pick(language, config, "language", "en")),
+        strip=StripOptions(language=_pick(language, config, "language", None)),
         dedup=bool(dedup),
         dedup_params=dedup_params(threshold=threshold, num_perm=_pick(num_perm, config, "num_perm", None)),
         corpus_evidence=bool(_pick(corpus_evidence, config, "corpus_evidence", True)),
@@ -145,7 +145,7 @@ def run(
     workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Processes for the per-document stages (1 = in-process)."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html (auto: detected per document)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f", help="jsonl (default), txt (adds one .txt per story), parquet (instead of JSONL). Repeatable."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (default: detected per document)."),
     index: Optional[str] = typer.Option(None, help="Persisted near-duplicate index: a folder or redis://HOST:PORT/DB."),
     cache: Optional[str] = typer.Option(None, help="Folder of a stage cache: unchanged documents are not re-extracted or re-stripped."),
     corpus_evidence: Optional[bool] = typer.Option(None, "--corpus-evidence/--no-corpus-evidence", help="Use lines repeated across a site's documents and other documents' titles.", show_default=False),
@@ -223,7 +223,7 @@ def _one_document(file: str, mode: str | None, language: str | None):
     doc = records[0]
     if isinstance(doc, Rejected):
         raise _fail(f"{file}: {doc.reason}")
-    result = strip_document(doc, None, StripOptions(language=language or "en"))
+    result = strip_document(doc, None, StripOptions(language=language))
     if isinstance(result, Rejected):
         raise _fail(f"{file}: {result.reason}")
     return result
@@ -233,7 +233,7 @@ def _one_document(file: str, mode: str | None, language: str | None):
 def strip(
     file: str = typer.Argument(..., help="One document (.txt, .html, .gz, a one-line JSONL) or - for text on stdin."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default: detected)."),
     title: bool = typer.Option(False, "--title", help="Print the detected title first, then a blank line."),
 ) -> None:
     """Print the cleaned text of one document."""
@@ -247,7 +247,7 @@ def strip(
 def explain(
     file: str = typer.Argument(..., help="One document, or - for text on stdin."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default: detected)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour (default: on a terminal).", show_default=False),
 ) -> None:
     """Show one document with every removed span marked, its kind and its reason."""
