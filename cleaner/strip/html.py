@@ -90,7 +90,7 @@ class Extracted:
     pruned: list[dict] = field(default_factory=list)  # {"kind", "reason", "selector", "chars"}
     notes: list[str] = field(default_factory=list)
     fallback: bool = False  # text is the whole-page text, not an extracted article
-    engine: str = "density"  # which extractor produced ``text``: density | trafilatura | page
+    engine: str = "density"  # which extractor produced ``text``: density | density+trafilatura | trafilatura | page
 
 
 # ---------------------------------------------------------------------------
@@ -560,6 +560,11 @@ class DensityParams:
     trim: str = "adjacent"  # outside the article-styled span keep: "none" (all), "fragments" (prose), "adjacent", "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
     climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
+    # When the article's blocks hold less than this share of the page's prose (what pruning left),
+    # the container may have missed part of the article (sections cut apart, a lead trimmed off):
+    # trafilatura is asked too, and the page's blocks that both it kept and pruning left are added
+    # (:func:`agreed_blocks`).  0 turns the second opinion off.
+    second_opinion_below: float = 0.75
 
 
 def block_value(block: Block, params: DensityParams) -> float:
@@ -715,6 +720,9 @@ def _first_class(node: Any) -> str:
     return _DIGITS.sub("", first) if first else first
 
 
+_NOT_RUNNING_TEXT = frozenset({"pre", "td", "th", "code"})
+
+
 def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool]) -> tuple[int, tuple | None]:
     """Widen ``best`` to the ancestor that holds all paragraphs styled like its own.
 
@@ -732,7 +740,10 @@ def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool
             weight[sig] = weight.get(sig, 0) + b.chars
     if not weight:
         return best, None
-    article_sig = max(weight, key=weight.__getitem__)
+    # Code listings and table cells sit inside articles but are not their running text: the
+    # paragraphs' style is the article's whenever there are paragraphs of another kind.
+    running = {sig: w for sig, w in weight.items() if sig[0] not in _NOT_RUNNING_TEXT} or weight
+    article_sig = max(running, key=running.__getitem__)
     styled = [b for b in prose if b.chars and _signature(tree, b.owner) == article_sig]
 
     def styled_chars(i: int) -> int:
@@ -781,6 +792,71 @@ def _is_title(heading: str, title: str) -> bool:
     if heading == title:
         return True
     return len(heading) >= 20 and title.startswith(heading) and title[len(heading) :].lstrip()[:1] in ("|", "-", "–", "—", ":")
+
+
+_FOLD = re.compile(r"\W+")
+
+
+def _folded(text: str) -> str:
+    """Words only, lower-cased, one blank between them: how two extractors' texts are compared."""
+    return " ".join(_FOLD.sub(" ", text.lower()).split())
+
+
+def prose_share(tree: BlockTree, blocks: list[Block], params: DensityParams, removed: list[bool]) -> float:
+    """Share of the page's prose (blocks pruning left) that ``blocks`` hold."""
+    total = sum(b.chars for b in tree.blocks if not removed[b.owner] and is_prose(b, params))
+    inside = sum(b.chars for b in blocks if is_prose(b, params))
+    return inside / total if total else 1.0
+
+
+def agreed_blocks(
+    tree: BlockTree, chosen: list[Block], removed: list[bool], other_text: str, params: DensityParams
+) -> list[Block]:
+    """``chosen`` plus the page's other blocks that a second extractor also kept, in page order.
+
+    Two extractors that agree on a block are evidence that it is article text: the density finder
+    picks one container and may miss the rest of an article cut into sections, or trim off a lead
+    styled differently; trafilatura decides block by block and may keep teasers.  A block is added
+    when pruning left it, it is not a link list, its words occur in the other extractor's text (a
+    short block, such as a section heading: as a whole paragraph of it), and it is not the excerpt
+    of a story teaser (a block right after a linked heading in the same item: a headline link
+    and its summary).  Text only the other extractor has is never taken.
+    """
+    lines = [_folded(line) for line in other_text.splitlines()]
+    other = " " + " ".join(line for line in lines if line) + " "
+    if not other.strip():
+        return chosen
+    whole_lines = set(lines)
+    have = {id(b) for b in chosen}
+    blocks = tree.blocks
+    parent = tree.parent
+    out: list[Block] = []
+    for k, block in enumerate(blocks):
+        if id(block) in have:
+            out.append(block)
+            continue
+        if removed[block.owner] or block.link_density > params.link_density_max:
+            continue
+        words = _folded(block.text)
+        if not words:
+            continue
+        if block.chars >= params.min_chars:
+            if f" {words} " not in other:
+                continue
+        elif words not in whole_lines or block.tag not in HEADINGS:
+            continue
+        if k > 0 and _after_headline_link(blocks[k - 1], block, parent, params):
+            continue
+        out.append(block)
+    return out
+
+
+def _after_headline_link(previous: Block, block: Block, parent: list[int], params: DensityParams) -> bool:
+    """``block`` follows a linked heading of the same item (a teaser's headline, then its summary)."""
+    if previous.tag not in HEADINGS or previous.link_density <= params.link_density_max:
+        return False
+    up = parent[block.owner]
+    return previous.owner in (block.owner, up) or parent[previous.owner] in (block.owner, up)
 
 
 # ---------------------------------------------------------------------------
@@ -930,15 +1006,28 @@ def _extract(
         result.notes.append("kept (holds the article): " + ", ".join(f"{m.rule.kind} {selector_of(m.node)}" for m in kept))
 
     text = ""
+    decomposed = False
     if options.engine in ("auto", "density"):
         text = "\n".join(select_blocks(chosen, params, options, result.title))
         result.engine = "density"
         if len(text) < options.min_chars and options.engine == "auto":
             result.notes.append(f"density finder found {len(text)} chars (< {options.min_chars}); used trafilatura")
             text = ""
+        elif options.engine == "auto" and (share := prose_share(tree, chosen, params, removed)) < params.second_opinion_below:
+            for mark in pruned:  # outermost only, so no node is freed twice
+                mark.node.decompose()
+            decomposed = True
+            other = _trafilatura_text(dom.html or html, options, url)
+            agreed = agreed_blocks(tree, chosen, removed, other, params)
+            if len(agreed) > len(chosen):
+                result.notes.append(f"the article's blocks held {share:.0%} of the page's prose; added "
+                                    f"{len(agreed) - len(chosen)} blocks trafilatura also kept")
+                result.engine = "density+trafilatura"
+                text = "\n".join(select_blocks(agreed, params, options, result.title))
     if not text and options.engine in ("auto", "trafilatura"):
-        for mark in pruned:  # outermost only, so no node is freed twice
-            mark.node.decompose()
+        if not decomposed:
+            for mark in pruned:  # outermost only, so no node is freed twice
+                mark.node.decompose()
         text = _trafilatura_text(dom.html or html, options, url)
         result.engine = "trafilatura"
     if not text.strip():
