@@ -565,6 +565,7 @@ class DensityParams:
     # trafilatura is asked too, and the page's blocks that both it kept and pruning left are added
     # (:func:`agreed_blocks`).  0 turns the second opinion off.
     second_opinion_below: float = 0.75
+    second_opinion_reach: int = 3  # ... blocks within this many levels above the container
 
 
 def block_value(block: Block, params: DensityParams) -> float:
@@ -810,14 +811,15 @@ def prose_share(tree: BlockTree, blocks: list[Block], params: DensityParams, rem
 
 
 def agreed_blocks(
-    tree: BlockTree, chosen: list[Block], removed: list[bool], other_text: str, params: DensityParams
+    tree: BlockTree, region: list[int], chosen: list[Block], removed: list[bool], other_text: str, params: DensityParams
 ) -> list[Block]:
     """``chosen`` plus the page's other blocks that a second extractor also kept, in page order.
 
     Two extractors that agree on a block are evidence that it is article text: the density finder
     picks one container and may miss the rest of an article cut into sections, or trim off a lead
     styled differently; trafilatura decides block by block and may keep teasers.  A block is added
-    when pruning left it, it is not a link list, its words occur in the other extractor's text (a
+    when pruning left it, it lies within ``second_opinion_reach`` levels above the container
+    (``region``), it is not a link list, its words occur in the other extractor's text (a
     short block, such as a section heading: as a whole paragraph of it), and it is not the excerpt
     of a story teaser (a block right after a linked heading in the same item: a headline link
     and its summary).  Text only the other extractor has is never taken.
@@ -830,12 +832,18 @@ def agreed_blocks(
     have = {id(b) for b in chosen}
     blocks = tree.blocks
     parent = tree.parent
+    top = region[0]
+    for _ in range(params.second_opinion_reach):
+        if parent[top] < 0:
+            break
+        top = parent[top]
+    lo, hi = top, tree.end[top]
     out: list[Block] = []
     for k, block in enumerate(blocks):
         if id(block) in have:
             out.append(block)
             continue
-        if removed[block.owner] or block.link_density > params.link_density_max:
+        if not lo <= block.owner < hi or removed[block.owner] or block.link_density > params.link_density_max:
             continue
         words = _folded(block.text)
         if not words:
@@ -975,13 +983,13 @@ def _extract(
     # article then sat in a container named like noise.
     tree = collect_blocks(body, marks=marks, **walk)
     removed = [False] * len(tree.parent)
-    _, chosen = main_content(tree, params, removed)
+    region, chosen = main_content(tree, params, removed)
     pruned: list[Mark] = tree.pruned_nodes
     kept: list[Mark] = []
     if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
         assert marks is not None  # pruned nodes come from marks
         tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
-        _, chosen = main_content(tree, params, removed)
+        region, chosen = main_content(tree, params, removed)
     for mark in pruned:
         result.pruned.append(
             {
@@ -1018,7 +1026,7 @@ def _extract(
                 mark.node.decompose()
             decomposed = True
             other = _trafilatura_text(dom.html or html, options, url)
-            agreed = agreed_blocks(tree, chosen, removed, other, params)
+            agreed = agreed_blocks(tree, region, chosen, removed, other, params)
             if len(agreed) > len(chosen):
                 result.notes.append(f"the article's blocks held {share:.0%} of the page's prose; added "
                                     f"{len(agreed) - len(chosen)} blocks trafilatura also kept")
