@@ -767,6 +767,11 @@ def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], par
     return tree.tags[i] == "p" and own_value.get(i, 0.0) >= params.sibling_prose
 
 
+# A table cell that is a link (a name linked to its page) is a datum of a table the article holds,
+# not a link list: those are not inside the article's container (navigation boxes are pruned).
+_CELLS = frozenset({"td", "th"})
+
+
 def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptions, title: str | None) -> list[str]:
     """The article's lines: the container's blocks without link lists, the title and repeats."""
     out: list[str] = []
@@ -774,7 +779,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
     norm_title = " ".join(title.split()).lower() if title else None
     max_ld = params.link_density_max if not options.favor_recall else 0.8
     for block in blocks:
-        if block.link_density > max_ld and not is_linked_paragraph(block, params):
+        if block.link_density > max_ld and not is_linked_paragraph(block, params) and block.tag not in _CELLS:
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
