@@ -664,7 +664,7 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     first, last = styled[0], styled[-1]
 
     def prose(b: Block) -> bool:
-        return (is_prose(b, params) or is_linked_paragraph(b, params)) and b.tag not in HEADINGS
+        return (is_prose(b, params) or is_linked_paragraph(b, params)) and (b.tag not in HEADINGS or _reads_as_sentence(b))
 
     if params.trim == "fragments":
         return [b for k, b in enumerate(blocks) if first <= k <= last or prose(b)]
@@ -678,6 +678,12 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
             b for k, b in enumerate(blocks) if first <= k <= last or (prose(b) and tree.parent[b.owner] in homes)
         ]
     return blocks[first : last + 1]
+
+
+def _reads_as_sentence(block: Block) -> bool:
+    """A heading element that holds a sentence, not a title: long and ending with a full stop
+    (sites set a lead paragraph in <h2>; headlines do not end with a full stop)."""
+    return block.chars >= 80 and block.text.rstrip().endswith(".")
 
 
 def _extend(blocks: list[Block], k: int, step: int, prose: Any, params: DensityParams) -> int:
