@@ -75,3 +75,25 @@ def test_code_listings_do_not_set_the_article_style():
     article = tree.tags.index("article")
     _, style = _climb(tree, article, DensityParams(), [False] * len(tree.parent))
     assert style is not None and style[0] == "p"
+
+
+def test_linked_table_cells_in_the_article_are_kept():
+    rows = "".join(
+        f"<tr><td><a href='/film/{i}'>Film number {i}</a></td><td>{1990 + i}</td><td>{_para('film', i)}</td></tr>"
+        for i in range(4)
+    )
+    page = (f"<html><body><article><p>{_para('list', 0)}</p><p>{_para('list', 1)}</p>"
+            f"<table>{rows}</table><p>{_para('list', 2)}</p></article></body></html>")
+    text = extract_html(page).text
+    assert "Film number 2" in text and _para("film", 2) in text
+
+
+def test_a_lead_sentence_set_as_a_heading_is_kept():
+    lead = ("The town council has spent three years arguing about the harbour, and on Monday it finally "
+            "agreed on what to do with it?")
+    body = "".join(f"<p class='text'>{_para('harbour', i)}</p>" for i in range(4))
+    page = (f"<html><body><article><h1>Harbour plan agreed</h1><div class='story'><h2>{lead}</h2>{body}</div>"
+            "</article></body></html>")
+    text = extract_html(page).text
+    assert lead in text
+    assert "Harbour plan agreed" not in text.split("\n")[1:]  # a title stays a title

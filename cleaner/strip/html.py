@@ -681,9 +681,9 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
 
 
 def _reads_as_sentence(block: Block) -> bool:
-    """A heading element that holds a sentence, not a title: long and ending with a full stop
+    """A heading element that holds a sentence, not a title: long and ending like a sentence
     (sites set a lead paragraph in <h2>; headlines do not end with a full stop)."""
-    return block.chars >= 80 and block.text.rstrip().endswith(".")
+    return block.chars >= 80 and block.text.rstrip().rstrip("\"'”’»)]").endswith((".", "!", "?"))
 
 
 def _extend(blocks: list[Block], k: int, step: int, prose: Any, params: DensityParams) -> int:
