@@ -14,6 +14,8 @@ Systems, on the HTML sets:
 * ``cleaner`` - ``prepare_document`` + ``strip_document`` (what ``clean_html`` and the pipeline run:
   extraction, language detection, the text stage; no corpus evidence);
 * ``cleaner extract`` - the HTML stage alone (``extract_html``);
+* ``cleaner pruning only`` - every block the prune rules leave, before the main-content choice
+  (with ``whole text`` and ``cleaner extract``: where recall is lost, stage by stage);
 * ``trafilatura`` / ``trafilatura favor_precision`` - ``trafilatura.extract``;
 * ``trafilatura bare_extraction`` - the text of ``bare_extraction(with_metadata=True)``;
 * ``jusText`` - with the stoplist of the page's language (gold ``lang`` when the set has it, else
@@ -187,11 +189,32 @@ def whole_html_text(content: str, url, site, language) -> str:
     return "\n".join(b.text for b in collect_blocks(root).blocks) if root is not None else ""
 
 
+def cleaner_pruned_page(content: str, url, site, language) -> str:
+    """Every block that pruning leaves (``walk_page``, as ``extract_html`` prunes: marked elements
+    that hold the article are kept), before the main-content choice: what pruning alone keeps."""
+    from selectolax.lexbor import LexborHTMLParser
+
+    from cleaner.strip.html import DensityParams, HtmlOptions, WalkMarks, _skip_tags, walk_page
+    from cleaner.strip.prune import load_rules, protected_nodes, shield_ids
+
+    tree = LexborHTMLParser(content)
+    body = tree.body or tree.root
+    if body is None:
+        return ""
+    rules = load_rules(None)
+    protected = protected_nodes(body)
+    marks = WalkMarks(rules=rules, shield=shield_ids(protected), protected={n.mem_id for n in protected})
+    walk = {"skip_tags": _skip_tags(rules, HtmlOptions())}
+    page = walk_page(body, marks, DensityParams(), rules.article_chars, walk)
+    return "\n".join(b.text for b in page.tree.blocks if not page.removed[b.owner])
+
+
 def systems_for(mode: str) -> dict[str, Callable]:
     if mode == "html":
         return {
             "cleaner": cleaner_document("html"),
             "cleaner extract": cleaner_extract,
+            "cleaner pruning only": cleaner_pruned_page,
             "trafilatura": trafilatura_fn(False, False),
             "trafilatura favor_precision": trafilatura_fn(True, False),
             "trafilatura bare_extraction": trafilatura_bare,
@@ -298,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             m = score.aggregate([score.doc_score(gold[k], pred[k]) for k in pred])
             rows.append([name, f"{m['f1']:.4f}", f"{m['precision']:.4f}", f"{m['recall']:.4f}", f"{m['mean_doc_f1']:.4f}",
                          f"{len(pages) / cpu:.1f}" if cpu > 0 else "-", str(errors)])
-            if not name.startswith("cleaner") and m["f1"] > best_anchor[0]:
+            if not name.startswith("cleaner") and name != "whole text" and m["f1"] > best_anchor[0]:
                 best_anchor = (m["f1"], name)
             if name == "cleaner":
                 cleaner_f1 = m["f1"]

@@ -930,6 +930,38 @@ def _walk_with_guard(
     return tree, [by_index[i] for i in pruned], [by_index[i] for i in kept], tree.removed_mask(pruned)
 
 
+@dataclass
+class WalkedPage:
+    """A page's blocks after pruning and the main-content choice."""
+
+    tree: BlockTree
+    region: list[int]  # the elements that hold the article
+    chosen: list[Block]  # the article's blocks, in page order
+    pruned: list[Mark]  # marked elements left out (outermost)
+    kept: list[Mark]  # marked elements kept because they hold the article
+    removed: list[bool]  # per element of ``tree``: inside a pruned element
+
+
+def walk_page(body: Any, marks: WalkMarks | None, params: DensityParams, article_chars: int, walk: dict[str, Any]) -> WalkedPage:
+    """Prune and choose the main content.
+
+    First pass: every marked element goes unwalked, except those holding
+    <main>/articleBody.  Only when that leaves no article is the page walked
+    again with them in, and those holding much of its prose are kept: the
+    article then sat in a container named like noise.
+    """
+    tree = collect_blocks(body, marks=marks, **walk)
+    removed = [False] * len(tree.parent)
+    region, chosen = main_content(tree, params, removed)
+    pruned: list[Mark] = tree.pruned_nodes
+    kept: list[Mark] = []
+    if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < article_chars:
+        assert marks is not None  # pruned nodes come from marks
+        tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
+        region, chosen = main_content(tree, params, removed)
+    return WalkedPage(tree, region, chosen, pruned, kept, removed)
+
+
 def _size_of(html: str | bytes, limit: int) -> int:
     """Size in bytes (of the UTF-8 form for text); encodes only when the length leaves it open."""
     if isinstance(html, bytes) or len(html) > limit or 4 * len(html) <= limit:
@@ -988,19 +1020,10 @@ def _extract(
         if options.prune
         else None
     )
-    # First pass: every marked element goes unwalked, except those holding
-    # <main>/articleBody.  Only when that leaves no article is the page walked
-    # again with them in, and those holding much of its prose are kept: the
-    # article then sat in a container named like noise.
-    tree = collect_blocks(body, marks=marks, **walk)
-    removed = [False] * len(tree.parent)
-    region, chosen = main_content(tree, params, removed)
-    pruned: list[Mark] = tree.pruned_nodes
-    kept: list[Mark] = []
-    if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
-        assert marks is not None  # pruned nodes come from marks
-        tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
-        region, chosen = main_content(tree, params, removed)
+    page = walk_page(body, marks, params, rules.article_chars, walk)
+    tree, region, chosen, pruned, kept, removed = (
+        page.tree, page.region, page.chosen, page.pruned, page.kept, page.removed
+    )
     for mark in pruned:
         result.pruned.append(
             {
