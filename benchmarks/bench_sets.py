@@ -33,6 +33,7 @@ Predictions go to ``benchmarks/_work/sets/<set>/<system>.jsonl`` for ``score.py 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import html as html_lib
 import importlib.util
@@ -42,8 +43,8 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -194,7 +195,13 @@ def cleaner_pruned_page(content: str, url, site, language) -> str:
     that hold the article are kept), before the main-content choice: what pruning alone keeps."""
     from selectolax.lexbor import LexborHTMLParser
 
-    from cleaner.strip.html import DensityParams, HtmlOptions, WalkMarks, _skip_tags, walk_page
+    from cleaner.strip.html import (
+        DensityParams,
+        HtmlOptions,
+        WalkMarks,
+        _skip_tags,
+        walk_page,
+    )
     from cleaner.strip.prune import load_rules, protected_nodes, shield_ids
 
     tree = LexborHTMLParser(content)
@@ -245,10 +252,8 @@ def run_system(fn: Callable, pages: list, languages: dict[str, str | None]) -> t
     out: dict[str, str] = {}
     errors = 0
     for doc_id, content, url, site, _ in pages[:3]:  # imports, models and rule tables loaded before timing
-        try:
+        with contextlib.suppress(Exception):  # a failure shows again in the timed pass
             fn(content, url, site, languages[doc_id])
-        except Exception:  # noqa: BLE001 - shows again in the timed pass
-            pass
     start = time.process_time()
     for doc_id, content, url, site, _ in pages:
         try:
@@ -292,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         print(text, flush=True)
         report.append(text)
 
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                            check=False).stdout.strip()
     say(f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit}; machine: {os.cpu_count()} cores "
         f"({platform.machine()}, Python {platform.python_version()}), shared with other jobs "
         f"(load average at start {os.getloadavg()[0]:.2f}); pages/s = pages / CPU seconds of one core")

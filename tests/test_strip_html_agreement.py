@@ -48,8 +48,8 @@ def test_second_opinion_does_not_take_teaser_summaries():
     removed = [False] * len(tree.parent)
     region, chosen = main_content(tree, params, removed)
     other = "\n".join([*(_para("railway", i) for i in range(3)),
-                       "The farm opened its shop on Saturday and the owners said that they were pleased with the "
-                       "number of visitors who came.", "A paragraph that is not on the page at all, only in the other text."])
+                       ("The farm opened its shop on Saturday and the owners said that they were pleased with the "
+                        "number of visitors who came."), "A paragraph that is not on the page at all, only in the other text."])
     texts = [b.text for b in agreed_blocks(tree, region, chosen, removed, other, params)]
     assert _para("railway", 2) in texts
     assert not any("farm opened" in t for t in texts)

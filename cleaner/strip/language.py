@@ -1,7 +1,7 @@
 """The language of a document, when its input does not say, and how its words are counted.
 
 Detection is py3langid's (a maintained fork of langid.py: a naive Bayes model over byte n-grams of
-97 languages that ships inside the package, so nothing is downloaded at run time; deterministic).
+some 140 languages that ships inside the package, so nothing is downloaded at run time; deterministic).
 It was chosen over lingua on the eval kit's pages (benchmarks/RESULTS.md, "langhtml branch"):
 about as accurate there, far faster and 20 times smaller.
 
@@ -10,27 +10,24 @@ page that is not, so the detector is given the page's longest lines first (prose
 are short), up to :data:`SAMPLE_CHARS`.  Too little text, or a guess the model is not sure of,
 gives None: the caller then keeps its default.
 
-CJK: Chinese and Japanese do not put spaces between words, so a count of blank-separated words
-says nothing about how long a line is.  :func:`word_count` counts every ideograph, kana and
-hangul syllable as a word (a CJK character carries about what a short word does in a
-European language) and the runs of other word characters as words, as usual.
+CJK: Chinese and Japanese do not put blanks between words, so a count of blank-separated words
+says nothing about how long a line is, and every length rule of the text stage ("a line of fewer
+than 5 words is not prose", ``max_words`` of a rule) would misjudge them.  There is one word count
+for every language, :func:`cleaner.strip.segment.count_words`: a line with few blanks for its
+length in a non-ASCII script counts a word per 3 characters (a CJK word is one to three
+characters), and sentence ends include 。！？ (``segment.SENTENCE_END``).  The detected language
+("zh", "ja", "ko") then picks the rule table; with no table of their own, CJK pages get the
+English rules (their site labels are often English), which is what :func:`load_rules` falls
+back to.
 """
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 SAMPLE_CHARS = 1000  # measured: as accurate as 3000 on the eval pages, 1.5 times faster
 MIN_LETTERS = 12  # fewer letters than this: no guess (a short CJK sentence has about 15)
 NO_LANGUAGE = "zxx"  # the model's label for text without linguistic content
 MIN_PROBABILITY = 0.5  # the model's normalised probability of its guess, below it: no guess
-
-# Ideographs (CJK unified, extension A, compatibility), kana, hangul syllables and jamo
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\u1100-\u11ff\u3130-\u318f"
-_CJK_CHAR = re.compile(f"[{_CJK}]")
-# a CJK character is one word; a run of other word characters is one word
-_WORD = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
-CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 
 
 @lru_cache(maxsize=1)
@@ -78,12 +75,3 @@ def base_language(tag: str | None) -> str | None:
     if not tag or not tag.strip():
         return None
     return tag.strip().replace("_", "-").split("-")[0].lower() or None
-
-
-def word_count(text: str) -> int:
-    """Words of a line: runs of word characters, every CJK character counted as one word."""
-    return len(_WORD.findall(text))
-
-
-def has_cjk(text: str) -> bool:
-    return _CJK_CHAR.search(text) is not None
