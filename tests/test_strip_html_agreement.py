@@ -97,3 +97,11 @@ def test_a_lead_sentence_set_as_a_heading_is_kept():
     text = extract_html(page).text
     assert lead in text
     assert "Harbour plan agreed" not in text.split("\n")[1:]  # a title stays a title
+
+
+def test_linked_subheadings_in_the_article_are_kept():
+    body = "".join(f"<h3><a href='/game/{i}'>Game number {i} ($20)</a></h3><p>{_para('game', i)}</p>" for i in range(4))
+    page = f"<html><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav><article>{body}</article></body></html>"
+    text = extract_html(page).text
+    assert "Game number 2 ($20)" in text
+    assert "Home" not in text

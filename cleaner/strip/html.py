@@ -773,9 +773,10 @@ def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], par
     return tree.tags[i] == "p" and own_value.get(i, 0.0) >= params.sibling_prose
 
 
-# A table cell that is a link (a name linked to its page) is a datum of a table the article holds,
-# not a link list: those are not inside the article's container (navigation boxes are pruned).
-_CELLS = frozenset({"td", "th"})
+# Inside the article, a table cell that is a link (a name linked to its page) is a datum of a table
+# the article holds, and a heading that is a link (a product or place linked to its page) is one of
+# its sub-headings: neither is a link list (those are menus and story lists, pruned or outside).
+_KEPT_LINKED = frozenset({"td", "th", *HEADINGS})
 
 
 def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptions, title: str | None) -> list[str]:
@@ -785,7 +786,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
     norm_title = " ".join(title.split()).lower() if title else None
     max_ld = params.link_density_max if not options.favor_recall else 0.8
     for block in blocks:
-        if block.link_density > max_ld and not is_linked_paragraph(block, params) and block.tag not in _CELLS:
+        if block.link_density > max_ld and not is_linked_paragraph(block, params) and block.tag not in _KEPT_LINKED:
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
