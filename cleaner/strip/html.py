@@ -779,6 +779,11 @@ def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], par
 _KEPT_LINKED = frozenset({"td", "th", *HEADINGS})
 
 
+def is_link_list(block: Block, params: DensityParams, max_density: float) -> bool:
+    """A block of the article's container that is (part of) a list of links, not article text."""
+    return block.link_density > max_density and not is_linked_paragraph(block, params) and block.tag not in _KEPT_LINKED
+
+
 def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptions, title: str | None) -> list[str]:
     """The article's lines: the container's blocks without link lists, the title and repeats."""
     out: list[str] = []
@@ -786,7 +791,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
     norm_title = " ".join(title.split()).lower() if title else None
     max_ld = params.link_density_max if not options.favor_recall else 0.8
     for block in blocks:
-        if block.link_density > max_ld and not is_linked_paragraph(block, params) and block.tag not in _KEPT_LINKED:
+        if is_link_list(block, params, max_ld):
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
@@ -855,7 +860,7 @@ def agreed_blocks(
         if id(block) in have:
             out.append(block)
             continue
-        if not lo <= block.owner < hi or removed[block.owner] or block.link_density > params.link_density_max:
+        if not lo <= block.owner < hi or removed[block.owner] or is_link_list(block, params, params.link_density_max):
             continue
         words = _folded(block.text)
         if not words:
