@@ -47,7 +47,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -66,41 +65,23 @@ WARMUP = 5
 # systems: each maps (html, doc_id, url, site) -> text
 
 
-def text_stage() -> Callable | None:
-    """The text stage, imported late: it is written alongside and may be missing."""
-    try:
-        from cleaner.strip.text import strip_text
-    except ImportError:
-        return None
-    return strip_text
-
-
 def cleaner_extract(html: str, doc_id: str, url: str | None, site: str | None) -> str:
     return extract_html(html, doc_id=doc_id, url=url).text
 
 
 def cleaner_clean(html: str, doc_id: str, url: str | None, site: str | None) -> str:
-    """``clean_html`` as the pipeline composes it (cleaner.strip.prepare_document /
-    strip_document): extraction, then the text stage told that its input is an
-    extractor's main content (``TextOptions(extracted=True)``) unless the
-    extraction fell back to the whole page."""
-    strip_text = text_stage()
-    extracted = extract_html(html, doc_id=doc_id, url=url)
-    if strip_text is None:
-        return extracted.text
-    from cleaner.strip.text import TextOptions
+    """``clean_html`` as the pipeline composes it: ``prepare_document`` (extraction and the
+    document's language) then ``strip_document`` (the text stage, told that its input is an
+    extractor's main content unless the extraction fell back to the whole page)."""
+    from cleaner.records import Document, Rejected
+    from cleaner.strip import StripOptions, prepare_document, strip_document
 
-    options = TextOptions()
-    if hasattr(options, "extracted"):
-        options = replace(options, extracted=not extracted.fallback)
-    stripped = strip_text(
-        extracted.text,
-        title=extracted.title,
-        site=site or extracted.site,
-        language=(extracted.language or "en").split("-")[0],
-        options=options,
-    )
-    return stripped.text
+    options = StripOptions()
+    doc = prepare_document(Document(id=doc_id, content=html, mode="html", url=url, site=site), options)
+    if isinstance(doc, Rejected):
+        raise ExtractionError(doc_id, doc.reason)
+    result = strip_document(doc, None, options)
+    return "" if isinstance(result, Rejected) else (result.text or "")
 
 
 def cleaner_pruned_trafilatura(html: str, doc_id: str, url: str | None, site: str | None) -> str:
@@ -358,7 +339,6 @@ def main(argv: list[str] | None = None) -> int:
     say(f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit}; "
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"load average at start {os.getloadavg()[0]:.2f}")
-    say(f"Text stage (strip_text) available: {'yes' if text_stage() else 'no (clean_html = extract_html)'}")
     say()
 
     # 1. AEB, one core -------------------------------------------------------

@@ -888,13 +888,16 @@ def _after_headline_link(previous: Block, block: Block, parent: list[int], param
 # trafilatura path
 
 
-def _trafilatura_text(html: str, options: HtmlOptions, url: str | None) -> str:
+def _trafilatura_text(html: str, options: HtmlOptions, url: str | None, fast: bool = False) -> str:
+    """trafilatura's text of the page; ``fast``: without its fallback extractors (a second opinion
+    needs its block decisions, not its best guess at the whole article; faster)."""
     import trafilatura  # imported late: slow to import and often not needed
 
     return (
         trafilatura.extract(
             html,
             url=url,
+            fast=fast,
             favor_precision=options.favor_precision,
             favor_recall=options.favor_recall,
             include_comments=options.include_comments,
@@ -1065,7 +1068,7 @@ def _extract(
             for mark in pruned:  # outermost only, so no node is freed twice
                 mark.node.decompose()
             decomposed = True
-            other = _trafilatura_text(dom.html or html, options, url)
+            other = _trafilatura_text(dom.html or html, options, url, fast=True)
             agreed = agreed_blocks(tree, region, chosen, removed, other, params)
             if len(agreed) > len(chosen):
                 result.notes.append(f"the article's blocks held {share:.0%} of the page's prose; added "
