@@ -16,7 +16,8 @@ Systems, on the HTML sets:
 * ``cleaner extract`` - the HTML stage alone (``extract_html``);
 * ``cleaner pruning only`` - every block the prune rules leave, before the main-content choice
   (with ``whole text`` and ``cleaner extract``: where recall is lost, stage by stage);
-* ``trafilatura`` / ``trafilatura favor_precision`` - ``trafilatura.extract``;
+* ``trafilatura`` / ``trafilatura favor_precision`` - ``trafilatura.extract(include_comments=False)``
+  (the kit's BASELINES.md calls); ``trafilatura library defaults`` - ``extract(page)`` (comments in);
 * ``trafilatura bare_extraction`` - the text of ``bare_extraction(with_metadata=True)``;
 * ``jusText`` - with the stoplist of the page's language (gold ``lang`` when the set has it, else
   the language cleaner detects on the whole text; English when jusText has no stoplist for it);
@@ -138,6 +139,12 @@ def trafilatura_fn(precision: bool, wrap: bool) -> Callable:
     return run
 
 
+def trafilatura_library_defaults(content: str, url, site, language) -> str:
+    import trafilatura
+
+    return trafilatura.extract(content) or ""
+
+
 def trafilatura_bare(content: str, url, site, language) -> str:
     import trafilatura
 
@@ -224,6 +231,7 @@ def systems_for(mode: str) -> dict[str, Callable]:
             "cleaner pruning only": cleaner_pruned_page,
             "trafilatura": trafilatura_fn(False, False),
             "trafilatura favor_precision": trafilatura_fn(True, False),
+            "trafilatura library defaults": trafilatura_library_defaults,
             "trafilatura bare_extraction": trafilatura_bare,
             "jusText (page's language)": justext_fn(False),
             "whole text": whole_html_text,
