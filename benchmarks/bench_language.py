@@ -103,7 +103,32 @@ def main(argv: list[str] | None = None) -> int:
             right = sum(g == lab for g, (_, _, lab) in zip(got, rows))
             misses = ", ".join(f"{k}: {lab}->{g}" for g, (k, _, lab) in zip(got, rows) if g != lab)
             print(f"| {name} | {sample} | {len(rows)} | {right / len(rows):.3f} | {len(rows) / cpu:.0f} | {misses} |")
+    print()
+    pipeline_cost(args.eval)
     return 0
+
+
+def pipeline_cost(eval_dir: Path) -> None:
+    """What detection adds to a document's strip stage: ``prepare_document`` + ``strip_document``
+    on the aeb-text pages with the language detected, and with it given (``StripOptions(language="en")``)."""
+    from cleaner.records import Document
+    from cleaner.strip import StripOptions, prepare_document, strip_document
+
+    truth = json.loads((eval_dir / "aeb" / "ground-truth.json").read_text(encoding="utf-8"))
+    texts = [(eval_dir / "aeb-text" / "txt" / f"{k}.txt").read_text(encoding="utf-8") for k in sorted(truth)]
+    print("| aeb-text, prepare_document + strip_document | docs | docs/s (CPU, one core, best of 3) |")
+    print("|---|---|---|")
+    for label, language in (("language given (en)", "en"), ("language detected", None)):
+        options = StripOptions(language=language)
+        for text in texts:  # warm: every rule table the pages need is compiled once
+            strip_document(prepare_document(Document(id="w", content=text, mode="text"), options), None, options)
+        best = 0.0
+        for _ in range(3):
+            start = time.process_time()
+            for text in texts:
+                strip_document(prepare_document(Document(id="d", content=text, mode="text"), options), None, options)
+            best = max(best, len(texts) / (time.process_time() - start))
+        print(f"| {label} | {len(texts)} | {best:.0f} |")
 
 
 if __name__ == "__main__":
