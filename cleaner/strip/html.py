@@ -9,7 +9,9 @@ the element with the most prose close under it (:func:`main_content`), widened
 to every paragraph styled like its own and trimmed to the article's span.
 When everything marked was pruned and no article is left, the page is walked
 again and marked elements that hold the article are kept (an article inside
-``<div class="related-content">``).  When the finder returns too little text
+``<div class="related-content">``).  When the chosen blocks hold little of the
+page's prose, trafilatura gives a second opinion and the blocks both keep are
+added (:func:`agreed_blocks`).  When the finder returns too little text
 the pruned page goes to trafilatura; when that is empty too, the whole-page
 text is used and the record says so (``fallback``, ``notes``).  The text stage
 (``strip_text``) runs on :attr:`Extracted.text` afterwards.
@@ -70,7 +72,9 @@ class HtmlOptions:
     include_images: bool = False  # image alt texts (trafilatura engine only; the density finder reads no alt text)
     deduplicate: bool = False  # drop a block repeated verbatim earlier in the text
     prune: bool = True  # apply the prune rules before extraction
-    engine: str = "auto"  # "auto": density finder, trafilatura when it finds < min_chars; "density"; "trafilatura"
+    # "auto": density finder, trafilatura when it finds < min_chars, and as a second opinion when its
+    # container holds little of the page's prose (DensityParams.second_opinion_below); "density"; "trafilatura"
+    engine: str = "auto"
     min_chars: int = 200  # below this the density finder's result is "not confident"
     rules_path: str | None = None  # another prune rules file (TOML) instead of the packaged one
     density: DensityParams | None = None  # weights of the density finder (None: the defaults)
