@@ -24,8 +24,12 @@ One run measures, on the same machine and the same decoded pages:
 3. Pages/s with ``--workers`` processes (multiprocessing pool, pages/s of the
    whole pool) for ``extract_html``, ``clean_html`` and trafilatura.
 4. ``syndication-dev/html`` (546 copies; the one doc without HTML is left out,
-   as ``score.py --restrict``), gold ``clean_text``: ``clean_html``,
-   ``extract_html`` alone and trafilatura.
+   as ``score.py --restrict``), gold ``clean_text``, and ``readability/html``
+   (94 multilingual pages, gold articleBody): ``clean_html``, ``extract_html``
+   alone and trafilatura, with pages/s per core against trafilatura's (the
+   second opinion calls trafilatura on some pages: its cost shows here), timed
+   on a second pass (the first loads every rule table and model the set needs).
+   Every set with every anchor: ``bench_sets.py``.
 
 Predictions go to ``benchmarks/_work/html/<set>/<system>.jsonl`` so that any
 figure can be re-scored with ``score.py extraction --pred ...``.
@@ -44,7 +48,6 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -63,41 +66,23 @@ WARMUP = 5
 # systems: each maps (html, doc_id, url, site) -> text
 
 
-def text_stage() -> Callable | None:
-    """The text stage, imported late: it is written alongside and may be missing."""
-    try:
-        from cleaner.strip.text import strip_text
-    except ImportError:
-        return None
-    return strip_text
-
-
 def cleaner_extract(html: str, doc_id: str, url: str | None, site: str | None) -> str:
     return extract_html(html, doc_id=doc_id, url=url).text
 
 
 def cleaner_clean(html: str, doc_id: str, url: str | None, site: str | None) -> str:
-    """``clean_html`` as the pipeline composes it (cleaner.strip.prepare_document /
-    strip_document): extraction, then the text stage told that its input is an
-    extractor's main content (``TextOptions(extracted=True)``) unless the
-    extraction fell back to the whole page."""
-    strip_text = text_stage()
-    extracted = extract_html(html, doc_id=doc_id, url=url)
-    if strip_text is None:
-        return extracted.text
-    from cleaner.strip.text import TextOptions
+    """``clean_html`` as the pipeline composes it: ``prepare_document`` (extraction and the
+    document's language) then ``strip_document`` (the text stage, told that its input is an
+    extractor's main content unless the extraction fell back to the whole page)."""
+    from cleaner.records import Document, Rejected
+    from cleaner.strip import StripOptions, prepare_document, strip_document
 
-    options = TextOptions()
-    if hasattr(options, "extracted"):
-        options = replace(options, extracted=not extracted.fallback)
-    stripped = strip_text(
-        extracted.text,
-        title=extracted.title,
-        site=site or extracted.site,
-        language=(extracted.language or "en").split("-")[0],
-        options=options,
-    )
-    return stripped.text
+    options = StripOptions()
+    doc = prepare_document(Document(id=doc_id, content=html, mode="html", url=url, site=site), options)
+    if isinstance(doc, Rejected):
+        raise ExtractionError(doc_id, doc.reason)
+    result = strip_document(doc, None, options)
+    return "" if isinstance(result, Rejected) else (result.text or "")
 
 
 def cleaner_pruned_trafilatura(html: str, doc_id: str, url: str | None, site: str | None) -> str:
@@ -180,6 +165,13 @@ def load_syndication(eval_dir: Path) -> tuple[list[tuple[str, str, str | None, s
         record = corpus[doc_id]
         pages.append((doc_id, gzip.decompress(path.read_bytes()).decode("utf-8"), record.get("url"), record.get("site")))
     return pages, gold
+
+
+def load_readability(eval_dir: Path) -> tuple[list[tuple[str, str, str | None, str | None]], dict[str, str]]:
+    base = eval_dir / "readability"
+    truth = json.loads((base / "ground-truth.json").read_text(encoding="utf-8"))
+    pages = [(k, (base / "html" / f"{k}.html").read_text(encoding="utf-8"), None, None) for k in sorted(truth)]
+    return pages, {k: v["articleBody"] for k, v in truth.items()}
 
 
 def cold_caches() -> None:
@@ -348,7 +340,6 @@ def main(argv: list[str] | None = None) -> int:
     say(f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit}; "
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}; "
         f"load average at start {os.getloadavg()[0]:.2f}")
-    say(f"Text stage (strip_text) available: {'yes' if text_stage() else 'no (clean_html = extract_html)'}")
     say()
 
     # 1. AEB, one core -------------------------------------------------------
@@ -405,21 +396,32 @@ def main(argv: list[str] | None = None) -> int:
     say(table(pool_rows, ["system", f"pages/s ({args.workers} workers)"]))
     say()
 
-    # 4. syndication-dev ---------------------------------------------------------
+    # 4. syndication-dev and readability -----------------------------------------
+    others = [("readability", "readability/html: 94 multilingual pages, gold articleBody", load_readability)]
     if not args.skip_syndication:
-        pages, gold = load_syndication(args.eval)
-        say(f"## syndication-dev/html: {len(pages)} copies with HTML (--restrict), gold clean_text")
+        others.insert(0, ("syndication", "syndication-dev/html: copies with HTML (--restrict), gold clean_text",
+                          load_syndication))
+    for set_name, title, loader in others:
+        pages, gold = loader(args.eval)
+        say(f"## {title} ({len(pages)} pages)")
         say()
         rows = []
+        speeds: dict[str, float] = {}
         for name in ("cleaner clean_html (extract + strip_text)", "cleaner extract_html", "trafilatura", "trafilatura favor_precision"):
             if name not in names:
                 continue
+            run_system(SYSTEMS[name], pages)  # a whole pass first: every rule table and model loaded
             pred, seconds, cpu, errors = run_system(SYSTEMS[name], pages)
-            save(name, "syndication", pred)
+            save(name, set_name, pred)
             m = score_run(score, gold, pred)
+            speeds[name] = len(pages) / cpu
             rows.append([name, f"{m['mean_doc_f1']:.4f}", f"{m['f1']:.4f}", f"{m['precision']:.4f}", f"{m['recall']:.4f}",
-                         f"{len(pages) / cpu:.1f}", str(errors)])
-        say(table(rows, ["system", "mean doc F1", "F1", "precision", "recall", "pages/s per core (CPU time)", "errors"]))
+                         f"{speeds[name]:.1f}", str(errors)])
+        anchor = speeds.get("trafilatura favor_precision")
+        for row in rows:
+            row.append(f"{speeds[row[0]] / anchor:.2f}x" if anchor else "-")
+        say(table(rows, ["system", "mean doc F1", "F1", "precision", "recall", "pages/s per core (CPU time)", "errors",
+                         "speed vs trafilatura favor_precision (CPU)"]))
         say()
 
     if args.write:

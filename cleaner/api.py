@@ -21,7 +21,7 @@ from .strip import StripOptions, prepare_document, strip_document
 __all__ = ["clean_text", "clean_html", "clean_document", "dedup", "run", "iter_clean", "iter_run"]
 
 
-def _strip_options(language: str, **kwargs: Any) -> StripOptions:
+def _strip_options(language: str | None, **kwargs: Any) -> StripOptions:
     """Route trafilatura-style options to the stage that understands them."""
     from .strip.html import HtmlOptions
     from .strip.text import TextOptions
@@ -57,7 +57,7 @@ def clean_text(
     title: str | None = None,
     site: str | None = None,
     url: str | None = None,
-    language: str = "en",
+    language: str | None = None,
     **options: Any,
 ) -> Document:
     """Strip site noise from flattened plain text.
@@ -100,7 +100,7 @@ def clean_html(
         raise InputError(id or "<html>", f"clean_html takes str or bytes, not {type(html).__name__}")
     id = id or content_id("html", html)
     doc = Document(id=id, content=html, mode="html", url=url, site=site, language=language)
-    return clean_document(doc, options=_strip_options(language or "en", **options))
+    return clean_document(doc, options=_strip_options(language, **options))
 
 
 def dedup(
@@ -172,7 +172,7 @@ def run(
     num_perm: int | None = None,
     workers: int = 1,
     mode: Literal["auto", "text", "html"] = "auto",
-    language: str = "en",
+    language: str | None = None,
     index: str | None = None,
     formats: Sequence[str] = ("jsonl",),
     corpus_evidence: bool = True,
@@ -228,7 +228,7 @@ def iter_clean(
     records: Iterable[Document | Mapping[str, Any] | str],
     *,
     mode: Literal["auto", "text", "html"] = "auto",
-    language: str = "en",
+    language: str | None = None,
     **options: Any,
 ) -> Iterator[Document | Rejected]:
     """Streaming strip stage: clean records one at a time, holding none of the corpus.
@@ -252,7 +252,7 @@ def iter_run(
     threshold: float | None = None,
     num_perm: int | None = None,
     mode: Literal["auto", "text", "html"] = "auto",
-    language: str = "en",
+    language: str | None = None,
     **options: Any,
 ) -> Iterator[Canonical | Rejected]:
     """Streaming form of :func:`run` over an iterable of records.

@@ -118,7 +118,7 @@ def code_fingerprint() -> str:
 
         package = Path(__file__).resolve().parent
         h = hashlib.sha256()
-        for dist in ("trafilatura", "selectolax", "lxml", "xxhash", "numpy", "charset-normalizer"):
+        for dist in ("trafilatura", "selectolax", "lxml", "xxhash", "numpy", "charset-normalizer", "py3langid"):
             try:
                 h.update(f"{dist}={metadata.version(dist)};".encode())
             except metadata.PackageNotFoundError:

@@ -145,7 +145,8 @@ def _build_run_options(config: dict[str, Any], **cli: Any):
         raise ConfigError(f"--engine must be local or dask, not {engine!r}")
     if cli["scheduler"] and engine != "dask":
         raise ConfigError("--scheduler needs --engine dask (without it the run would silently stay local)")
-    language = check_language(_pick(cli["language"], config, "language", "en"))
+    language = _pick(cli["language"], config, "language", None)
+    language = check_language(language) if language is not None else None
     read = ReadOptions(
         mode=mode,
         id_field=_pick(cli["id_field"], config, "id_field", "id"),
@@ -182,7 +183,7 @@ def run(
     mode: Optional[str] = typer.Option(None, help="auto | text | html (auto: detected per document)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f", help="jsonl (default), txt (adds one .txt per story), parquet. Repeatable: --format parquet --format jsonl writes both."),
     keep: Optional[str] = typer.Option(None, "--keep", help="canonical (default: one record per story) or all (every input document, annotated with its cluster, canonical_id, similarity and duplicate: true|false)."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (ISO 639-1, default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules when a document does not say (ISO 639-1; default: detected per document)."),
     index: Optional[str] = typer.Option(None, help="Persisted near-duplicate index: a folder, redis://HOST:PORT/DB or rediss:// (TLS)."),
     cache: Optional[str] = typer.Option(None, help="Folder of a stage cache: unchanged documents are not re-extracted or re-stripped."),
     corpus_evidence: Optional[bool] = typer.Option(None, "--corpus-evidence/--no-corpus-evidence", help="Use lines repeated across a site's documents and other documents' titles.", show_default=False),
@@ -330,7 +331,7 @@ def _one_document(file: str, mode: str | None, language: str | None):
     doc = records[0]
     if isinstance(doc, Rejected):
         raise _fail(f"{file}: {doc.reason}") from None
-    result = strip_document(doc, None, StripOptions(language=language or "en"))
+    result = strip_document(doc, None, StripOptions(language=language))
     if isinstance(result, Rejected):
         raise _fail(f"{file}: {result.reason}") from None
     return result
@@ -340,7 +341,7 @@ def _one_document(file: str, mode: str | None, language: str | None):
 def strip(
     file: str = typer.Argument(..., help="One document (.txt, .html, .gz, a one-line JSONL) or - for text on stdin."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default: detected)."),
     title: bool = typer.Option(False, "--title", help="Print the detected title first, then a blank line."),
 ) -> None:
     """Print the cleaned text of one document."""
@@ -354,7 +355,7 @@ def strip(
 def explain(
     file: str = typer.Argument(..., help="One document, or - for text on stdin."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html."),
-    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default en)."),
+    language: Optional[str] = typer.Option(None, help="Language of the noise rules (default: detected)."),
     color: Optional[bool] = typer.Option(None, "--color/--no-color", help="Colour (default: on a terminal).", show_default=False),
 ) -> None:
     """Show one document with every removed span marked, its kind and its reason."""

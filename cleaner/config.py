@@ -15,7 +15,7 @@ Keys (all optional):
 ``num_perm``        MinHash permutations
 ``workers``         processes for the per-document stages
 ``format``          list of output formats: ``"jsonl"``, ``"txt"``, ``"parquet"``
-``language``        default language of the noise rules (``"en"``)
+``language``        language of the noise rules (default: detected per document)
 ``index``           folder (or ``redis://`` URL) of the persisted near-duplicate index
 ``cache``           folder of the stage cache (pre-commit default: ``.git/cleaner-cache``)
 ``corpus_evidence`` ``false`` to strip each document on its own evidence only

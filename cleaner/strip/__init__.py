@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
+from .language import base_language, detect_language
 
 if TYPE_CHECKING:  # pragma: no cover - names of the annotations below
     from .html import HtmlOptions
@@ -27,21 +28,29 @@ if TYPE_CHECKING:  # pragma: no cover - names of the annotations below
 class StripOptions:
     """Options of the strip stage (text rules + HTML extraction)."""
 
-    language: str = "en"
-    text: TextOptions | None = None  # cleaner.strip.text.TextOptions; None = defaults
-    html: HtmlOptions | None = None  # cleaner.strip.html.HtmlOptions; None = defaults
+    # the language of every document whose input does not say; None: detect it per document
+    # (cleaner.strip.language), English when the text is too short or unclear to tell
+    language: str | None = None
+    text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
+    html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
 
     def __post_init__(self) -> None:
         from ..config import check_language
 
-        check_language(self.language)  # "xx" would silently get no language's rules
+        if self.language is not None:  # None: detected per document
+            check_language(self.language)  # "xx" would silently get no language's rules
 
 
 def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> Document | Rejected:
-    """Fill ``source_text`` (and, for HTML, metadata) ready for the noise rules."""
+    """Fill ``source_text`` (and, for HTML, metadata) ready for the noise rules, and ``language``.
+
+    The language is the input's (a record's ``language`` field), else the option's, else the one
+    detected in the text, else (HTML) the page's ``<html lang>``: page markup comes from the
+    site's template and is often wrong (measured in benchmarks/RESULTS.md, langhtml branch).
+    """
     if doc.mode != "html":
-        return replace(doc, source_text=doc.content)
+        return replace(doc, source_text=doc.content, language=document_language(doc, options, doc.content))
     from .html import HtmlOptions, extract_html
 
     html_options = options.html or HtmlOptions()
@@ -62,10 +71,15 @@ def prepare_document(doc: Document, options: StripOptions = StripOptions()) -> D
         date=doc.date or extracted.date,
         site=doc.site or extracted.site,
         url=doc.url or extracted.url,
-        language=doc.language or extracted.language,
+        language=document_language(doc, options, extracted.text) or base_language(extracted.language),
         notes=notes,
         metadata=metadata,
     )
+
+
+def document_language(doc: Document, options: StripOptions, text: str) -> str | None:
+    """The input's language, else the option's, else the one detected in ``text`` (None: unsure)."""
+    return doc.language or options.language or detect_language(text)
 
 
 def _pruned_summary(pruned: list[dict]) -> dict[str, int]:
@@ -90,7 +104,7 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
         if isinstance(doc, Rejected):
             return doc
     assert doc.source_text is not None
-    language = doc.language.split("-")[0].lower() if doc.language else options.language
+    language = base_language(doc.language) or options.language or "en"
     per_doc = evidence.for_document(evidence_site(doc), doc.title) if evidence is not None else None
     try:
         stripped = strip_text(

@@ -9,7 +9,9 @@ the element with the most prose close under it (:func:`main_content`), widened
 to every paragraph styled like its own and trimmed to the article's span.
 When everything marked was pruned and no article is left, the page is walked
 again and marked elements that hold the article are kept (an article inside
-``<div class="related-content">``).  When the finder returns too little text
+``<div class="related-content">``).  When the chosen blocks hold little of the
+page's prose, trafilatura gives a second opinion and the blocks both keep are
+added (:func:`agreed_blocks`).  When the finder returns too little text
 the pruned page goes to trafilatura; when that is empty too, the whole-page
 text is used and the record says so (``fallback``, ``notes``).  The text stage
 (``strip_text``) runs on :attr:`Extracted.text` afterwards.
@@ -73,7 +75,9 @@ class HtmlOptions:
     include_images: bool = False  # image alt texts (trafilatura engine only; the density finder reads no alt text)
     deduplicate: bool = False  # drop a block repeated verbatim earlier in the text
     prune: bool = True  # apply the prune rules before extraction
-    engine: str = "auto"  # "auto": density finder, trafilatura when it finds < min_chars; "density"; "trafilatura"
+    # "auto": density finder, trafilatura when it finds < min_chars, and as a second opinion when its
+    # container holds little of the page's prose (DensityParams.second_opinion_below); "density"; "trafilatura"
+    engine: str = "auto"
     min_chars: int = 200  # below this the density finder's result is "not confident"
     rules_path: str | None = None  # another prune rules file (TOML) instead of the packaged one
     density: DensityParams | None = None  # weights of the density finder (None: the defaults)
@@ -93,7 +97,7 @@ class Extracted:
     pruned: list[dict] = field(default_factory=list)  # {"kind", "reason", "selector", "chars"}
     notes: list[str] = field(default_factory=list)
     fallback: bool = False  # text is the whole-page text, not an extracted article
-    engine: str = "density"  # which extractor produced ``text``: density | trafilatura | page
+    engine: str = "density"  # which extractor produced ``text``: density | density+trafilatura | trafilatura | page
 
 
 # ---------------------------------------------------------------------------
@@ -563,6 +567,12 @@ class DensityParams:
     trim: str = "adjacent"  # outside the article-styled span keep: "none" (all), "fragments" (prose), "adjacent", "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
     climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
+    # When the article's blocks hold less than this share of the page's prose (what pruning left),
+    # the container may have missed part of the article (sections cut apart, a lead trimmed off):
+    # trafilatura is asked too, and the page's blocks that both it kept and pruning left are added
+    # (:func:`agreed_blocks`).  0 turns the second opinion off.
+    second_opinion_below: float = 0.75
+    second_opinion_reach: int = 3  # ... blocks within this many levels above the container
 
 
 def block_value(block: Block, params: DensityParams) -> float:
@@ -661,7 +671,7 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     first, last = styled[0], styled[-1]
 
     def prose(b: Block) -> bool:
-        return (is_prose(b, params) or is_linked_paragraph(b, params)) and b.tag not in HEADINGS
+        return (is_prose(b, params) or is_linked_paragraph(b, params)) and (b.tag not in HEADINGS or _reads_as_sentence(b))
 
     if params.trim == "fragments":
         return [b for k, b in enumerate(blocks) if first <= k <= last or prose(b)]
@@ -675,6 +685,12 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
             b for k, b in enumerate(blocks) if first <= k <= last or (prose(b) and tree.parent[b.owner] in homes)
         ]
     return blocks[first : last + 1]
+
+
+def _reads_as_sentence(block: Block) -> bool:
+    """A heading element that holds a sentence, not a title: long and ending like a sentence
+    (sites set a lead paragraph in <h2>; headlines do not end with a full stop)."""
+    return block.chars >= 80 and block.text.rstrip().rstrip("\"'”’»)]").endswith((".", "!", "?"))
 
 
 def _extend(blocks: list[Block], k: int, step: int, prose: Any, params: DensityParams) -> int:
@@ -718,6 +734,9 @@ def _first_class(node: Any) -> str:
     return _DIGITS.sub("", first) if first else first
 
 
+_NOT_RUNNING_TEXT = frozenset({"pre", "td", "th", "code"})
+
+
 def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool]) -> tuple[int, tuple | None]:
     """Widen ``best`` to the ancestor that holds all paragraphs styled like its own.
 
@@ -735,7 +754,10 @@ def _climb(tree: BlockTree, best: int, params: DensityParams, removed: list[bool
             weight[sig] = weight.get(sig, 0) + b.chars
     if not weight:
         return best, None
-    article_sig = max(weight, key=weight.__getitem__)
+    # Code listings and table cells sit inside articles but are not their running text: the
+    # paragraphs' style is the article's whenever there are paragraphs of another kind.
+    running = {sig: w for sig, w in weight.items() if sig[0] not in _NOT_RUNNING_TEXT} or weight
+    article_sig = max(running, key=running.__getitem__)
     styled = [b for b in prose if b.chars and _signature(tree, b.owner) == article_sig]
 
     def styled_chars(i: int) -> int:
@@ -758,6 +780,17 @@ def _is_good_paragraph(tree: BlockTree, i: int, own_value: dict[int, float], par
     return tree.tags[i] == "p" and own_value.get(i, 0.0) >= params.sibling_prose
 
 
+# Inside the article, a table cell that is a link (a name linked to its page) is a datum of a table
+# the article holds, and a heading that is a link (a product or place linked to its page) is one of
+# its sub-headings: neither is a link list (those are menus and story lists, pruned or outside).
+_KEPT_LINKED = frozenset({"td", "th", *HEADINGS})
+
+
+def is_link_list(block: Block, params: DensityParams, max_density: float) -> bool:
+    """A block of the article's container that is (part of) a list of links, not article text."""
+    return block.link_density > max_density and not is_linked_paragraph(block, params) and block.tag not in _KEPT_LINKED
+
+
 def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptions, title: str | None) -> list[str]:
     """The article's lines: the container's blocks without link lists, the title and repeats."""
     out: list[str] = []
@@ -765,7 +798,7 @@ def select_blocks(blocks: list[Block], params: DensityParams, options: HtmlOptio
     norm_title = " ".join(title.split()).lower() if title else None
     max_ld = params.link_density_max if not options.favor_recall else 0.8
     for block in blocks:
-        if block.link_density > max_ld and not is_linked_paragraph(block, params):
+        if is_link_list(block, params, max_ld):
             continue
         if options.favor_precision and block.chars < params.min_chars and block.tag not in HEADINGS:
             continue
@@ -786,17 +819,92 @@ def _is_title(heading: str, title: str) -> bool:
     return len(heading) >= 20 and title.startswith(heading) and title[len(heading) :].lstrip()[:1] in ("|", "-", "–", "—", ":")
 
 
+_FOLD = re.compile(r"\W+")
+
+
+def _folded(text: str) -> str:
+    """Words only, lower-cased, one blank between them: how two extractors' texts are compared."""
+    return " ".join(_FOLD.sub(" ", text.lower()).split())
+
+
+def prose_share(tree: BlockTree, blocks: list[Block], params: DensityParams, removed: list[bool]) -> float:
+    """Share of the page's prose (blocks pruning left) that ``blocks`` hold."""
+    total = sum(b.chars for b in tree.blocks if not removed[b.owner] and is_prose(b, params))
+    inside = sum(b.chars for b in blocks if is_prose(b, params))
+    return inside / total if total else 1.0
+
+
+def agreed_blocks(
+    tree: BlockTree, region: list[int], chosen: list[Block], removed: list[bool], other_text: str, params: DensityParams
+) -> list[Block]:
+    """``chosen`` plus the page's other blocks that a second extractor also kept, in page order.
+
+    Two extractors that agree on a block are evidence that it is article text: the density finder
+    picks one container and may miss the rest of an article cut into sections, or trim off a lead
+    styled differently; trafilatura decides block by block and may keep teasers.  A block is added
+    when pruning left it, it lies within ``second_opinion_reach`` levels above the container
+    (``region``), it is not a link list, its words occur in the other extractor's text (a
+    short block, such as a section heading: as a whole paragraph of it), and it is not the excerpt
+    of a story teaser (a block right after a linked heading in the same item: a headline link
+    and its summary).  Text only the other extractor has is never taken.
+    """
+    lines = [_folded(line) for line in other_text.splitlines()]
+    other = " " + " ".join(line for line in lines if line) + " "
+    if not other.strip():
+        return chosen
+    whole_lines = set(lines)
+    have = {id(b) for b in chosen}
+    blocks = tree.blocks
+    parent = tree.parent
+    top = region[0]
+    for _ in range(params.second_opinion_reach):
+        if parent[top] < 0:
+            break
+        top = parent[top]
+    lo, hi = top, tree.end[top]
+    out: list[Block] = []
+    for k, block in enumerate(blocks):
+        if id(block) in have:
+            out.append(block)
+            continue
+        if not lo <= block.owner < hi or removed[block.owner] or is_link_list(block, params, params.link_density_max):
+            continue
+        words = _folded(block.text)
+        if not words:
+            continue
+        if block.chars >= params.min_chars:
+            if f" {words} " not in other:
+                continue
+        elif words not in whole_lines or block.tag not in HEADINGS:
+            continue
+        if k > 0 and _after_headline_link(blocks[k - 1], block, parent, params):
+            continue
+        out.append(block)
+    return out
+
+
+def _after_headline_link(previous: Block, block: Block, parent: list[int], params: DensityParams) -> bool:
+    """``block`` follows a linked heading of the same item (a teaser's headline, then its summary)."""
+    if previous.tag not in HEADINGS or previous.link_density <= params.link_density_max:
+        return False
+    up = parent[block.owner]
+    return previous.owner in (block.owner, up) or parent[previous.owner] in (block.owner, up)
+
+
 # ---------------------------------------------------------------------------
 # trafilatura path
 
 
-def _trafilatura_text(html: str, options: HtmlOptions, url: str | None) -> str:
+def _trafilatura_text(html: str, options: HtmlOptions, url: str | None, fast: bool = False) -> str:
+    """trafilatura's text of the page; ``fast``: without its fallback extractors (a second opinion
+    needs its block decisions, not its best guess at the whole article; faster)."""
     import trafilatura  # imported late: slow to import and often not needed
 
     return (
         trafilatura.extract(
             html,
             url=url,
+            fast=fast,
             favor_precision=options.favor_precision,
             favor_recall=options.favor_recall,
             include_comments=options.include_comments,
@@ -836,6 +944,38 @@ def _walk_with_guard(
     )
     by_index = {i: Mark(tree.nodes[i], tree.marked[i]) for i in (*pruned, *kept)}
     return tree, [by_index[i] for i in pruned], [by_index[i] for i in kept], tree.removed_mask(pruned)
+
+
+@dataclass
+class WalkedPage:
+    """A page's blocks after pruning and the main-content choice."""
+
+    tree: BlockTree
+    region: list[int]  # the elements that hold the article
+    chosen: list[Block]  # the article's blocks, in page order
+    pruned: list[Mark]  # marked elements left out (outermost)
+    kept: list[Mark]  # marked elements kept because they hold the article
+    removed: list[bool]  # per element of ``tree``: inside a pruned element
+
+
+def walk_page(body: Any, marks: WalkMarks | None, params: DensityParams, article_chars: int, walk: dict[str, Any]) -> WalkedPage:
+    """Prune and choose the main content.
+
+    First pass: every marked element goes unwalked, except those holding
+    <main>/articleBody.  Only when that leaves no article is the page walked
+    again with them in, and those holding much of its prose are kept: the
+    article then sat in a container named like noise.
+    """
+    tree = collect_blocks(body, marks=marks, **walk)
+    removed = [False] * len(tree.parent)
+    region, chosen = main_content(tree, params, removed)
+    pruned: list[Mark] = tree.pruned_nodes
+    kept: list[Mark] = []
+    if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < article_chars:
+        assert marks is not None  # pruned nodes come from marks
+        tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
+        region, chosen = main_content(tree, params, removed)
+    return WalkedPage(tree, region, chosen, pruned, kept, removed)
 
 
 def _size_of(html: str | bytes, limit: int) -> int:
@@ -899,19 +1039,10 @@ def _extract(
         if options.prune
         else None
     )
-    # First pass: every marked element goes unwalked, except those holding
-    # <main>/articleBody.  Only when that leaves no article is the page walked
-    # again with them in, and those holding much of its prose are kept: the
-    # article then sat in a container named like noise.
-    tree = collect_blocks(body, marks=marks, **walk)
-    removed = [False] * len(tree.parent)
-    _, chosen = main_content(tree, params, removed)
-    pruned: list[Mark] = tree.pruned_nodes
-    kept: list[Mark] = []
-    if tree.pruned_nodes and sum(b.chars for b in chosen if is_prose(b, params)) < rules.article_chars:
-        assert marks is not None  # pruned nodes come from marks
-        tree, pruned, kept, removed = _walk_with_guard(body, marks, params, walk)
-        _, chosen = main_content(tree, params, removed)
+    page = walk_page(body, marks, params, rules.article_chars, walk)
+    tree, region, chosen, pruned, kept, removed = (
+        page.tree, page.region, page.chosen, page.pruned, page.kept, page.removed
+    )
     for mark in pruned:
         result.pruned.append(
             {
@@ -936,15 +1067,28 @@ def _extract(
         result.notes.append("kept (holds the article): " + ", ".join(f"{m.rule.kind} {selector_of(m.node)}" for m in kept))
 
     text = ""
+    decomposed = False
     if options.engine in ("auto", "density"):
         text = "\n".join(select_blocks(chosen, params, options, result.title))
         result.engine = "density"
         if len(text) < options.min_chars and options.engine == "auto":
             result.notes.append(f"density finder found {len(text)} chars (< {options.min_chars}); used trafilatura")
             text = ""
+        elif options.engine == "auto" and (share := prose_share(tree, chosen, params, removed)) < params.second_opinion_below:
+            for mark in pruned:  # outermost only, so no node is freed twice
+                mark.node.decompose()
+            decomposed = True
+            other = _trafilatura_text(dom.html or html, options, url, fast=True)
+            agreed = agreed_blocks(tree, region, chosen, removed, other, params)
+            if len(agreed) > len(chosen):
+                result.notes.append(f"the article's blocks held {share:.0%} of the page's prose; added "
+                                    f"{len(agreed) - len(chosen)} blocks trafilatura also kept")
+                result.engine = "density+trafilatura"
+                text = "\n".join(select_blocks(agreed, params, options, result.title))
     if not text and options.engine in ("auto", "trafilatura"):
-        for mark in pruned:  # outermost only, so no node is freed twice
-            mark.node.decompose()
+        if not decomposed:
+            for mark in pruned:  # outermost only, so no node is freed twice
+                mark.node.decompose()
         text = _trafilatura_text(dom.html or html, options, url)
         result.engine = "trafilatura"
     if not text.strip():

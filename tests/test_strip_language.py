@@ -1,0 +1,68 @@
+"""Language detection (cleaner.strip.language) and where a document's language comes from."""
+from __future__ import annotations
+
+from cleaner.records import Document
+from cleaner.strip import StripOptions, prepare_document
+from cleaner.strip.language import SAMPLE_CHARS, base_language, detect_language, sample
+from cleaner.strip.segment import count_words
+
+GERMAN = ("Der Stadtrat hat am Dienstagabend beschlossen, die stillgelegte Bahnstrecke in einen "
+          "Wanderweg umzubauen. Die Arbeiten sollen im kommenden Frühjahr beginnen.")
+FRENCH = ("Le conseil municipal a décidé mardi soir de transformer l'ancienne voie ferrée en un "
+          "sentier de randonnée. Les travaux doivent commencer au printemps prochain.")
+
+
+def test_detects_common_languages():
+    assert detect_language(GERMAN) == "de"
+    assert detect_language(FRENCH) == "fr"
+    assert detect_language("Городской совет во вторник решил превратить старую железную дорогу в пешеходную тропу.") == "ru"
+    assert detect_language("市议会周二晚上决定把废弃的铁路改建成一条步行道，工程将于明年春天开始。") == "zh"
+
+
+def test_unsure_is_none():
+    assert detect_language("") is None
+    assert detect_language(None) is None
+    assert detect_language("OK") is None
+    assert detect_language("12345 67890 12345 67890 12345 67890 !!!") is None
+
+
+def test_deterministic():
+    assert len({detect_language(FRENCH + " " + GERMAN[:40]) for _ in range(5)}) == 1
+
+
+def test_prose_lines_outweigh_menu_lines():
+    # a long page whose many short lines are English labels, whose prose is German
+    menu = "\n".join(["Home", "News", "Sport", "Login", "Share", "Subscribe", "Contact us"] * 80)
+    assert len(menu) > 2 * SAMPLE_CHARS
+    assert detect_language(menu + "\n" + GERMAN + " " + GERMAN) == "de"
+    assert GERMAN in sample(menu + "\n" + GERMAN)
+
+
+def test_cjk_lines_are_counted_by_characters():
+    # the one word count of the text stage (documented in cleaner.strip.language): a CJK sentence
+    # is a sentence of many words, not one
+    assert count_words("three plain words") == 3
+    assert count_words("市议会周二晚上决定把废弃的铁路改建成一条步行道，工程将于明年春天开始。") >= 10
+    assert detect_language("市议会周二晚上决定把废弃的铁路改建成一条步行道，工程将于明年春天开始。") == "zh"
+
+
+def test_base_language():
+    assert base_language("en-GB") == "en"
+    assert base_language("pt_BR") == "pt"
+    assert base_language(" ") is None and base_language(None) is None
+
+
+def test_detected_language_is_recorded_and_explicit_wins():
+    doc = Document(id="d", content=GERMAN + "\n\n" + GERMAN, mode="text")
+    assert prepare_document(doc).language == "de"
+    assert prepare_document(doc, StripOptions(language="fr")).language == "fr"
+    explicit = Document(id="d", content=GERMAN, mode="text", language="en")
+    assert prepare_document(explicit).language == "en"
+
+
+def test_html_detection_beats_template_lang_attribute():
+    page = f"<html lang='en'><body><article><p>{GERMAN}</p><p>{GERMAN}</p></article></body></html>"
+    assert prepare_document(Document(id="p", content=page, mode="html")).language == "de"
+    # too little text to tell: the page's own attribute
+    short = "<html lang='fr-FR'><body><p>Oui.</p></body></html>"
+    assert prepare_document(Document(id="s", content=short, mode="html")).language == "fr"
