@@ -15,7 +15,6 @@ import dataclasses
 import hashlib
 import json
 import pickle
-import re
 import sqlite3
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -117,7 +116,8 @@ def code_fingerprint() -> str:
                 h.update(f"{dist}=-;".encode())
         h.update(platform.python_version().encode())
         for path in sorted(package.rglob("*")):
-            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            # (.pxd/.pyx: the C types the compiled text core is built with are code too)
+            if path.suffix in (".py", ".pxd", ".pyx", ".toml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(package).as_posix().encode())
                 h.update(path.read_bytes())
         _CODE.append(h.hexdigest())
@@ -167,7 +167,7 @@ class StageCache:
     def load_stage(self, stage: str) -> dict[str, Any]:
         return {k: pickle.loads(v) for k, v in self._db.execute("SELECT key, value FROM results WHERE stage = ?", [stage])}
 
-    def mapping(self, stage: str, salt: str) -> "CacheMapping":
+    def mapping(self, stage: str, salt: str) -> CacheMapping:
         return CacheMapping(self, stage, salt)
 
     def close(self) -> None:

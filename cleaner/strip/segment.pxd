@@ -1,0 +1,24 @@
+# C types of cleaner/strip/segment.py when Cython compiles it (pure-Python mode; see setup.py)
+cimport cython
+
+
+cdef class Line:
+    cdef readonly Py_ssize_t start
+    cdef readonly Py_ssize_t end
+    cdef readonly str text
+    cdef readonly str body
+    cdef readonly Py_ssize_t body_offset
+    cdef readonly bint bullet
+    cdef readonly Py_ssize_t words
+    cdef readonly int ending
+
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, e=Py_ssize_t, offset=Py_ssize_t, bullet=bint,
+               s=str, body=str, lines=list)
+cpdef list split_lines(str text)
+
+@cython.locals(words=Py_ssize_t, length=Py_ssize_t)
+cpdef Py_ssize_t count_words(str s)
+
+@cython.locals(last=Py_UCS4)
+cpdef int ending_of(str s)
