@@ -36,6 +36,12 @@ cdef class Analysis:
                    rule_of=dict, repeated=dict, extracted=bint)
     cpdef _classify(self)
 
+    @cython.locals(found=Py_ssize_t, capitalised=Py_ssize_t, tokens=list, token=str)
+    cpdef bint _wordy(self, str body)
+
+    @cython.locals(i=Py_ssize_t, c=int, prose_chars=Py_ssize_t, runs=list, pending=list, scores=list)
+    cpdef object _find_core(self)
+
     @cython.locals(words=Py_ssize_t, ending=int, prose=bint, body=str, capped=str, low=str, hint_low=str,
                    r=Py_ssize_t, scan=HintScan, search=tuple, entry=tuple, noise=list)
     cpdef tuple _line_rules(self, Py_ssize_t i, Line line, Py_ssize_t cap, Py_ssize_t min_words,
@@ -73,3 +79,6 @@ cpdef object _best_run(list scores, Py_ssize_t lo, Py_ssize_t hi)
 
 @cython.locals(k=Py_ssize_t, n=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, merged=list)
 cpdef list _merge_spans(list spans, str source)
+
+@cython.locals(k=Py_ssize_t, head=str, digits=bint)
+cpdef bint _is_table_row(str body, Py_ssize_t words)

@@ -123,11 +123,17 @@ class Analysis:
         """
         tokens = body.lower().split()
         stop = self.rules.stopwords
-        if stop and sum(1 for t in tokens if t in stop) >= 0.22 * len(tokens):
-            return True
+        if stop:
+            found = 0
+            for token in tokens:
+                found += token in stop
+            if found >= 0.22 * len(tokens):
+                return True
         if len(tokens) < 20 or "," not in body:
             return False
-        capitalised = sum(1 for t in body.split() if t[:1].isupper())
+        capitalised = 0
+        for token in body.split():
+            capitalised += token[:1].isupper()
         return capitalised <= 0.3 * len(tokens)
 
     def _applicable(self, rule_id: str | None, words: int, prose: bool, capped: str):
@@ -522,10 +528,10 @@ class Analysis:
                 hit = _NO_RULE  # no hint of any search or tail rule: neither can match
             elif hits & search_mask:
                 for r in range(len(rules.search)):
+                    if not (hits >> r) & 1:  # (not 1 << r: r is a C integer once compiled, hits may have more bits)
+                        continue
                     rule = rules.search[r]
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
-                        continue
-                    if not (hits >> r) & 1:  # (not 1 << r: r is a C integer once compiled, hits may have more bits)
                         continue
                     if rule.search_in(capped, low):
                         hit = rule
@@ -639,7 +645,7 @@ class Analysis:
             pending.append((end + 1, hi))
         if not runs:
             return None
-        best = max(total for _, _, total in runs)
+        best = max([run[2] for run in runs])
         share = self.options.earlier_share
         for start, end, total in sorted(runs):
             if total >= share * best:
@@ -850,7 +856,11 @@ _NUMBER = re.compile(r"(?<!\S)[-+$€£]?\d[\d.,:%]{0,15}(?!\S)")
 
 def _is_table_row(body: str, words: int) -> bool:
     """A row of a flattened table: at least half of its words are numbers."""
-    if not any(ch.isdigit() for ch in body[:8]) and body.count("  ") < 2:
+    head = body[:8]
+    digits = False
+    for k in range(len(head)):
+        digits = digits or head[k].isdigit()
+    if not digits and body.count("  ") < 2:
         return False
     return 2 * len(_NUMBER.findall(body[:400])) >= min(words, 60)
 
