@@ -567,3 +567,50 @@ def test_hinted_tail_rules_are_bounded_by_the_window():
     assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"credit: .+"}).hint == ()
     for lang in available_languages():
         assert all(r.width is not None and r.width <= TAIL_WINDOW for r in load_rules(lang).tail if r.hint)
+
+
+# ----------------------------------------------------------------------------- robustness of the text
+def _wrapped(paragraphs, width=72, sep="\n\n"):
+    import textwrap
+
+    return sep.join(textwrap.fill(p, width) for p in paragraphs)
+
+
+@pytest.mark.parametrize("width", [64, 72, 76, 80])
+def test_hard_wrapped_paragraphs_are_decided_as_paragraphs(width):
+    import textwrap
+
+    flat = strip_text(PAGE)
+    page = "\n".join(textwrap.fill(line, width) for line in PAGE.split("\n"))  # as a mail client sends it
+    assert max(len(line) for line in page.splitlines()) <= width < max(len(line) for line in PAGE.splitlines())
+    wrapped = strip_text(page)
+    assert wrapped.text == flat.text  # the same paragraphs, each on one line
+    assert [(s.kind, s.reason) for s in wrapped.removed] == [(s.kind, s.reason) for s in flat.removed]
+    for span in wrapped.removed:  # offsets into the wrapped input
+        assert page[span.start:span.end].strip() and not page[span.start - 1:span.start].strip()
+
+
+def test_hard_wrapped_text_keeps_offsets_of_a_cut_caption():
+    caption = " The old lighthouse at the end of the northern breakwater. (Photo: Tomas Reyes/Coast Images)"
+    page = "Breakwater to be rebuilt\n\n" + _wrapped([P1, P2, P3 + caption, P4], 72)
+    out = strip_text(page)
+    credit = [s for s in out.removed if s.kind == "photo_credit"]
+    assert len(credit) == 1 and page[credit[0].start:credit[0].end].replace("\n", " ") == caption.strip()
+    assert P3 in out.text.split("\n")
+
+
+def test_wrapped_lines_without_paragraph_breaks_and_short_last_lines():
+    page = "Breakwater to be rebuilt\n" + _wrapped([P1, P2, P3, P4], 72, sep="\n")
+    lines = split_lines(page)
+    assert [line.text for line in lines][1:] == [P1, P2, P3, P4]
+
+
+def test_not_reflowed_tables_lists_short_lines_and_unspaced_scripts():
+    rows = [f"{k:<4}{name:<22}{k * 97:>8}{k % 7:>8}{k % 3:>8}" for k, name in enumerate(
+        ["Harbour North", "Harbour South", "Old Basin", "Fish Quay", "Ferry Pier", "Dry Dock", "Marina"] * 3)]
+    for text in ("\n".join(rows),  # a fixed-width table
+                 "\n".join(f"* {P1[:70]}" for _ in range(10)),  # list items
+                 "\n".join(["Home", "News", "Sport", "Weather"] * 5),
+                 "\n".join(["水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。水库的水位已降至五十年来的最低点。"] * 8),
+                 PAGE):
+        assert len(split_lines(text)) == len([line for line in text.splitlines() if line.strip()])

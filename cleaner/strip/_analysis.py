@@ -780,7 +780,7 @@ class Analysis:
             cut = caption_at.get(i) if caption_at else None
             if cut is not None:
                 offset, reason = cut
-                kept_text = source[line.start:line.start + offset].rstrip()
+                kept_text = line.text[:offset].rstrip()  # (a reflowed paragraph's text has spaces for its line breaks)
                 kept.append(kept_text)
                 spans.append((line.start + offset, line.end, ("photo_credit", reason)))
             else:

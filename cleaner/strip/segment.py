@@ -81,7 +81,93 @@ def split_lines(text: str) -> list[Line]:
                 body, offset = s, 0
         lines.append(Line(i, e, s, body, offset, bullet, count_words(body), ending_of(body)))
         i = j
-    return lines
+    width = wrap_width(lines)
+    return _reflow(text, lines, width) if width else lines
+
+
+# Hard-wrapped text (mail, plain-text archives, some wire feeds) cuts every paragraph into lines
+# of at most a fixed number of columns, most often 64 to 80.  The stage decides on paragraphs, so
+# such lines are joined back first.  A document is hard-wrapped when its lines stop at one width:
+# nine lines in ten, and nine characters in ten, are in lines at most WRAP_MAX_COLUMNS long; most
+# lines longer than half of that width end within WRAP_SLACK columns of it, and those lines hold
+# most of the text.  Rows of a fixed-width table (columns apart by runs of spaces) are not wrapped
+# prose, and text without spaces between words (Chinese, Japanese) is not wrapped at words.
+WRAP_MIN_COLUMNS = 50
+WRAP_MAX_COLUMNS = 100
+WRAP_SLACK = 25  # a wrapped line ends at most this many columns before the width (a long next word)
+
+
+def wrap_width(lines: list[Line]) -> int:
+    """The column at which the document's lines were hard-wrapped, or 0 when they were not."""
+    n = len(lines)
+    if n < 6:
+        return 0
+    longer = longer_chars = chars = 0
+    for k in range(n):
+        length = len(lines[k].text)
+        chars += length
+        if length > WRAP_MAX_COLUMNS + 10:
+            longer += 1
+            longer_chars += length
+    if 10 * longer > n or 10 * longer_chars > chars:  # (most documents: paragraphs on one line each)
+        return 0
+    # (lines of words: a table row has runs of spaces, text in scripts without spaces has none)
+    lengths = sorted([len(line.text) for line in lines if "   " not in line.text and line.text.count(" ") >= 4])
+    n = len(lengths)
+    if n < 6:
+        return 0
+    width = lengths[(9 * n) // 10 - 1]
+    if not WRAP_MIN_COLUMNS <= width <= WRAP_MAX_COLUMNS:
+        return 0
+    full = half = full_chars = 0
+    for length in lengths:
+        if length >= width // 2:
+            half += 1
+            if width - WRAP_SLACK <= length <= width + 10:
+                full += 1
+                full_chars += length
+    if full < 4 or 10 * full < 6 * half or 2 * full_chars < chars:
+        return 0
+    widest = 0
+    for length in lengths:
+        if widest < length <= width + 10:
+            widest = length
+    return widest
+
+
+def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
+    """Lines of a hard-wrapped document joined into paragraphs.
+
+    Line k goes on in line k + 1 when no blank line is between them, line k + 1 is not a list
+    item, line k ends near the width and the first word of line k + 1 would not have fitted on it
+    (a wrapped line; a paragraph's last line leaves room).  A paragraph keeps its offsets in the
+    input; its text is the input's with the line breaks written as spaces (same length, so offsets
+    into it are offsets into the input)."""
+    out = []
+    k = 0
+    n = len(lines)
+    while k < n:
+        first = lines[k]
+        last = first
+        while k + 1 < n:
+            nxt = lines[k + 1]
+            gap = text[last.end:nxt.start]
+            room = width - len(last.text) - 1
+            word = nxt.text.split(None, 1)[0]
+            if (gap.count("\n") != 1 or nxt.bullet or len(last.text) < width - WRAP_SLACK or len(word) <= room
+                    or len(word) > WRAP_SLACK or last.text.count(" ") < 4 or "   " in last.text or "   " in nxt.text):
+                break
+            last = nxt
+            k += 1
+        if last is first:
+            out.append(first)
+        else:
+            joined = text[first.start:last.end].replace("\r", " ").replace("\n", " ")
+            body = joined[first.body_offset:]
+            out.append(Line(first.start, last.end, joined, body, first.body_offset, first.bullet,
+                            count_words(body), ending_of(body)))
+        k += 1
+    return out
 
 
 def count_words(s: str) -> int:

@@ -2,7 +2,9 @@
 
 How a document is read, in order:
 
-1. **Segment** it into non-blank lines (:mod:`cleaner.strip.segment`).
+1. **Segment** it into non-blank lines (:mod:`cleaner.strip.segment`); the lines of a
+   hard-wrapped document (cut at one width, as mail and plain-text archives are) are joined
+   back into paragraphs first, keeping their offsets in the input.
 2. **Rules**: every line is matched against the language's rule table
    (:mod:`cleaner.strip.rules`; data, not code): see-also links, ads, cookie
    banners, comment forms, captions with credits, syndication notices ...
@@ -98,7 +100,9 @@ _DEFAULT_OPTIONS = TextOptions()  # read, never changed: one instance serves eve
 class Stripped:
     """The result of :func:`strip_text`."""
 
-    text: str  # kept article paragraphs joined by "\n"; each a verbatim substring of the input
+    # kept article paragraphs joined by "\n"; each a verbatim substring of the input (a hard-wrapped
+    # paragraph: its lines joined by spaces, see cleaner.strip.segment.wrap_width)
+    text: str
     title: str | None  # the article headline (given or detected); not part of ``text``
     removed: list[Span]  # sorted, offsets into the input text
     attribution: Attribution = field(default_factory=Attribution)
