@@ -614,3 +614,30 @@ def test_not_reflowed_tables_lists_short_lines_and_unspaced_scripts():
                  "\n".join(["水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。水库的水位已降至五十年来的最低点。"] * 8),
                  PAGE):
         assert len(split_lines(text)) == len([line for line in text.splitlines() if line.strip()])
+
+
+STRAY_MARKUP = ["<![endif]-->", '<div id="x"></div>', "<br>", "<br/>", "<!--[if lt IE 9]>", "</p>", '<img src="a.jpg" alt="">']
+
+
+@pytest.mark.parametrize("tag", STRAY_MARKUP)
+def test_stray_markup_lines_are_noise(tag):
+    clean = strip_text(PAGE)
+    page = PAGE.replace(f"\n\n{P2}\n\n", f"\n\n{tag}\n{P2}\n{tag}\n\n").replace("Verran Coast Courier\n", f"{tag}\nVerran Coast Courier\n", 1)
+    out = strip_text(page)
+    assert out.text == clean.text
+    markup = [s for s in out.removed if s.kind == "markup"]
+    assert [page[s.start:s.end] for s in markup] == [tag] * 3
+
+
+def test_text_that_mentions_a_tag_is_kept():
+    line = "Type <br> where the line should break, the manual says, and save the file before you close it."
+    out = strip_text(f"{P1}\n\n{line}\n\n{P2}")
+    assert line in out.text.split("\n")
+
+
+def test_markup_quoted_in_a_code_sample_is_kept():
+    sample = ["<!DOCTYPE html>", "<html>", "<head>", '  <meta charset="utf-8">', "  <title>Test</title>", "</head>"]
+    page = f"{P1}\n\nThe test page starts like this:\n\n" + "\n".join(sample) + f"\n\n{P2}\n\n<br>\n\n{P3}"
+    out = strip_text(page)
+    # (the core may still leave the sample out as a gap between paragraphs: it is not called markup)
+    assert [page[s.start:s.end] for s in out.removed if s.kind == "markup"] == ["<br>"]

@@ -32,8 +32,8 @@ _PROSE, _OTHER, _NOISE = 1, 0, -1
 _ITEM_METADATA = frozenset({"dateline", "reading_time", "comment_form", "byline"})
 
 # Noise that sits between the paragraphs of an article (links to other stories, ad labels,
-# captions): it does not break the article body.
-_INLINE_NOISE = frozenset({"see_also", "advertisement", "photo_credit"})
+# captions, stray markup): it does not break the article body.
+_INLINE_NOISE = frozenset({"see_also", "advertisement", "photo_credit", "markup"})
 
 # Noise between a headline and its article body (skipped when looking for the headline above a run).
 _SKIPPABLE_ABOVE_BODY = frozenset(
@@ -464,6 +464,7 @@ class Analysis:
                 cls[i] = _NOISE
             if entry[4] and noise[i] is None:
                 self.table_row.add(i)
+        self._keep_markup_of_code_samples()
         self._guard_site_evidence()
         self._release_barriers_before_prose()
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
@@ -506,6 +507,8 @@ class Analysis:
             prose = words >= 2 * min_words
         else:
             prose = words >= min_unterminated and self._wordy(body)
+        if (body[0] == "<" or body[0] == "-" or body[0] == "]") and len(body) <= cap and _MARKUP_LINE.fullmatch(body):
+            return (prose, None, _MARKUP, None, False)
         # rules: one match for the line and prefix rules that can start with the line's first
         # characters (the first that matches in table order wins), one search
         capped = body[:cap]
@@ -588,6 +591,30 @@ class Analysis:
                 i = j
             else:
                 i += 1
+
+    def _keep_markup_of_code_samples(self) -> None:
+        """Stray markup is a tag line or two a scraper left between the lines of text.  An article
+        about HTML quotes it in code samples: a run of MARKUP_RUN or more lines that all hold tags.
+        The markup lines of such a run are the article's, not noise."""
+        lines, noise, cls = self.lines, self.noise, self.cls
+        n = len(lines)
+        i = 0
+        while i < n:
+            if noise[i] is not _MARKUP:
+                i += 1
+                continue
+            start = i
+            while start > 0 and _HAS_TAG.search(lines[start - 1].text) is not None:
+                start -= 1
+            end = i
+            while end + 1 < n and _HAS_TAG.search(lines[end + 1].text) is not None:
+                end += 1
+            if end - start + 1 >= _MARKUP_RUN:
+                for k in range(start, end + 1):
+                    if noise[k] is _MARKUP:
+                        noise[k] = None
+                        cls[k] = _OTHER
+            i = end + 1
 
     def _release_barriers_before_prose(self) -> None:
         """An end-of-article marker ("Comments are closed.", "Join the conversation") followed
@@ -844,6 +871,13 @@ def _best_run(scores: list[float], lo: int, hi: int) -> tuple[int, int, float] |
             found = (start, i, current)
     return found
 
+
+# A line of nothing but HTML tags, comments or their ends ("<![endif]-->", "<div id="x"></div>",
+# "<br>"): markup a scraper left in the text, whatever the page's language.
+_MARKUP_LINE = re.compile(r"(?:\s*(?:<[!/?]?[A-Za-z\[][^<>]{0,300}>?|<!--[^<>]{0,300}>?|-->|\]\]>))+\s*")
+_MARKUP = ("markup", "stray HTML markup in the text (tags a scraper left)")
+_HAS_TAG = re.compile(r"<[!/?]?[A-Za-z][^<>]{0,300}>")
+_MARKUP_RUN = 3  # lines in a row that hold tags: a code sample
 
 # Separators between the items of a menu or share bar flattened into one line.
 _ROW_SEPARATOR = re.compile(r"\s[|·•]\s")
