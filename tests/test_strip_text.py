@@ -641,3 +641,42 @@ def test_markup_quoted_in_a_code_sample_is_kept():
     out = strip_text(page)
     # (the core may still leave the sample out as a gap between paragraphs: it is not called markup)
     assert [page[s.start:s.end] for s in out.removed if s.kind == "markup"] == ["<br>"]
+
+
+@pytest.mark.parametrize("variant", ["crlf", "cr-lf-blank", "tabs", "nbsp", "zero-width", "bom"])
+def test_blanks_of_every_kind(variant):
+    """CRLF line ends, tab indents, non-breaking spaces between words and zero-width spaces give
+    the article that the plain page gives (the same paragraphs, blanks aside)."""
+    flat = strip_text(PAGE)
+    if variant == "crlf":
+        page = PAGE.replace("\n", "\r\n")
+    elif variant == "cr-lf-blank":
+        page = PAGE.replace("\n\n", "\n \r\n\t\n")
+    elif variant == "tabs":
+        page = "\n".join("\t" + line if line else line for line in PAGE.split("\n"))
+    elif variant == "nbsp":
+        page = PAGE.replace(P1, P1.replace(" ", "\u00a0")).replace(P3, P3.replace(", ", ",\u202f"))
+    elif variant == "zero-width":
+        page = PAGE.replace("\n\n", "\n\u200b\n").replace(P2, "\u200b" + P2 + "\u200b")
+    else:
+        page = "\ufeff" + PAGE
+    out = strip_text(page)
+    assert [" ".join(p.split()) for p in out.text.split("\n")] == [" ".join(p.split()) for p in flat.text.split("\n")]
+    for span in out.removed:
+        assert page[span.start:span.end].strip("\u200b\ufeff \t\r\n")
+
+
+def test_bullets_of_every_kind():
+    menu = ["Home", "Local", "Harbour", "Weather", "Subscribe"]
+    for bullet in ("*", "•", "◦", "‣", "▪", "►", "–", "-", "·", "→"):
+        page = PAGE.replace("* Home\n* Local\n* Harbour\n* Weather\n* Subscribe", "\n".join(f"{bullet} {m}" for m in menu))
+        out = strip_text(page)
+        assert out.text == strip_text(PAGE).text, bullet
+
+
+def test_lines_that_mix_scripts():
+    mixed = ("港湾局は火曜日、北側の防波堤を今後3年の冬にかけて再建すると発表した (the Port Verran harbour authority), "
+             "and said the work would cost about 40 million crowns according to the regional government.")
+    page = PAGE.replace(P2, mixed)
+    out = strip_text(page)
+    assert mixed in out.text.split("\n")

@@ -13,6 +13,8 @@ cdef class Line:
     cdef readonly int ending
 
 
+cdef bint _blank(Py_UCS4 c)
+
 @cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, e=Py_ssize_t, offset=Py_ssize_t, bullet=bint,
                s=str, body=str, lines=list)
 cpdef list split_lines(str text)

@@ -52,24 +52,31 @@ class Line:
         return (Line, self._fields())
 
 
+def _blank(c: str) -> bool:
+    """Whitespace, or a zero-width space, joiner or byte-order mark (invisible: a line of them is
+    blank, and they do not start or end a line's text)."""
+    return c.isspace() or "\u200b" <= c <= "\u200d" or c == "\u2060" or c == "\ufeff"
+
+
 def split_lines(text: str) -> list[Line]:
     """The non-blank lines of ``text``, in order, with their offsets and features.
 
-    A line runs from its first non-space character to the next "\\n", trailing spaces removed.
+    A line runs from its first non-blank character to the next "\\n", trailing blanks removed
+    (:func:`_blank`: also zero-width spaces).
     (A loop over characters rather than a regular expression: compiled, it is the stage's
     cheapest pass.)"""
     lines = []
     n = len(text)
     i = 0
     while i < n:
-        if text[i].isspace():
+        if _blank(text[i]):
             i += 1
             continue
         j = text.find("\n", i)
         if j < 0:
             j = n
         e = j
-        while text[e - 1].isspace():  # (text[i] is not a space: stops there)
+        while _blank(text[e - 1]):  # (text[i] is not blank: stops there)
             e -= 1
         s = text[i:e]
         body, offset, bullet = s, 0, False
