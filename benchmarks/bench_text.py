@@ -262,6 +262,61 @@ def html_mode(docs, labels) -> None:
     print()
 
 
+# ----------------------------------------------------------------------------- robustness
+def _hard_wrap(text: str, width: int = 72) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line.strip()
+                     else line for line in text.split("\n"))
+
+
+_STRAY_TAGS = ("<![endif]-->", '<div id="x"></div>', "<br>")
+
+
+def _stray_markup(text: str) -> str:
+    """Every tenth line followed by a stray tag line, and one before the text (as scrapers leave them)."""
+    lines = text.split("\n")
+    out = [_STRAY_TAGS[0]]
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k % 10 == 9:
+            out.append(_STRAY_TAGS[(k // 10) % 3])
+    return "\n".join(out)
+
+
+TRANSFORMS = [
+    ("as flattened (one block a line)", lambda t: t),
+    ("hard-wrapped at 72 columns", _hard_wrap),
+    ("hard-wrapped at 64 columns", lambda t: _hard_wrap(t, 64)),
+    ("CRLF line ends", lambda t: t.replace("\n", "\r\n")),
+    ("tab-indented lines", lambda t: "\n".join("\t" + line for line in t.split("\n"))),
+    ("non-breaking spaces between words", lambda t: t.replace(" ", "\u00a0")),
+    ("zero-width spaces on blank lines and line ends", lambda t: t.replace("\n", "\u200b\n\u200b")),
+    ("stray tag lines (<![endif]-->, <div id=\"x\"></div>, <br>)", _stray_markup),
+    ("bullets as \u2022 instead of *", lambda t: re.sub(r"(?m)^\* ", "\u2022 ", t)),
+]
+
+
+def robustness(texts: list[str], gold: dict, ids: list[str]) -> None:
+    """The aeb-text pages written in other ways; the gold article is the same.  The mode column:
+    how many inputs a .txt file with this content is read as text (cleaner.io.readers.detect_mode,
+    declared text) and, before, by the content alone."""
+    from cleaner.io.readers import detect_mode
+
+    print("## Robustness: the aeb-text pages written in other ways (same gold)\n")
+    print("| input | F1 | precision | recall | read as text (.txt) | read as text by content alone |")
+    print("|---|---|---|---|---|---|")
+    for name, transform in TRANSFORMS:
+        changed = [transform(t) for t in texts]
+        pred = {i: strip_text(t).text for i, t in zip(ids, changed)}
+        m = evaluate(pred, gold, ids)
+        as_text = sum(detect_mode(t, "text") == "text" for t in changed)
+        by_content = sum(detect_mode(t) == "text" for t in changed)
+        print(f"| {name} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {as_text}/{len(changed)} "
+              f"| {by_content}/{len(changed)} |")
+    print()
+
+
 # ----------------------------------------------------------------------------- report
 def fmt_row(name: str, m: dict, seconds: float | None = None) -> str:
     cells = [name, f"{m['f1']:.3f}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['accuracy']:.3f}",
@@ -340,6 +395,7 @@ def main(argv=None) -> int:
     print(fmt_row("cleaner, even half of ids", evaluate(cleaner_pred, gold, even)))
     print(fmt_row("cleaner, odd half of ids", evaluate(cleaner_pred, gold, odd)))
     print()
+    robustness([texts[i] for i in ids], gold, ids)
 
     # ---- syndication-dev
     docs, labels = load_syndication()

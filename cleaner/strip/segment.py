@@ -88,7 +88,7 @@ def split_lines(text: str) -> list[Line]:
                 body, offset = s, 0
         lines.append(Line(i, e, s, body, offset, bullet, count_words(body), ending_of(body)))
         i = j
-    width = wrap_width(lines)
+    width = wrap_width(text, lines)
     return _reflow(text, lines, width) if width else lines
 
 
@@ -96,15 +96,21 @@ def split_lines(text: str) -> list[Line]:
 # of at most a fixed number of columns, most often 64 to 80.  The stage decides on paragraphs, so
 # such lines are joined back first.  A document is hard-wrapped when its lines stop at one width:
 # nine lines in ten, and nine characters in ten, are in lines at most WRAP_MAX_COLUMNS long; most
-# lines longer than half of that width end within WRAP_SLACK columns of it, and those lines hold
-# most of the text.  Rows of a fixed-width table (columns apart by runs of spaces) are not wrapped
+# lines longer than half of that width end within WRAP_SLACK columns of it (most of them within
+# WRAP_TIGHT), and those lines hold most of the text.  Rows of a fixed-width table (columns apart by runs of spaces) are not wrapped
 # prose, and text without spaces between words (Chinese, Japanese) is not wrapped at words.
 WRAP_MIN_COLUMNS = 50
 WRAP_MAX_COLUMNS = 100
 WRAP_SLACK = 25  # a wrapped line ends at most this many columns before the width (a long next word)
+WRAP_TIGHT = 12  # ... and most end within this many (the next word is a few characters long)
 
 
-def wrap_width(lines: list[Line]) -> int:
+def _end_column(text: str, line: Line) -> int:
+    """The column after the line's last character (its indent counts: the wrapper counted it)."""
+    return line.end - (text.rfind("\n", 0, line.start) + 1)
+
+
+def wrap_width(text: str, lines: list[Line]) -> int:
     """The column at which the document's lines were hard-wrapped, or 0 when they were not."""
     n = len(lines)
     if n < 6:
@@ -119,21 +125,26 @@ def wrap_width(lines: list[Line]) -> int:
     if 10 * longer > n or 10 * longer_chars > chars:  # (most documents: paragraphs on one line each)
         return 0
     # (lines of words: a table row has runs of spaces, text in scripts without spaces has none)
-    lengths = sorted([len(line.text) for line in lines if "   " not in line.text and line.text.count(" ") >= 4])
+    lengths = sorted([_end_column(text, line) for line in lines
+                      if "   " not in line.text and line.text.count(" ") >= 4])
     n = len(lengths)
     if n < 6:
         return 0
     width = lengths[(9 * n) // 10 - 1]
     if not WRAP_MIN_COLUMNS <= width <= WRAP_MAX_COLUMNS:
         return 0
-    full = half = full_chars = 0
+    full = half = full_chars = tight = 0
     for length in lengths:
         if length >= width // 2:
             half += 1
             if width - WRAP_SLACK <= length <= width + 10:
                 full += 1
                 full_chars += length
-    if full < 4 or 10 * full < 6 * half or 2 * full_chars < chars:
+                tight += width - WRAP_TIGHT <= length <= width
+    if 2 * tight < full:  # (wrapped lines crowd at the width; lines of natural lengths do not)
+        return 0
+    # (a page of many short lines, menus and links, may hold less text in its wrapped lines)
+    if full < 4 or 10 * full < 6 * half or (2 * full_chars < chars and full < 12):
         return 0
     widest = 0
     for length in lengths:
@@ -159,9 +170,10 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
         while k + 1 < n:
             nxt = lines[k + 1]
             gap = text[last.end:nxt.start]
-            room = width - len(last.text) - 1
+            column = _end_column(text, last)
+            room = width - column - 1
             word = nxt.text.split(None, 1)[0]
-            if (gap.count("\n") != 1 or nxt.bullet or len(last.text) < width - WRAP_SLACK or len(word) <= room
+            if (gap.count("\n") != 1 or nxt.bullet or column < width - WRAP_SLACK or len(word) <= room
                     or len(word) > WRAP_SLACK or last.text.count(" ") < 4 or "   " in last.text or "   " in nxt.text):
                 break
             last = nxt
