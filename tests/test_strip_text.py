@@ -680,3 +680,11 @@ def test_lines_that_mix_scripts():
     page = PAGE.replace(P2, mixed)
     out = strip_text(page)
     assert mixed in out.text.split("\n")
+
+
+def test_words_apart_by_non_breaking_spaces():
+    from cleaner.strip.segment import count_words
+
+    assert count_words("Read\u00a0more") == 2
+    assert count_words("The\u00a0board\u202fmet on Friday") == 5
+    assert count_words("水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。") >= 10  # (no spaces: by characters)

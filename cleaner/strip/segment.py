@@ -190,11 +190,14 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
 
 
 def count_words(s: str) -> int:
-    """Words by spaces; text in scripts without spaces (CJK) counts about 1 word per 3 characters."""
+    """Words by spaces (non-breaking ones too); text in scripts without spaces (CJK) counts about
+    1 word per 3 characters."""
     words = s.count(" ") + 1
     length = len(s)
-    if length > 16 * words and not s.isascii():
-        words = max(words, length // 3)
+    if not s.isascii():
+        words += s.count("\u00a0") + s.count("\u202f")  # (non-breaking and narrow non-breaking spaces)
+        if length > 16 * words:
+            words = max(words, length // 3)
     return words
 
 
