@@ -38,8 +38,6 @@ from cleaner.strip.rules import _compile, available_languages, load_rules
 TESTS = Path(__file__).resolve().parent
 SAMPLES = TESTS.parent / "samples"
 EVAL = TESTS.parent.parent / "shared" / "eval"
-COMPILED = all(_build.build_of(m) == "compiled" for m in (_analysis, segment, hints)) or bool(
-    os.environ.get("CLEANER_PURE_PYTHON"))  # (under CLEANER_PURE_PYTHON the builds are asked in subprocesses)
 
 
 def _built() -> bool:
@@ -289,9 +287,7 @@ def test_tail_hints_are_looked_for_in_the_line_only():
         assert got.caption_at == {} and got.noise == [None, None]
 
 
-def test_the_line_memory_is_bounded(monkeypatch):
-    monkeypatch.setattr(_analysis, "_MEMO_LINES", 50) if not COMPILED or _build.build_of(_analysis) != "compiled" \
-        else None
+def test_the_line_memory_is_bounded():
     from cleaner.strip.rules import load_rules as load
 
     assert load("xx-1") is load("en") is load("EN-gb") is load("zz")
