@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.strip.corpus import gather_evidence  # noqa: E402
-from cleaner.strip.text import strip_text  # noqa: E402
+from cleaner.strip.corpus import gather_evidence
+from cleaner.strip.text import strip_text
 
 EVAL = Path(os.environ.get("CLEANER_EVAL", ROOT.parent / "shared" / "eval"))
 
@@ -205,36 +205,22 @@ def _passes(texts: list[str], fn, before_pass, seconds: float) -> tuple[float, f
     return n / cpus[0], n / cpus[len(cpus) // 2], n * len(cpus) / sum(cpus), n * len(cpus) / wall_total
 
 
-def speed(texts: list[str], seconds: float = 5.0) -> list[tuple[str, float, float, float]]:
-    """strip_text's speed, three ways, in this one process (one core):
+def speed(texts: list[str], seconds: float = 5.0) -> list[tuple[str, float, float, float, float]]:
+    """strip_text's speed in this one process (one core), with the build this process runs:
 
-    * cold: every pass starts with an empty line memory (``_core.clear_memo()``), i.e. what one
-      pass over these 181 pages costs, lines repeated across the pages included;
+    * cold: every pass starts with an empty line memory (``_analysis.clear_memo()``), i.e. what one
+      pass over these 181 pages costs, lines repeated across the pages included (the goal's figure);
     * warm: the same pages again with the lines of the earlier passes remembered (an upper
-      bound: on new pages of the same sites only their template lines would be remembered);
-    * reference: the pure-Python core (``text._Analysis``), as before the compiled core.
+      bound: on new pages of the same sites only their template lines would be remembered).
     """
+    from cleaner.strip import _analysis
     from cleaner.strip import text as text_module
 
-    try:
-        from cleaner.strip import _core
-    except ImportError:  # not built: only the reference core runs
-        _core = None
     for t in texts[:10]:
         strip_text(t)
-    rows = []
-    if _core is not None and text_module.CORE == "compiled":
-        rows.append(("compiled core, cold line memory each pass (the goal's figure)",
-                     *_passes(texts, strip_text, _core.clear_memo, seconds)))
-        rows.append(("compiled core, warm line memory (same pages again)",
-                     *_passes(texts, strip_text, lambda: None, seconds)))
-
-    def reference(t):
-        return text_module._strip_with(text_module._Analysis, t, title=None, site=None, evidence=None,
-                                       language="en", options=None)
-
-    rows.append(("pure-Python reference core", *_passes(texts, reference, lambda: None, seconds)))
-    return rows
+    build = text_module.CORE
+    return [(f"{build}, cold line memory each pass", *_passes(texts, strip_text, _analysis.clear_memo, seconds)),
+            (f"{build}, warm line memory (same pages again)", *_passes(texts, strip_text, lambda: None, seconds))]
 
 
 def timed(fn, items):
@@ -276,6 +262,61 @@ def html_mode(docs, labels) -> None:
     print()
 
 
+# ----------------------------------------------------------------------------- robustness
+def _hard_wrap(text: str, width: int = 72) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) if line.strip()
+                     else line for line in text.split("\n"))
+
+
+_STRAY_TAGS = ("<![endif]-->", '<div id="x"></div>', "<br>")
+
+
+def _stray_markup(text: str) -> str:
+    """Every tenth line followed by a stray tag line, and one before the text (as scrapers leave them)."""
+    lines = text.split("\n")
+    out = [_STRAY_TAGS[0]]
+    for k, line in enumerate(lines):
+        out.append(line)
+        if k % 10 == 9:
+            out.append(_STRAY_TAGS[(k // 10) % 3])
+    return "\n".join(out)
+
+
+TRANSFORMS = [
+    ("as flattened (one block a line)", lambda t: t),
+    ("hard-wrapped at 72 columns", _hard_wrap),
+    ("hard-wrapped at 64 columns", lambda t: _hard_wrap(t, 64)),
+    ("CRLF line ends", lambda t: t.replace("\n", "\r\n")),
+    ("tab-indented lines", lambda t: "\n".join("\t" + line for line in t.split("\n"))),
+    ("non-breaking spaces between words", lambda t: t.replace(" ", "\u00a0")),
+    ("zero-width spaces on blank lines and line ends", lambda t: t.replace("\n", "\u200b\n\u200b")),
+    ("stray tag lines (<![endif]-->, <div id=\"x\"></div>, <br>)", _stray_markup),
+    ("bullets as \u2022 instead of *", lambda t: re.sub(r"(?m)^\* ", "\u2022 ", t)),
+]
+
+
+def robustness(texts: list[str], gold: dict, ids: list[str]) -> None:
+    """The aeb-text pages written in other ways; the gold article is the same.  The mode column:
+    how many inputs a .txt file with this content is read as text (cleaner.io.readers.detect_mode,
+    declared text) and, before, by the content alone."""
+    from cleaner.io.readers import detect_mode
+
+    print("## Robustness: the aeb-text pages written in other ways (same gold)\n")
+    print("| input | F1 | precision | recall | read as text (.txt) | read as text by content alone |")
+    print("|---|---|---|---|---|---|")
+    for name, transform in TRANSFORMS:
+        changed = [transform(t) for t in texts]
+        pred = {i: strip_text(t).text for i, t in zip(ids, changed)}
+        m = evaluate(pred, gold, ids)
+        as_text = sum(detect_mode(t, "text") == "text" for t in changed)
+        by_content = sum(detect_mode(t) == "text" for t in changed)
+        print(f"| {name} | {m['f1']:.3f} | {m['precision']:.3f} | {m['recall']:.3f} | {as_text}/{len(changed)} "
+              f"| {by_content}/{len(changed)} |")
+    print()
+
+
 # ----------------------------------------------------------------------------- report
 def fmt_row(name: str, m: dict, seconds: float | None = None) -> str:
     cells = [name, f"{m['f1']:.3f}", f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['accuracy']:.3f}",
@@ -287,17 +328,27 @@ def fmt_row(name: str, m: dict, seconds: float | None = None) -> str:
 HEAD = "| system | F1 | precision | recall | accuracy | mean doc F1 | wall s |\n|---|---|---|---|---|---|---|"
 
 
-def speed_table(seconds: float) -> None:
+def speed_table(seconds: float, rows_only: bool = False) -> None:
     gold = json.loads((EVAL / "aeb-text" / "ground-truth.json").read_text(encoding="utf-8"))
     page_texts = [(EVAL / "aeb-text" / "txt" / f"{i}.txt").read_text(encoding="utf-8") for i in sorted(gold)]
     rows = speed(page_texts, seconds)
+    if rows_only:  # (the interpreted build's rows, for the table of the process that asked)
+        print(json.dumps(rows))
+        return
+    from cleaner.strip import text as text_module
+
+    if text_module.CORE == "compiled":  # the same source interpreted, in a fresh process of its own
+        env = dict(os.environ, CLEANER_PURE_PYTHON="1")
+        done = subprocess.run([sys.executable, __file__, "--speed-rows", "--speed-seconds", str(seconds)],
+                              env=env, check=True, capture_output=True, text=True)
+        rows += [tuple(row) for row in json.loads(done.stdout.strip().splitlines()[-1])]
     total_mb = sum(len(t.encode("utf-8")) for t in page_texts) / 1e6
     mean_kb = total_mb * 1e3 / len(page_texts)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print("## Speed of strip_text (aeb-text pages, one process = one core)\n")
     print(f"{len(page_texts)} pages, mean {mean_kb:.1f} kB; CPU time of a fresh process that runs only this; "
           f"load average {load:.1f}\n")
-    print("| core | docs/s per core (best pass) | (median pass) | (all passes) | MB/s per core (median pass) "
+    print("| build | docs/s per core (best pass) | (median pass) | (all passes) | MB/s per core (median pass) "
           "| docs/s (wall clock, all passes) |")
     print("|---|---|---|---|---|---|")
     for name, best, median, mean, wall in rows:
@@ -309,6 +360,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="cleaner rows only, no baselines")
     parser.add_argument("--speed-seconds", type=float, default=5.0)
+    parser.add_argument("--speed-rows", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--speed-only", action="store_true",
                         help="only the speed table (the full run measures speed this way, in a fresh process)")
     parser.add_argument("--html", action="store_true",
@@ -317,12 +369,12 @@ def main(argv=None) -> int:
     if not (EVAL / "score.py").exists():
         print(f"evaluation kit not found at {EVAL}", file=sys.stderr)
         return 2
-    if args.speed_only:
-        speed_table(args.speed_seconds)
+    if args.speed_only or args.speed_rows:
+        speed_table(args.speed_seconds, rows_only=args.speed_rows)
         return 0
 
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
-    print(f"# Text strip stage benchmark\n")
+    print("# Text strip stage benchmark\n")
     print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; commit {commit}; Python {platform.python_version()}; "
           f"{platform.machine()}, {os.cpu_count()} cores (all figures single-process)\n")
 
@@ -343,6 +395,7 @@ def main(argv=None) -> int:
     print(fmt_row("cleaner, even half of ids", evaluate(cleaner_pred, gold, even)))
     print(fmt_row("cleaner, odd half of ids", evaluate(cleaner_pred, gold, odd)))
     print()
+    robustness([texts[i] for i in ids], gold, ids)
 
     # ---- syndication-dev
     docs, labels = load_syndication()

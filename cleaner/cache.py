@@ -125,7 +125,8 @@ def code_fingerprint() -> str:
                 h.update(f"{dist}=-;".encode())
         h.update(platform.python_version().encode())
         for path in sorted(package.rglob("*")):
-            if path.suffix in (".py", ".toml") and "__pycache__" not in path.parts:
+            # (.pxd/.pyx: the C types the compiled text core is built with are code too)
+            if path.suffix in (".py", ".pxd", ".pyx", ".toml") and "__pycache__" not in path.parts:
                 h.update(path.relative_to(package).as_posix().encode())
                 h.update(path.read_bytes())
         _CODE.append(h.hexdigest())

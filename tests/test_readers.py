@@ -173,3 +173,21 @@ def test_one_bad_byte_in_a_jsonl_line_does_not_garble_the_others(tmp_path: Path)
     docs = {d.id: d for d in read(path)}
     assert docs["good"].content == "The caf\u00e9 reopened on Monday."
     assert docs["bad"].content.startswith("A stray byte")
+
+
+STRAY = "<![endif]-->\n<div id=\"x\"></div>\nPort Verran will rebuild its breakwater.<br>\nThe harbour authority said so on Tuesday.\n<br>\n"
+
+
+def test_text_with_stray_tags_stays_text(tmp_path: Path) -> None:
+    (tmp_path / "story.txt").write_text(STRAY)
+    (tmp_path / "records.jsonl").write_text(json.dumps({"id": "r1", "text": STRAY}) + "\n")
+    docs = read(tmp_path)
+    assert sorted((d.id, d.mode) for d in docs) == [("r1", "text"), ("story", "text")]
+    assert detect_mode(STRAY, "text") == "text"
+
+
+def test_a_txt_file_holding_an_html_document_is_html(tmp_path: Path) -> None:
+    (tmp_path / "page.txt").write_text(PAGE)
+    body = "".join(f"<div class=\"c{k}\"><a href=\"/s/{k}\">Story {k}</a></div>" for k in range(20))
+    (tmp_path / "late.txt").write_text(f"Saved page\n<html><body>{body}</body></html>")
+    assert sorted((d.id, d.mode) for d in read(tmp_path)) == [("late", "html"), ("page", "html")]

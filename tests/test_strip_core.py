@@ -1,72 +1,54 @@
-"""The compiled text core (cleaner/strip/_core.pyx) gives what the pure-Python core gives.
+"""The compiled text core gives what the same source gives interpreted.
 
-The text stage has two implementations of its per-line passes: ``text._PyCore`` (the
-reference, pure Python) and ``cleaner.strip._core.LineCore`` (the same passes compiled, with
-filters that skip regular expressions which cannot match, and lines remembered by text).  Every
-test here runs both on the same input and compares the whole result: text, title, every removed
-span with its kind and reason, and the attribution.  The inputs are invented pages (the
-generalisation probes, the samples, the unit-test pages) and random pages built from noise and
+The text stage's decisions have one implementation, cleaner/strip/_analysis.py (with segment.py
+and hints.py).  setup.py compiles these modules with Cython (pure-Python mode, C types in the .pxd
+files); ``CLEANER_PURE_PYTHON=1`` runs their .py source instead.  The tests here run both builds, in
+subprocesses, on the same inputs and compare everything: each line's decision (the analysis
+state), the text, the title, every removed span with its kind and reason, and the attribution.
+A difference means the compiler changed what the source says (Cython has miscompiled
+expressions of this code before: see _analysis._headline_flags).  The inputs are invented pages
+(the generalisation probes, the samples, the unit-test pages), random pages built from noise and
 prose lines with awkward characters (U+0130 and U+03A3, whose lower case is not per character,
-other scripts, digits of other scripts, blanks of every kind, bullets, separators).
+other scripts, digits of other scripts, blanks of every kind, bullets, separators), and the
+evaluation pages when they are there.
+
+The hint scan (cleaner/strip/hints.py), which replaced one regular expression per rule, is checked
+against those literal alternations.
 """
 from __future__ import annotations
 
+import json
 import os
 import random
+import re
+import subprocess
+import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+import test_strip_generalisation as G
+import test_strip_text as U
 
+from cleaner.strip import _analysis, _build, hints, segment
 from cleaner.strip import text as T
 from cleaner.strip.corpus import CorpusEvidence
-from cleaner.strip.rules import available_languages, load_rules
-from cleaner.strip.segment import _py_split_lines as py_split_lines
+from cleaner.strip.rules import _compile, available_languages, load_rules
 
-if os.environ.get("CLEANER_REQUIRE_COMPILED_CORE"):  # CI: a missing build is a failure, not a skip
-    from cleaner.strip import _core
-else:
-    _core = pytest.importorskip("cleaner.strip._core", reason="the compiled core is not built (no C compiler?)")
-
-import test_strip_generalisation as G  # noqa: E402
-import test_strip_text as U  # noqa: E402
-
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+TESTS = Path(__file__).resolve().parent
+SAMPLES = TESTS.parent / "samples"
+EVAL = TESTS.parent.parent / "shared" / "eval"
 
 
-class _Compiled(_core.LineCore, T._Shared):
-    pass
-
-
-def _strip(cls, text, *, title=None, site=None, evidence=None, language="en", options=None):
-    return T._strip_with(cls, text, title=title, site=site, evidence=evidence, language=language, options=options)
-
-
-_STATE = ("noise", "cls", "barrier", "starts_list", "table_row", "repeated", "in_headline_run", "announced",
-          "caption_at", "site_prose", "core", "title", "title_line")
-
-
-def _analyse(cls, text, *, title=None, site=None, evidence=None, language="en", options=None):
-    analysis = cls(text, load_rules(language), options or T.TextOptions(), evidence, site)
-    analysis.find_title(title)
-    if evidence is not None:
-        analysis.apply_title_evidence()
-    return analysis, analysis.result(title)
-
-
-def _same(text, **kw):
-    """Both cores agree on every line's decision (the analysis state) and on the result."""
-    ref, expected = _analyse(T._Analysis, text, **kw)
-    for attempt in range(2):  # the second time from remembered lines
-        analysis, got = _analyse(_Compiled, text, **kw)
-        for name in _STATE:
-            assert getattr(analysis, name) == getattr(ref, name), (name, attempt)
-        assert analysis.lines == ref.lines
-        assert got.text == expected.text
-        assert got.title == expected.title
-        assert [s.to_dict() for s in got.removed] == [s.to_dict() for s in expected.removed]
-        assert got.attribution == expected.attribution
-    assert _strip(_Compiled, text, **kw) == expected
-    return got
+def _built() -> bool:
+    """Whether the extension modules are there (CI requires them)."""
+    suffixes = (".so", ".pyd")
+    here = Path(_analysis.__file__).parent
+    found = all(any(p.name.startswith(f"{m}.") and p.suffix in suffixes for p in here.iterdir())
+                for m in _build.COMPILED)
+    if not found and os.environ.get("CLEANER_REQUIRE_COMPILED_CORE"):
+        pytest.fail("the compiled text core is not built (CLEANER_REQUIRE_COMPILED_CORE is set)")
+    return found
 
 
 def _probe_pages() -> list[str]:
@@ -76,62 +58,6 @@ def _probe_pages() -> list[str]:
     pages += [G.page(glued=caption) for caption in G.GLUED]
     pages += [G.page(middle=sentence) for sentence in G.NEGATIVE]
     return pages
-
-
-def test_strip_text_uses_the_compiled_core():
-    if os.environ.get("CLEANER_PURE_PYTHON"):
-        assert T.CORE == "python (CLEANER_PURE_PYTHON)"
-    else:
-        assert T.CORE == "compiled" and T._ANALYSIS.__mro__[1] is _core.LineCore
-
-
-@pytest.mark.parametrize("index", range(0, 4))
-def test_generalisation_probes(index):
-    pages = _probe_pages()
-    for text in pages[index::4]:
-        _same(text)
-
-
-def test_samples_and_unit_pages():
-    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.rglob("*.txt"))]
-    rows = ["1  Harbour North   1,204   12.5%", "2  Harbour South     987    9.1%", "Old  Basin  455  4.0%  up"]
-    texts += [U.PAGE, U.P1, U.P1 + "\n" + U.P2, "", "   \n\t\n", "x", "* ", "• a",
-              f"Harbour traffic in numbers\n\n{U.P1}\n\n" + "\n".join(rows) + f"\n\n{U.P2}\n\n{U.P3}\n"]
-    assert len(texts) > 8
-    for text in texts:
-        _same(text)
-
-
-@pytest.mark.parametrize("options", [
-    T.TextOptions(extracted=True),
-    T.TextOptions(favor_precision=True),
-    T.TextOptions(favor_recall=True),
-    T.TextOptions(keep_standfirst=True),
-    T.TextOptions(max_rule_chars=30, min_prose_words=3),
-], ids=["extracted", "precision", "recall", "standfirst", "short-rules"])
-def test_options(options):
-    for text in _probe_pages()[::7] + [U.PAGE]:
-        _same(text, options=options)
-
-
-def test_titles_sites_and_languages():
-    for language in available_languages():
-        for lang, noise, _kinds in G.FOREIGN_NOISE:
-            if lang == language:
-                _same(G.page(middle=noise), language=language)
-    _same(U.PAGE, title="Port Verran will rebuild its northern breakwater", site="Verran Coast Courier")
-    _same(G.page(top="The Kell Courier"), site="The Kell Courier")
-    _same(G.page(), title=G.HEADLINE + " | The Kell Courier", site="The Kell Courier")
-
-
-def test_corpus_evidence():
-    pages = [G.page(top=noise) for noise, _ in G.NOISE[:40]]
-    evidence = CorpusEvidence()
-    for text in pages:
-        evidence.add("kell", text, G.HEADLINE)
-    evidence.add("kell", "Dam plans approved\nThe Kell Courier", "Water board to meet on Friday")
-    for text in pages[:10]:
-        _same(text, site="kell", evidence=evidence.for_document("kell", G.HEADLINE))
 
 
 # ----------------------------------------------------------------------------- random pages
@@ -176,82 +102,209 @@ def _random_page(rng: random.Random) -> str:
     return rng.choice(["\n", "\n\n", "\r\n"]).join(lines)
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_random_pages(seed):
-    rng = random.Random(seed)
-    for _ in range(60):
-        _same(_random_page(rng))
+_OPTIONS = [{"extracted": True}, {"favor_precision": True}, {"favor_recall": True}, {"keep_standfirst": True},
+            {"max_rule_chars": 30, "min_prose_words": 3}] + [{"max_rule_chars": cap} for cap in (30, 60, 99, 100, 101)]
+_CAP_LINES = ["İzmir officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+              "ΣOfficials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+              "Officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
+              "x" * 40, "The board met on Friday and said the dam would hold. (AP Photo/Jane Doe)"]
+
+
+def _cases() -> list[tuple[str, dict]]:
+    """(text, strip_text arguments) for both builds; "evidence": True means the corpus evidence of
+    :func:`_evidence`; "options" the TextOptions fields."""
+    out: list[tuple[str, dict]] = [(text, {}) for text in _probe_pages()]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.rglob("*.txt"))]
+    rows = ["1  Harbour North   1,204   12.5%", "2  Harbour South     987    9.1%", "Old  Basin  455  4.0%  up"]
+    texts += [U.PAGE, U.P1, U.P1 + "\n" + U.P2, "", "   \n\t\n", "x", "* ", "• a",
+              f"Harbour traffic in numbers\n\n{U.P1}\n\n" + "\n".join(rows) + f"\n\n{U.P2}\n\n{U.P3}\n"]
+    out += [(text, {}) for text in texts]
+    for options in _OPTIONS:
+        out += [(text, {"options": options}) for text in _probe_pages()[::7] + [U.PAGE]]
+    for cap in (30, 60, 99, 100, 101):
+        for text in _CAP_LINES + ["\n".join(_CAP_LINES), "x" * 40 + "\n" + "The board met on Friday.\n" * 50]:
+            out.append((text, {"options": {"max_rule_chars": cap}}))
+    for language in available_languages():
+        for lang, noise, _kinds in G.FOREIGN_NOISE:
+            if lang == language:
+                out.append((G.page(middle=noise), {"language": language}))
+    out.append((U.PAGE, {"title": "Port Verran will rebuild its northern breakwater", "site": "Verran Coast Courier"}))
+    out.append((G.page(top="The Kell Courier"), {"site": "The Kell Courier"}))
+    out.append((G.page(), {"title": G.HEADLINE + " | The Kell Courier", "site": "The Kell Courier"}))
+    out += [(text, {"site": "kell", "evidence": True}) for text in _evidence_pages()[:10]]
+    rng = random.Random(7)
+    for k in range(200):
+        out.append((_random_page(rng), {"options": _OPTIONS[k % len(_OPTIONS)]} if k % 4 == 0 else {}))
+    for folder in (EVAL / "aeb-text" / "txt", EVAL / "readability" / "txt"):
+        if folder.is_dir():  # (a third of each: the suite's time)
+            out += [(p.read_text(encoding="utf-8"), {}) for p in sorted(folder.glob("*.txt"))[::3]]
+    return out
+
+
+def _evidence_pages() -> list[str]:
+    return [G.page(top=noise) for noise, _ in G.NOISE[:40]]
+
+
+def _evidence() -> CorpusEvidence:
+    evidence = CorpusEvidence()
+    for text in _evidence_pages():
+        evidence.add("kell", text, G.HEADLINE)
+    evidence.add("kell", "Dam plans approved\nThe Kell Courier", "Water board to meet on Friday")
+    return evidence
+
+
+_STATE = ("noise", "cls", "barrier", "starts_list", "table_row", "repeated", "in_headline_run", "announced",
+          "caption_at", "site_prose", "core", "title", "title_line")
+
+
+def _jsonable(value):
+    if isinstance(value, (set, frozenset)):
+        return sorted(value)
+    if isinstance(value, dict):
+        return sorted((k, _jsonable(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _decide(text: str, kw: dict, evidence: CorpusEvidence) -> list:
+    """Everything both builds must agree on, for one case (twice: from a cold and a warm memo)."""
+    options = T.TextOptions(**kw.get("options", {}))
+    ev = evidence.for_document(kw.get("site"), kw.get("title")) if kw.get("evidence") else None
+    language = kw.get("language", "en")
+    analysis = _analysis.Analysis(text, load_rules(language), options, ev, kw.get("site"))
+    analysis.find_title(kw.get("title"))
+    if ev is not None:
+        analysis.apply_title_evidence()
+    state = [[line._fields() for line in analysis.lines]] + [_jsonable(getattr(analysis, n)) for n in _STATE]
+    out = T.strip_text(text, title=kw.get("title"), site=kw.get("site"), evidence=ev, language=language,
+                       options=options)
+    return [state, out.text, out.title, [s.to_dict() for s in out.removed], asdict(out.attribution)]
+
+
+def dump_decisions(path: str) -> None:
+    """(Run in a subprocess, with or without CLEANER_PURE_PYTHON.)  Writes the build and every case's decisions."""
+    evidence = _evidence()
+    results = []
+    for text, kw in _cases():
+        _analysis.clear_memo()
+        cold = _decide(text, kw, evidence)
+        results.append(cold)
+        assert _decide(text, kw, evidence) == cold, "a remembered line changed a decision"
+    Path(path).write_text(json.dumps({"core": T.CORE, "results": results}, ensure_ascii=False), encoding="utf-8")
+
+
+def _run_build(tmp_path: Path, interpreted: bool) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "CLEANER_PURE_PYTHON"}
+    if interpreted:
+        env["CLEANER_PURE_PYTHON"] = "1"
+    out = tmp_path / ("interpreted.json" if interpreted else "compiled.json")
+    code = f"import sys; sys.path.insert(0, {str(TESTS)!r}); import test_strip_core as M; M.dump_decisions({str(out)!r})"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, cwd=str(TESTS.parent))
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_compiled_build_takes_the_decisions_of_the_source(tmp_path):
+    if not _built():
+        pytest.skip("the compiled text core is not built (no C compiler?)")
+    compiled = _run_build(tmp_path, interpreted=False)
+    interpreted = _run_build(tmp_path, interpreted=True)
+    assert compiled["core"] == "compiled"
+    assert interpreted["core"] == "python (CLEANER_PURE_PYTHON)"
+    assert len(compiled["results"]) == len(interpreted["results"]) > 400
+    for k, (got, expected) in enumerate(zip(compiled["results"], interpreted["results"])):
+        assert got == expected, f"case {k}: the compiled build decided otherwise"
+
+
+def test_strip_text_runs_the_compiled_build():
+    if os.environ.get("CLEANER_PURE_PYTHON"):
+        assert T.CORE == "python (CLEANER_PURE_PYTHON)"
+        assert all(m.__file__.endswith(".py") for m in (_analysis, segment, hints))
+    elif _built():
+        assert T.CORE == "compiled"
+        assert not any(m.__file__.endswith(".py") for m in (_analysis, segment, hints))
+    else:
+        assert T.CORE == "python (not compiled)"
+
+
+# ----------------------------------------------------------------------------- hint scan
+def _literal_hits(hints_by_rule, s):
+    bits = 0
+    for r, found in enumerate(hints_by_rule):
+        if not found or re.search("|".join(re.escape(h) for h in found), s):
+            bits |= 1 << r
+    return bits
+
+
+def test_hint_scan_finds_what_literal_alternations_find():
+    rng = random.Random(3)
+    alphabet = "ab c·»é\u0131\u00a0ſ©x"
+    for _ in range(300):
+        hints_by_rule = [tuple("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))
+                               for _ in range(rng.randint(0, 3))) for _ in range(rng.randint(1, 70))]
+        scan = hints.HintScan(hints_by_rule)
+        for _ in range(20):
+            s = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30)))
+            start = rng.randint(-3, len(s) + 2)
+            assert scan.hits(s) == _literal_hits(hints_by_rule, s), (hints_by_rule, s)
+            assert scan.hits(s, start) == _literal_hits(hints_by_rule, s[max(start, 0):]), (hints_by_rule, s, start)
+
+
+def test_hint_scan_of_the_rule_tables():
+    rng = random.Random(5)
+    for language in available_languages():
+        rules = load_rules(language)
+        by_rule = [rule.hint for rule in rules.search + rules.tail]
+        for _ in range(200):
+            line = _random_page(rng).lower()[:400]
+            assert rules.hint_scan.hits(line) == _literal_hits(by_rule, line)
+
+
+def test_many_groups_of_hint_pairs():
+    # more than 255 different first pairs: the rest go to the slower table, still found
+    pairs = [chr(97 + a) + chr(97 + b) for a in range(26) for b in range(26)]
+    hints_by_rule = [tuple(pairs[k::40]) for k in range(40)]
+    scan = hints.HintScan(hints_by_rule)
+    for pair in pairs:
+        assert scan.hits("-" + pair + "-") == _literal_hits(hints_by_rule, "-" + pair + "-")
+
+
+# ----------------------------------------------------------------------------- memory
+def test_a_table_of_more_than_64_search_rules():
+    rows = [(f"t{k}", {"kind": "advertisement", "mode": "search", "reason": f"rule {k}", "pattern": f"zq{k}x",
+                       "hint": [f"zq{k}x"]}) for k in range(70)]
+    big = _compile("t", rows, frozenset())
+    analysis = _analysis.Analysis(U.P1 + "\nzq65x here\n" + U.P2, big, T.TextOptions(), None, None)
+    assert [n for n in analysis.noise if n is not None] == [("advertisement", "rule 65")]
+
+
+def test_tail_hints_are_looked_for_in_the_line_only():
+    rules = _compile("t", [("t0", {"kind": "photo_credit", "mode": "tail", "reason": "credit", "pattern": "zz",
+                                   "hint": ["qq"]})], frozenset())
+    for cap in (5, 30, 400):
+        text = "qq\n" + "a " * 20 + "zz"
+        got = _analysis.Analysis(text, rules, T.TextOptions(max_rule_chars=cap), None, None)
+        assert got.caption_at == {} and got.noise == [None, None]
+
+
+def test_the_line_memory_is_bounded():
+    from cleaner.strip.rules import load_rules as load
+
+    assert load("xx-1") is load("en") is load("EN-gb") is load("zz")
+    for k in range(40):  # many language tags, few tables, one memo per table and options
+        T.strip_text(U.PAGE, language=f"x{k}")
+        T.strip_text(U.PAGE, options=T.TextOptions(max_rule_chars=100 + k))
+    sizes = _analysis.memo_sizes()
+    assert 0 < len(sizes) <= 16
+    assert max(sizes) <= 100_000
 
 
 def test_random_pages_from_cold_and_warm_memory():
     rng = random.Random(99)
     pages = [_random_page(rng) for _ in range(40)]
-    _core.clear_memo()
-    cold = [_strip(_Compiled, p) for p in pages]
-    warm = [_strip(_Compiled, p) for p in pages]
+    _analysis.clear_memo()
+    cold = [T.strip_text(p) for p in pages]
+    warm = [T.strip_text(p) for p in pages]
     assert cold == warm
 
 
-def test_split_lines_matches_the_segmentation_module():
-    rng = random.Random(7)
-    texts = [_random_page(rng) for _ in range(100)] + [U.PAGE, "", " \n ", "a\u2028b\nc", "* \n•\t x"]
-    for text in texts:
-        assert _core.split_lines(text) == [line for line in py_split_lines(text)]
-
-
-def test_every_language_table_is_supported():
-    for language in available_languages():
-        assert _core.supports(load_rules(language))
-
-
-def test_a_table_too_large_for_the_compiled_core_runs_on_the_reference(monkeypatch):
-    from cleaner.strip.rules import _compile
-
-    rows = [(f"t{k}", {"kind": "advertisement", "mode": "search", "reason": f"rule {k}", "pattern": f"zq{k}x",
-                       "hint": [f"zq{k}x"]}) for k in range(70)]
-    big = _compile("t", rows, frozenset())
-    assert not T._compiled_supports(big) and not _core.supports(big)
-    monkeypatch.setattr(T, "load_rules", lambda language="en": big)
-    out = T.strip_text(U.P1 + "\nzq65x here\n" + U.P2)
-    assert [s.reason for s in out.removed if s.kind == "advertisement"] == ["rule 65"]
-
-
-@pytest.mark.parametrize("cap", [30, 60, 99, 100, 101])
-def test_rule_window_shorter_than_the_tail_window(cap):
-    # lines longer than the rule window but shorter than the 100-character tail window, with and
-    # without characters whose lower case is not per character (found by review: the compiled
-    # core scanned before the line, and before its buffer on the first line)
-    options = T.TextOptions(max_rule_chars=cap)
-    lines = ["İzmir officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
-             "ΣOfficials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
-             "Officials said the reservoir fell to 18 per cent. Photo: Kell Water Board",
-             "x" * 40, "The board met on Friday and said the dam would hold. (AP Photo/Jane Doe)"]
-    for text in lines + ["\n".join(lines), "x" * 40 + "\n" + "The board met on Friday.\n" * 50]:
-        _same(text, options=options)
-    rng = random.Random(cap)
-    for _ in range(40):
-        _same(_random_page(rng), options=options)
-
-
-def test_tail_hints_are_looked_for_in_the_line_only():
-    from cleaner.strip.rules import _compile
-
-    rules = _compile("t", [("t0", {"kind": "photo_credit", "mode": "tail", "reason": "credit", "pattern": "zz",
-                                   "hint": ["qq"]})], frozenset())
-    for cap in (5, 30, 400):
-        text = "qq\n" + "a " * 20 + "zz"
-        opts = T.TextOptions(max_rule_chars=cap)
-        ref = T._Analysis(text, rules, opts, None, None)
-        got = _Compiled(text, rules, opts, None, None)
-        assert got.caption_at == ref.caption_at == {} and got.noise == ref.noise
-
-
-def test_many_language_tags_share_the_tables():
-    # a corpus's language tags are many ("en-GB", "EN", unknown ones): the tables behind them
-    # are few, and so are the compiled core's filters for them
-    from cleaner.strip.rules import load_rules as load
-
-    assert load("xx-1") is load("en") is load("EN-gb") is load("zz")
-    for k in range(40):
-        T.strip_text(U.PAGE, language=f"x{k}")
-    assert len(_core._FILTERS_for_tests()) <= 16

@@ -567,3 +567,124 @@ def test_hinted_tail_rules_are_bounded_by_the_window():
     assert _make_rule("t0", {"kind": "x", "mode": "tail", "reason": "r", "pattern": r"credit: .+"}).hint == ()
     for lang in available_languages():
         assert all(r.width is not None and r.width <= TAIL_WINDOW for r in load_rules(lang).tail if r.hint)
+
+
+# ----------------------------------------------------------------------------- robustness of the text
+def _wrapped(paragraphs, width=72, sep="\n\n"):
+    import textwrap
+
+    return sep.join(textwrap.fill(p, width) for p in paragraphs)
+
+
+@pytest.mark.parametrize("width", [64, 72, 76, 80])
+def test_hard_wrapped_paragraphs_are_decided_as_paragraphs(width):
+    import textwrap
+
+    flat = strip_text(PAGE)
+    page = "\n".join(textwrap.fill(line, width) for line in PAGE.split("\n"))  # as a mail client sends it
+    assert max(len(line) for line in page.splitlines()) <= width < max(len(line) for line in PAGE.splitlines())
+    wrapped = strip_text(page)
+    assert wrapped.text == flat.text  # the same paragraphs, each on one line
+    assert [(s.kind, s.reason) for s in wrapped.removed] == [(s.kind, s.reason) for s in flat.removed]
+    for span in wrapped.removed:  # offsets into the wrapped input
+        assert page[span.start:span.end].strip() and not page[span.start - 1:span.start].strip()
+
+
+def test_hard_wrapped_text_keeps_offsets_of_a_cut_caption():
+    caption = " The old lighthouse at the end of the northern breakwater. (Photo: Tomas Reyes/Coast Images)"
+    page = "Breakwater to be rebuilt\n\n" + _wrapped([P1, P2, P3 + caption, P4], 72)
+    out = strip_text(page)
+    credit = [s for s in out.removed if s.kind == "photo_credit"]
+    assert len(credit) == 1 and page[credit[0].start:credit[0].end].replace("\n", " ") == caption.strip()
+    assert P3 in out.text.split("\n")
+
+
+def test_wrapped_lines_without_paragraph_breaks_and_short_last_lines():
+    page = "Breakwater to be rebuilt\n" + _wrapped([P1, P2, P3, P4], 72, sep="\n")
+    lines = split_lines(page)
+    assert [line.text for line in lines][1:] == [P1, P2, P3, P4]
+
+
+def test_not_reflowed_tables_lists_short_lines_and_unspaced_scripts():
+    rows = [f"{k:<4}{name:<22}{k * 97:>8}{k % 7:>8}{k % 3:>8}" for k, name in enumerate(
+        ["Harbour North", "Harbour South", "Old Basin", "Fish Quay", "Ferry Pier", "Dry Dock", "Marina"] * 3)]
+    for text in ("\n".join(rows),  # a fixed-width table
+                 "\n".join(f"* {P1[:70]}" for _ in range(10)),  # list items
+                 "\n".join(["Home", "News", "Sport", "Weather"] * 5),
+                 "\n".join(["水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。水库的水位已降至五十年来的最低点。"] * 8),
+                 PAGE):
+        assert len(split_lines(text)) == len([line for line in text.splitlines() if line.strip()])
+
+
+STRAY_MARKUP = ["<![endif]-->", '<div id="x"></div>', "<br>", "<br/>", "<!--[if lt IE 9]>", "</p>", '<img src="a.jpg" alt="">']
+
+
+@pytest.mark.parametrize("tag", STRAY_MARKUP)
+def test_stray_markup_lines_are_noise(tag):
+    clean = strip_text(PAGE)
+    page = PAGE.replace(f"\n\n{P2}\n\n", f"\n\n{tag}\n{P2}\n{tag}\n\n").replace("Verran Coast Courier\n", f"{tag}\nVerran Coast Courier\n", 1)
+    out = strip_text(page)
+    assert out.text == clean.text
+    markup = [s for s in out.removed if s.kind == "markup"]
+    assert [page[s.start:s.end] for s in markup] == [tag] * 3
+
+
+def test_text_that_mentions_a_tag_is_kept():
+    line = "Type <br> where the line should break, the manual says, and save the file before you close it."
+    out = strip_text(f"{P1}\n\n{line}\n\n{P2}")
+    assert line in out.text.split("\n")
+
+
+def test_markup_quoted_in_a_code_sample_is_kept():
+    sample = ["<!DOCTYPE html>", "<html>", "<head>", '  <meta charset="utf-8">', "  <title>Test</title>", "</head>"]
+    page = f"{P1}\n\nThe test page starts like this:\n\n" + "\n".join(sample) + f"\n\n{P2}\n\n<br>\n\n{P3}"
+    out = strip_text(page)
+    # (the core may still leave the sample out as a gap between paragraphs: it is not called markup)
+    assert [page[s.start:s.end] for s in out.removed if s.kind == "markup"] == ["<br>"]
+
+
+@pytest.mark.parametrize("variant", ["crlf", "cr-lf-blank", "tabs", "nbsp", "zero-width", "bom"])
+def test_blanks_of_every_kind(variant):
+    """CRLF line ends, tab indents, non-breaking spaces between words and zero-width spaces give
+    the article that the plain page gives (the same paragraphs, blanks aside)."""
+    flat = strip_text(PAGE)
+    if variant == "crlf":
+        page = PAGE.replace("\n", "\r\n")
+    elif variant == "cr-lf-blank":
+        page = PAGE.replace("\n\n", "\n \r\n\t\n")
+    elif variant == "tabs":
+        page = "\n".join("\t" + line if line else line for line in PAGE.split("\n"))
+    elif variant == "nbsp":
+        page = PAGE.replace(P1, P1.replace(" ", "\u00a0")).replace(P3, P3.replace(", ", ",\u202f"))
+    elif variant == "zero-width":
+        page = PAGE.replace("\n\n", "\n\u200b\n").replace(P2, "\u200b" + P2 + "\u200b")
+    else:
+        page = "\ufeff" + PAGE
+    out = strip_text(page)
+    assert [" ".join(p.split()) for p in out.text.split("\n")] == [" ".join(p.split()) for p in flat.text.split("\n")]
+    for span in out.removed:
+        assert page[span.start:span.end].strip("\u200b\ufeff \t\r\n")
+
+
+def test_bullets_of_every_kind():
+    menu = ["Home", "Local", "Harbour", "Weather", "Subscribe"]
+    for bullet in ("*", "•", "◦", "‣", "▪", "►", "–", "-", "·", "→"):
+        page = PAGE.replace("* Home\n* Local\n* Harbour\n* Weather\n* Subscribe", "\n".join(f"{bullet} {m}" for m in menu))
+        out = strip_text(page)
+        assert out.text == strip_text(PAGE).text, bullet
+
+
+def test_lines_that_mix_scripts():
+    mixed = ("港湾局は火曜日、北側の防波堤を今後3年の冬にかけて再建すると発表した (the Port Verran harbour authority), "
+             "and said the work would cost about 40 million crowns according to the regional government.")
+    page = PAGE.replace(P2, mixed)
+    out = strip_text(page)
+    assert mixed in out.text.split("\n")
+
+
+def test_words_apart_by_non_breaking_spaces():
+    from cleaner.strip.segment import count_words
+
+    assert count_words("Read\u00a0more") == 2
+    assert count_words("The\u00a0board\u202fmet on Friday") == 5
+    assert count_words("水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。") >= 10  # (no spaces: by characters)

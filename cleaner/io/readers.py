@@ -92,17 +92,46 @@ class ReadReport:
     ignored: list[str] = field(default_factory=list)  # files in a folder walk of no known type
 
 
-def detect_mode(content: str) -> Literal["text", "html"]:
+def detect_mode(content: str, declared: Literal["text", "html"] | None = None) -> Literal["text", "html"]:
     """``html`` when the content looks like markup, else ``text``.
 
     Flattened text may quote a tag or two, so we ask for several tags in the
-    head of the document, or a document that starts with one.
+    head of the document, or a document that starts with one.  Content declared
+    to be text (a ``.txt`` file, a record's text field) is text unless it is
+    really an HTML document (:func:`is_html_document`): scrapers leave stray tags
+    (``<![endif]-->``, ``<div id="x"></div>``, ``<br>``) in text, and the text
+    stage removes them.
     """
     head = content[:4096]
+    if declared == "text":
+        return "html" if is_html_document(head) else "text"
     hits = len(_HTML_SNIFF.findall(head))
     if hits >= 3 or (hits >= 1 and head.lstrip()[:1] == "<"):
         return "html"
     return "text"
+
+
+# What an HTML document starts with, after a byte-order mark, blanks, an XML declaration and comments.
+_DOCUMENT_START = re.compile(r"(?:\ufeff|\s|<\?xml[^>]{0,200}>|<!--.{0,2000}?-->)*<(?:!doctype\s+html|html|head|body)\b",
+                             re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[!/?]?[A-Za-z][^<>]{0,500}>")
+_DOCUMENT_TAG = re.compile(r"<(?:html|head|body)\b", re.IGNORECASE)
+# A document whose head is mostly markup: at least this share of its characters inside tags ...
+_MARKUP_SHARE = 0.3
+# ... in at least this many tags (a text with a few stray tags has a few, and little markup)
+_MARKUP_TAGS = 10
+
+
+def is_html_document(head: str) -> bool:
+    """Whether ``head`` (the start of a text) is an HTML document, not text with stray tags: it
+    starts as one (doctype, ``<html>``, ``<head>`` or ``<body>``), or it has a document tag and is
+    mostly markup."""
+    if _DOCUMENT_START.match(head):
+        return True
+    if _DOCUMENT_TAG.search(head) is None:
+        return False
+    tags = _TAG.findall(head)
+    return len(tags) >= _MARKUP_TAGS and sum(len(t) for t in tags) >= _MARKUP_SHARE * len(head.strip())
 
 
 def strip_extensions(name: str) -> str:
@@ -470,7 +499,7 @@ def _read_stream(stream: IO[bytes], fid: str, source: str, kind: str, options: R
             yield Rejected(id=fid, stage="read", reason="empty file", path=source)
             return
         content = decode_markup(data, source) if kind == "html" else decode_text(data, source)
-        mode = _resolve_mode(options.mode, content)
+        mode = _resolve_mode(options.mode, content, "text" if kind == "text" else None)
         yield Document(id=fid, content=content, mode=mode, origin=Origin(path=source, sha256=_sha256(data)))
     elif kind == "jsonl":
         head = stream.peek(2)[:2] if hasattr(stream, "peek") else b""
@@ -490,10 +519,11 @@ def _read_stream(stream: IO[bytes], fid: str, source: str, kind: str, options: R
         yield from _iter_warc(stream, fid, source, options)
 
 
-def _resolve_mode(option: ModeOption, content: str) -> Literal["text", "html"]:
-    # In auto mode the content decides, not the extension: an .html file
-    # holding flattened text is still text, and vice versa.
-    return option if option != "auto" else detect_mode(content)
+def _resolve_mode(option: ModeOption, content: str, declared: Literal["text", "html"] | None = None
+                  ) -> Literal["text", "html"]:
+    # In auto mode the content decides, not the extension: an .html file holding flattened
+    # text is still text; a .txt file (declared text) is html only when it is really a document.
+    return option if option != "auto" else detect_mode(content, declared)
 
 
 def _first(record: dict[str, Any], names: Sequence[str]) -> Any:
@@ -546,7 +576,7 @@ def record_to_document(
         )
     if not isinstance(content, str):
         return Rejected(id=doc_id, stage="read", reason=f"content field is {type(content).__name__}, not a string", path=source, line=line)
-    mode = options.mode if options.mode != "auto" else ("html" if hint == "html" else detect_mode(content))
+    mode = options.mode if options.mode != "auto" else ("html" if hint == "html" else detect_mode(content, "text"))
     consumed = {options.id_field, options.text_field, options.html_field}
     site = _first(record, _SITE_ALIASES)
     url = _first(record, _URL_ALIASES)

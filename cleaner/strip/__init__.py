@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from . import _build  # noqa: F401  (first: CLEANER_PURE_PYTHON picks the interpreted text core)
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
 from .language import base_language, detect_language

@@ -25,7 +25,7 @@ necessary condition of a match; a rule without hints is always tried.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,6 +40,9 @@ except ImportError:  # pragma: no cover
     import sre_parse as _sre_parse  # type: ignore[no-redef]
 
 from ...errors import ConfigError
+from ..hints import DISPATCH_CHARS, HintScan, dispatch_key, hint_text  # noqa: F401 (hint_text: for the rules' users)
+from ..hints import PrefixDispatch as _PrefixDispatch
+from ..hints import key_char as _key_char
 
 RULES_DIR = Path(__file__).resolve().parent
 MODES = ("line", "prefix", "search", "tail")
@@ -65,7 +68,6 @@ class Rule:
     starts_list: bool = False
     sets: str | None = None  # attribution field filled from the (?P<name>...) group
     hint: tuple[str, ...] = ()
-    hint_regex: re.Pattern | None = None  # the hints as one literal alternation (lower-case input)
     # the longest text the rule can match (None: unbounded); a tail rule, anchored at the end of
     # the line, is searched for in that many last characters only
     width: int | None = None
@@ -102,22 +104,21 @@ class RuleSet:
     # The prefix rules by the line's first (up to) DISPATCH_CHARS lower-cased characters: see
     # :class:`PrefixDispatch`.  Most lines start with no rule's possible first characters and skip
     # the regex call altogether.
-    prefix_dispatch: "PrefixDispatch"
+    prefix_dispatch: PrefixDispatch
     # Line and prefix rules in one alternation (table order): its first matching alternative is
     # the first rule of either mode that matches, which is what matching the two patterns and
     # taking the earlier rule gives (a line rule cannot match a line longer than line_max_chars).
-    start_dispatch: "PrefixDispatch"
+    start_dispatch: PrefixDispatch
     search: tuple[Rule, ...]  # search rules, tried one by one (after their hint, if any, occurs)
     tail: tuple[Rule, ...]  # tail rules, tried one by one after their hint occurs
-    # every hint of the search rules (None when a search rule has none: then they always run),
-    # and those of the rules that also apply to prose lines
-    search_gate: re.Pattern | None = None
-    search_gate_prose: re.Pattern | None = None
-    tail_gate: re.Pattern | None = None  # every hint of the tail rules (None: some tail rule has none)
-    # the hints of the search and the tail rules together (for prose lines: of the rules that apply
-    # to prose): a short line without any of them skips both kinds of rule at once
-    hint_gate: re.Pattern | None = None
-    hint_gate_prose: re.Pattern | None = None
+    # Where the hints of the search and tail rules occur: ``hint_scan.hits(line)`` has bit r set
+    # for search rule r (``search[r]``) and bit len(search) + t for tail rule t whose hint occurs
+    # in the line (or that has none); the masks select the search rules (those that also apply to
+    # prose lines), the tail rules, and both (a line hitting none of them skips both kinds of rule).
+    hint_scan: HintScan = field(default_factory=lambda: HintScan([]))
+    search_mask: int = 0
+    search_mask_prose: int = 0
+    tail_mask: int = 0
 
     def rule(self, rule_id: str) -> Rule:
         return self.rules[rule_id]
@@ -205,66 +206,19 @@ def _compile(language: str, rows: list[tuple[str, dict]], stopwords: frozenset[s
         start_dispatch=PrefixDispatch(start_parts, start_patterns),
         search=tuple(search_rules),
         tail=tuple(tail_rules),
-        search_gate=_gate(search_rules),
-        search_gate_prose=_gate([r for r in search_rules if not r.only_nonprose]),
-        tail_gate=_gate(tail_rules),
-        hint_gate=_gate(search_rules + tail_rules),
-        hint_gate_prose=_gate([r for r in search_rules if not r.only_nonprose] + tail_rules),
+        hint_scan=HintScan([tuple(h.lower() for h in rule.hint) for rule in search_rules + tail_rules]),
+        search_mask=(1 << len(search_rules)) - 1,
+        search_mask_prose=sum(1 << r for r, rule in enumerate(search_rules) if not rule.only_nonprose),
+        tail_mask=((1 << len(tail_rules)) - 1) << len(search_rules),
     )
 
 
-DISPATCH_CHARS = 6  # how many first characters of a line choose the line and prefix rules it is matched against
 _MAX_STARTS = 20000  # more possible starts than this: the rule is tried on every line
 
 
-class PrefixDispatch:
-    """The line or prefix rules a line can match, chosen by its first lower-cased characters.
-
-    Each rule's pattern is expanded into the strings every match starts with
-    (:func:`start_strings`, up to ``DISPATCH_CHARS`` characters); a line is matched
-    only against the combined alternation (in table order, so ``m.lastgroup`` is
-    still the first rule that matches) of the rules one of whose starts it begins
-    with.  ``pattern_for(key)`` takes the line's :func:`dispatch_key` and returns that pattern,
-    or None when no rule can match the line.
-    """
-
-    def __init__(self, parts: list[str], patterns: list[str]) -> None:
-        starts = [start_strings(p, DISPATCH_CHARS) for p in patterns]
-        self._parts = parts
-        self._compiled: dict[tuple[int, ...], re.Pattern] = {}
-        anyhow = {n for n, found in enumerate(starts) if found is None}
-        by_start: dict[str, set[int]] = {}
-        for n, found in enumerate(starts):
-            for start in found or ():
-                by_start.setdefault(start, set()).add(n)
-        # levels[k]: the keys of k characters -> (the positions in ``parts`` of) every rule one of
-        # whose starts (of at most k characters) the key begins with, plus the rules that can
-        # start anyhow; the alternation of a choice is compiled when a line first needs it
-        self.levels: list[dict[str, tuple[int, ...]]] = [dict() for _ in range(DISPATCH_CHARS + 1)]
-        for key in by_start:
-            chosen = set(anyhow)
-            for k in range(1, len(key) + 1):
-                chosen |= by_start.get(key[:k], set())
-            self.levels[len(key)][key] = tuple(sorted(chosen))
-        self.anyhow: tuple[int, ...] = tuple(sorted(anyhow))
-
-    def pattern(self, chosen: tuple[int, ...]) -> re.Pattern | None:
-        """The alternation of the chosen rules (None for none)."""
-        if not chosen:
-            return None
-        found = self._compiled.get(chosen)
-        if found is None:
-            found = self._compiled[chosen] = re.compile("|".join(self._parts[n] for n in chosen))
-        return found
-
-    def pattern_for(self, key: str) -> re.Pattern | None:
-        """``key``: the line's :func:`dispatch_key`."""
-        levels = self.levels
-        for k in range(min(len(key), DISPATCH_CHARS), 0, -1):
-            found = levels[k].get(key[:k])
-            if found is not None:
-                return self.pattern(found)
-        return self.pattern(self.anyhow)
+def PrefixDispatch(parts: list[str], patterns: list[str]) -> _PrefixDispatch:
+    """The :class:`cleaner.strip.hints.PrefixDispatch` of these alternatives and their patterns."""
+    return _PrefixDispatch(parts, [start_strings(p, DISPATCH_CHARS) for p in patterns])
 
 
 def start_strings(pattern: str, width: int = DISPATCH_CHARS) -> frozenset[str] | None:
@@ -357,52 +311,6 @@ def _grow(prefixes: set[str], chars, width: int, done: set[str]) -> set[str]:
     return grown
 
 
-class _HintFold(dict):
-    """str.translate table of :func:`hint_text`, filled as characters are met."""
-
-    def __missing__(self, code: int):
-        ch = chr(code)
-        if code == 0x131:  # dotless i: IGNORECASE takes it for "i"
-            value = "i"
-        elif code == 0x17F:  # long s: for "s"
-            value = "s"
-        elif code == 0x307:  # the dot that "İ".lower() puts after its "i"
-            value = ""
-        elif ch.isdecimal():  # \d matches every decimal digit; the hints name ASCII ones
-            value = str(int(ch))
-        else:
-            value = code  # itself (None would delete it)
-        self[code] = value
-        return value
-
-
-_HINT_FOLD = _HintFold()
-
-
-def hint_text(low: str) -> str:
-    """A lower-cased line as its hints are looked for in it: the characters that IGNORECASE or
-    ``\\d`` equate with ASCII letters or digits but ``str.lower`` does not (dotless i, long s,
-    the dot of a lower-cased U+0130, digits of other scripts) are written as those, so that a hint
-    stays a necessary condition of its rule's match.  ASCII text is returned as it is."""
-    if low.isascii():
-        return low
-    return low.translate(_HINT_FOLD)
-
-
-def _key_char(ch: str) -> str:
-    """Dispatch keys see digits as "0" and blanks as " ": ``\\d`` and ``\\s`` then stay enumerable."""
-    if ch.isdecimal():
-        return "0"
-    if ch.isspace():
-        return " "
-    return ch
-
-
-def dispatch_key(low: str) -> str:
-    """The dispatch key of a lower-cased line: its first DISPATCH_CHARS characters, digits as "0",
-    blanks as " " (the compiled core computes the same key in C)."""
-    return "".join(_key_char(ch) for ch in low[:DISPATCH_CHARS])
-
 
 def _class_members(items) -> tuple[str, ...] | None:
     """Every key character a class matches (None: too many to list, or negated)."""
@@ -434,14 +342,6 @@ def _max_width(pattern: str) -> int:
     if width >= _sre_parse.MAXREPEAT:
         raise ConfigError("a 'line' rule can match unbounded text; bound its repetitions")
     return int(width)
-
-
-def _gate(rules: list[Rule]) -> re.Pattern | None:
-    """One literal alternation of the rules' hints: no hint in a line, no rule to try."""
-    if not rules or any(not r.hint for r in rules):
-        return None
-    hints = sorted({h for r in rules for h in r.hint}, key=len, reverse=True)
-    return re.compile("|".join(re.escape(h) for h in hints))  # hints are lower-case; so is the line they see
 
 
 def _make_rule(rule_id: str, row: dict) -> Rule:
@@ -489,7 +389,6 @@ def _make_rule(rule_id: str, row: dict) -> Rule:
         starts_list=bool(row.get("starts_list", False)),
         sets=sets,
         hint=tuple(h.lower() for h in row.get("hint", ())),
-        hint_regex=re.compile("|".join(re.escape(h.lower()) for h in row["hint"])) if row.get("hint") else None,
         width=width,
         low_regex=re.compile(anchored) if mode in ("search", "tail") and _lower_case_only(pattern) else None,
     )

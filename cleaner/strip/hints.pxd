@@ -1,0 +1,38 @@
+# C types of cleaner/strip/hints.py when Cython compiles it (pure-Python mode; see setup.py)
+cimport cython
+
+cdef int _ASCII
+
+cdef class HintScan:
+    cdef public object always
+    cdef public bytearray pair_group
+    cdef public list groups
+    cdef public dict other
+    cdef public dict single
+    cdef public bytearray single_ascii
+    cdef public bint other_ascii
+
+    @cython.locals(n=Py_ssize_t, p=Py_ssize_t, c0=int, c1=int, g=int, pair_group=bytearray,
+                   single_ascii=bytearray, groups=list, other=dict, single=dict, other_ascii=bint)
+    cpdef object hits(self, str s, Py_ssize_t start=*)
+
+
+cpdef str key_char(Py_UCS4 ch)
+
+@cython.locals(k=Py_ssize_t, head=str)
+cpdef str dispatch_key(str low)
+
+
+cdef class PrefixDispatch:
+    cdef public list parts
+    cdef public dict compiled
+    cdef public list levels
+    cdef public tuple anyhow
+
+    cpdef object pattern(self, tuple chosen)
+
+    @cython.locals(k=Py_ssize_t, levels=list, found=object)
+    cpdef object pattern_for(self, str key)
+
+@cython.locals(k=Py_ssize_t, c=Py_UCS4)
+cpdef str hint_text(str low)

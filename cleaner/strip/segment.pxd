@@ -1,0 +1,36 @@
+# C types of cleaner/strip/segment.py when Cython compiles it (pure-Python mode; see setup.py)
+cimport cython
+
+
+cdef class Line:
+    cdef readonly Py_ssize_t start
+    cdef readonly Py_ssize_t end
+    cdef readonly str text
+    cdef readonly str body
+    cdef readonly Py_ssize_t body_offset
+    cdef readonly bint bullet
+    cdef readonly Py_ssize_t words
+    cdef readonly int ending
+
+
+cdef bint _blank(Py_UCS4 c)
+
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, j=Py_ssize_t, e=Py_ssize_t, offset=Py_ssize_t, bullet=bint,
+               s=str, body=str, lines=list)
+cpdef list split_lines(str text)
+
+@cython.locals(words=Py_ssize_t, length=Py_ssize_t)
+cpdef Py_ssize_t count_words(str s)
+
+@cython.locals(last=Py_UCS4)
+cpdef int ending_of(str s)
+
+
+@cython.locals(n=Py_ssize_t, k=Py_ssize_t, longer=Py_ssize_t, longer_chars=Py_ssize_t, chars=Py_ssize_t, width=Py_ssize_t, full=Py_ssize_t, full_chars=Py_ssize_t, tight=Py_ssize_t,
+               half=Py_ssize_t, widest=Py_ssize_t, length=Py_ssize_t, lengths=list)
+cpdef Py_ssize_t wrap_width(str text, list lines)
+
+@cython.locals(k=Py_ssize_t, n=Py_ssize_t, room=Py_ssize_t, column=Py_ssize_t, out=list, first=Line, last=Line, nxt=Line)
+cpdef list _reflow(str text, list lines, Py_ssize_t width)
+
+cpdef Py_ssize_t _end_column(str text, Line line)
