@@ -16,7 +16,9 @@ pages, Apache-2.0; nothing from AEB):
 
 * **Stories** = the pages' ground-truth ``articleBody``, split into
   paragraphs on newlines; pages whose body has fewer than 4 paragraphs or 120
-  words are not used as stories. A body longer than 40 paragraphs is cut
+  words are not used as stories, nor is a page whose body shares half of its
+  word 4-grams with an earlier page's (the same article saved twice: one
+  story). A body longer than 40 paragraphs is cut
   after its 40th (news-sized stories; the cut is the story). The story title
   is the ground truth's ``title`` with the site name cut off when the title
   ends with it (`` | Site``, `` - Site``, `` – Site``).
@@ -39,9 +41,11 @@ pages, Apache-2.0; nothing from AEB):
   ``stats.json``):
   ``hard_wrap`` (every paragraph re-flowed at a width drawn from 72-80
   columns, paragraphs separated by a blank line),
-  ``preview`` (only the first 3-5 paragraphs, then a line such as
-  ``Continue reading "<title>" at <origin site>``; the line is not part of
-  clean_text; only for stories of at least 7 paragraphs),
+  ``preview`` (only the first 3-5 paragraphs of prose - of at least 20
+  words; shorter lines before them, headings or list items, are kept too -
+  then a line such as ``Continue reading "<title>" at <origin site>``; the
+  line is not part of clean_text; only for stories of at least 7 such
+  paragraphs),
   ``swap_paragraphs`` (two paragraphs after the first trade places),
   ``number_format`` (every ``5%`` / ``5 percent`` / ``5 per cent`` written
   one way, thousands separators dropped or added, ``$5 million`` /
@@ -122,6 +126,7 @@ DATELINES = ["LONDON (Wire Service) — ", "NEW YORK — ", "PARIS (Newswire) - 
 ADS = ["Advertisement", "ADVERTISEMENT", "Sponsored content"]
 CONTINUE = ['Continue reading "{title}" at {site}', "Continue reading at {site}",
             "Read the full story at {site}", "Continue reading… at {site}"]
+PROSE_WORDS = 20  # a paragraph of prose, for previews: at least this many words
 MAIN_EDITS = ["hard_wrap", "preview", "swap_paragraphs", "number_format", "drop_sentence", "spelling", "none"]
 
 
@@ -295,10 +300,15 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
         header, footer = template(name, (rd / "txt" / f"{name}.txt").read_text(encoding="utf-8"), gt[name])
         sites[name] = {"site": site_name(name, gt[name]), "header": header, "footer": footer}
     stories = []
+    seen_bodies: list[set] = []
     for name in names:
         paras = [p.strip() for p in gt[name]["articleBody"].split("\n") if p.strip()]
         if len(paras) < 4 or sum(len(p.split()) for p in paras) < 120:
             continue
+        body = set(grams(gt[name]["articleBody"]))
+        if any(len(body & other) >= 0.5 * min(len(body), len(other)) for other in seen_bodies):
+            continue  # the same article saved twice is one story, not two
+        seen_bodies.append(body)
         stories.append({"story": name, "paras": paras[:40], "title": story_title(gt[name], sites[name]["site"])})
     rng = random.Random(seed)
     sizes = []
@@ -341,7 +351,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     if e == "hard_wrap":
                         wrap = rng.randint(72, 80)
                         done = True
-                    elif e == "preview" and len(paras) >= 7:
+                    elif e == "preview" and sum(1 for p in paras if len(p.split()) >= PROSE_WORDS) >= 7:
                         preview = rng.randint(3, 5)
                         done = True
                     elif e == "swap_paragraphs":
@@ -363,7 +373,9 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     paras[0] = prefix + paras[0]
                     edits["dateline"] = prefix.strip()
             if preview:
-                paras = paras[:preview]
+                # the first `preview` paragraphs of prose (headings and list items do not count)
+                prose = [k for k, p in enumerate(paras) if len(p.split()) >= PROSE_WORDS]
+                paras = paras[: prose[preview - 1] + 1] if len(prose) >= preview else paras[:preview]
             if not edits:
                 edits["none"] = True
             title, tkind = title_variant(st["title"], site, rng, origin_copy)

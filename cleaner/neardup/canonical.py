@@ -98,8 +98,10 @@ def group_key(group: Sequence[Document]) -> str:
     return h.hexdigest()
 
 
-def cluster_id(member_ids: Sequence[str]) -> str:
-    digest = hashlib.sha1("\n".join(sorted(member_ids)).encode("utf-8")).hexdigest()
+def cluster_id(founder_id: str) -> str:
+    """A cluster's id: derived from its founding member's id alone (see
+    :func:`cleaner.neardup.founding_key`), so it does not change when a copy joins."""
+    digest = hashlib.sha1(founder_id.encode("utf-8", "surrogatepass")).hexdigest()
     return "c-" + digest[:16]
 
 
@@ -269,12 +271,17 @@ def merged_attribution(members: Sequence[Document]) -> Attribution:
 
 
 def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True,
-                    texts: CopyTexts | None = None, memo: "MutableMapping[str, str] | None" = None) -> Canonical:
+                    texts: CopyTexts | None = None, memo: "MutableMapping[str, str] | None" = None,
+                    founder: str | None = None) -> Canonical:
     """The output record of one cluster; ``members[0]`` is the canonical copy,
-    the rest follow in rank order. ``memo`` remembers choice reasons across runs."""
+    the rest follow in rank order. ``memo`` remembers choice reasons across runs.
+    ``founder``: the id the cluster id derives from (default: the earliest dated
+    member, then the smallest id)."""
     doc = members[0]
     ids = [d.id for d in members]
-    cid = cluster_id(ids)
+    if founder is None:
+        founder = min(members, key=lambda d: (d.date is None, d.date or "", d.id)).id
+    cid = cluster_id(founder)
     texts = texts or CopyTexts()
     if memo is not None and len(members) > 1:
         key = "reason:" + "\x00".join(ids) + ":" + group_key(members)  # member order matters to the reason

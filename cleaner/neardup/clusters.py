@@ -35,6 +35,7 @@ class ClusterSet:
     starts: np.ndarray  # (clusters + 1,) offsets into order
     split_by_guard: int  # components the guard had to split
     detached: int  # documents moved away from their component's canonical
+    moved: np.ndarray  # (detached,) those documents' indices
 
     def __len__(self) -> int:
         return int(self.canonical.size)
@@ -74,14 +75,14 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None, out: list) -> tuple[int, int]:
+def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None, out: list) -> tuple[int, np.ndarray]:
     """Split one component until every part passes the guard.
 
     Returns (splits, documents detached from the component's canonical).
     """
     pending = [(members, ei, ej)]
     splits = 0
-    detached = 0
+    detached = np.empty(0, dtype=np.int64)
     while pending:
         group, gi, gj = pending.pop()
         canon = choose(group) if choose is not None and group.size > 1 else group[np.argmin(rank[group])]
@@ -93,7 +94,7 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
         out.append((canon, group[ok]))
         rest = group[~ok]
         if group is members:
-            detached = int(rest.size)
+            detached = rest
         inside = np.isin(gi, rest) & np.isin(gj, rest)
         ri, rj = gi[inside], gj[inside]
         local = {int(d): k for k, d in enumerate(rest)}
@@ -139,7 +140,8 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
 
     cluster_of = labels.astype(np.int64)
     canonical = list(canon_of)
-    splits = detached = 0
+    splits = 0
+    moved: list[np.ndarray] = []
     if failing.size:
         edge_label = labels[ei]
         edge_order = np.argsort(edge_label, kind="stable")
@@ -151,7 +153,7 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
             parts: list = []
             s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts)
             splits += s
-            detached += d
+            moved.append(d)
             for k, (canon, part) in enumerate(parts):
                 if k == 0:
                     canonical[lab] = canon
@@ -165,4 +167,5 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
     not_canon = np.arange(n) != canonical_arr[cluster_of]
     order = np.lexsort((rank, not_canon, cluster_of))
     starts = np.searchsorted(cluster_of[order], np.arange(canonical_arr.size + 1))
-    return ClusterSet(canonical_arr, order, starts, splits, detached)
+    moved_arr = np.concatenate(moved) if moved else np.empty(0, dtype=np.int64)
+    return ClusterSet(canonical_arr, order, starts, splits, int(moved_arr.size), moved_arr)

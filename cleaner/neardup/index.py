@@ -21,7 +21,7 @@ Directory format (``--index DIR``), all files rewritten atomically on
     :func:`cleaner.neardup.minhash.to_datasketch`).
 ``documents.jsonl``
     one JSON object per document, in insertion order (each run appends its new
-    documents sorted by id): ``id, site, url, date, title, language, author,
+    documents in founding order, earliest date first, then id): ``id, site, url, date, title, language, author,
     mode, text, source_text, removed, attribution, origin, notes, standfirst,
     extracted, shingles`` (rows of older indexes without the last fields load too).
 ``edges.npy``

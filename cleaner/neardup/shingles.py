@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .normalise import rewrite
+
 # ASCII bytes that are not letters or digits become a space; bytes >= 0x80 are
 # UTF-8 parts of non-ASCII characters, already folded (or kept) by then.
 _ASCII_FOLD = bytes(
@@ -82,21 +84,22 @@ def _fold_non_ascii(s: str) -> str:
     return s
 
 
-def normalise_bytes(text: str) -> bytes:
-    """NFKC + casefold + punctuation/whitespace folding, as UTF-8 bytes.
+def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
+    """NFKC + casefold + the scheme's rewrite + punctuation/whitespace folding, as UTF-8 bytes.
 
     The result is the tokens joined by single ASCII spaces (no leading or
-    trailing space; ``b""`` when the text has no word character).
+    trailing space; ``b""`` when the text has no word character). ``scheme``:
+    see :mod:`cleaner.neardup.normalise` (``plain`` = datasketch-identical).
     """
-    s = unicodedata.normalize("NFKC", text).lower()
+    s = rewrite(unicodedata.normalize("NFKC", text).lower(), scheme)
     if not s.isascii():
         s = _fold_non_ascii(s)
     return b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split())
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, scheme: str = "plain") -> str:
     """:func:`normalise_bytes` as a string (for humans and tests)."""
-    return normalise_bytes(text).decode("utf-8")
+    return normalise_bytes(text, scheme).decode("utf-8")
 
 
 def shingle_bytes(normal: bytes, ngram: int) -> list[bytes]:
@@ -114,12 +117,12 @@ def shingle_bytes(normal: bytes, ngram: int) -> list[bytes]:
     return [b" ".join(words[i : i + ngram]) for i in range(len(words) - ngram + 1)]
 
 
-def shingle_set(text: str, ngram: int) -> set[bytes]:
+def shingle_set(text: str, ngram: int, scheme: str = "plain") -> set[bytes]:
     """Exact shingle set of a raw text (for exact Jaccard in tests/benchmarks)."""
-    return set(shingle_bytes(normalise_bytes(text), ngram))
+    return set(shingle_bytes(normalise_bytes(text, scheme), ngram))
 
 
-def normalise_batch(texts: Sequence[str]) -> np.ndarray:
+def normalise_batch(texts: Sequence[str], scheme: str = "plain") -> np.ndarray:
     """Normalise many texts in one pass: one uint8 buffer, each text's
     normalised bytes followed by a NUL byte (the document separator).
 
@@ -127,16 +130,21 @@ def normalise_batch(texts: Sequence[str]) -> np.ndarray:
     the string work runs once over the joined batch and the whitespace
     collapse is vectorised, which is several times faster than per text.
     """
-    # Unicode work per text (NFKC's quick check passes for most texts, and the
-    # non-ASCII fix-ups touch only the texts that need them); the byte-level
-    # folding and the whitespace collapse run once over the joined batch
+    # NFKC per text (its quick check passes for most texts); the rewrite, the
+    # non-ASCII fix-ups, the byte-level folding and the whitespace collapse run
+    # once over the joined batch
     parts = []
     for t in texts:
         if _SEP in t:
             t = t.replace(_SEP, " ")
         t = unicodedata.normalize("NFKC", t).lower()
-        parts.append(t if t.isascii() else _fold_non_ascii(t))
-    s = _SEP.join(parts) + _SEP
+        parts.append(t)
+    # the scheme's rewrite runs once over the joined batch (no pattern crosses a separator),
+    # before the non-ASCII fold, as in normalise_bytes
+    # (the non-ASCII fold is per character, so it can run over the joined batch too)
+    s = rewrite(_SEP.join(parts), scheme) + _SEP
+    if not s.isascii():
+        s = _fold_non_ascii(s)
     raw = np.frombuffer(s.encode("utf-8").translate(_ASCII_FOLD_KEEP_NUL), dtype=np.uint8)
     # keep word bytes, separators, and the first space of a run of spaces
     # that sits between two word bytes of the same text
@@ -197,8 +205,8 @@ class ShingleBatch:
         self.counts = counts
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], ngram: int) -> "ShingleBatch":
-        return cls(normalise_batch(texts), ngram)
+    def from_texts(cls, texts: Sequence[str], ngram: int, scheme: str = "plain") -> "ShingleBatch":
+        return cls(normalise_batch(texts, scheme), ngram)
 
     @classmethod
     def from_normals(cls, normals: Sequence[bytes], ngram: int) -> "ShingleBatch":
