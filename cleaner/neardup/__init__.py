@@ -19,9 +19,22 @@ import numpy as np
 
 from ..errors import ConfigError, InputError
 from ..records import Canonical, Cluster, Document, Rejected
-from .canonical import CopyTexts, build_canonical, choose_canonical, group_key, rank_documents
+from .canonical import (
+    CopyTexts,
+    build_canonical,
+    choose_canonical,
+    group_key,
+    rank_documents,
+)
 from .clusters import guarded_clusters
-from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard, sorted_unique
+from .lsh import (
+    band_keys,
+    candidate_pairs,
+    containment_from_jaccard,
+    lsh_params,
+    pair_jaccard,
+    sorted_unique,
+)
 from .normalise import DEFAULT_SCHEME, SCHEMES
 from .sign import LEAD_BANDS, LEAD_ROWS, Sketches, pair_overlap, sign_documents
 
@@ -292,11 +305,11 @@ def dedup_documents(
     docs: Sequence[Document],
     params: DedupParams = DedupParams(),
     *,
-    index: "NearDupIndex | None" = None,
-    memo: "MutableMapping[str, str] | None" = None,
-    signer: "Callable[[list[str], DedupParams], Sketches] | None" = None,
+    index: NearDupIndex | None = None,
+    memo: MutableMapping[str, str] | None = None,
+    signer: Callable[[list[str], DedupParams], Sketches] | None = None,
     evidence: Any = None,
-    evidence_sites: "Callable[[Document], str | None] | None" = None,
+    evidence_sites: Callable[[Document], str | None] | None = None,
 ) -> DedupResult:
     """Cluster cleaned documents into stories; one canonical record per cluster.
 
@@ -325,7 +338,7 @@ def dedup_documents(
     bands, rows = params.band_rows
     if index is not None:
         index.check_params(params)
-        old_docs, old_sigs, old_sizes, old_edges = index.state()
+        old_docs, old_sigs, _old_sizes, old_edges = index.state()
         known = {d.id: d for d in old_docs}
         # A document the index already holds is not added again, but it is part of this run's
         # input, so its cluster is written; one whose text changed since cannot replace the

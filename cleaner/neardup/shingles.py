@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .normalise import rewrite
+from .normalise import respell, rewrite
 
 # ASCII bytes that are not letters or digits become a space; bytes >= 0x80 are
 # UTF-8 parts of non-ASCII characters, already folded (or kept) by then.
@@ -94,7 +94,7 @@ def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
     s = rewrite(unicodedata.normalize("NFKC", text).lower(), scheme)
     if not s.isascii():
         s = _fold_non_ascii(s)
-    return b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split())
+    return respell(b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split()), scheme)
 
 
 def normalise(text: str, scheme: str = "plain") -> str:
@@ -156,7 +156,10 @@ def normalise_batch(texts: Sequence[str], scheme: str = "plain") -> np.ndarray:
     run_last = np.flatnonzero(space[1:-1] & ~space[2:]) + 1
     keep = ~space
     keep[run_first[word[run_first - 1] & word[run_last + 1]]] = True
-    return padded[1:-1][keep[1:-1]]
+    out = padded[1:-1][keep[1:-1]]
+    if scheme == "plain":
+        return out
+    return np.frombuffer(respell(out.tobytes(), scheme), dtype=np.uint8)  # the token rewrite (spelling)
 
 
 class ShingleBatch:

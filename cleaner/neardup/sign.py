@@ -64,12 +64,12 @@ class Sketches:
         return self.sample_values[self.sample_starts[k] : self.sample_starts[k + 1]]
 
     @classmethod
-    def empty(cls, num_perm: int) -> "Sketches":
+    def empty(cls, num_perm: int) -> Sketches:
         return cls(np.empty((0, num_perm), np.uint32), np.empty(0, np.int64), np.empty((0, LEAD_PERM), np.uint32),
                    np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.uint32))
 
     @classmethod
-    def concatenate(cls, parts: Sequence["Sketches"]) -> "Sketches":
+    def concatenate(cls, parts: Sequence[Sketches]) -> Sketches:
         parts = [p for p in parts if len(p)] or list(parts[:1])
         starts = [parts[0].sample_starts]
         offset = int(parts[0].sample_starts[-1])

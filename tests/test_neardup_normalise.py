@@ -1,0 +1,87 @@
+"""news-v1 shingle normalisation, article-only shingles, lead candidates, exact verification, stats."""
+from __future__ import annotations
+
+import numpy as np
+from test_neardup_clusters import doc, paragraphs
+
+from cleaner.neardup import DedupParams, dedup_documents
+from cleaner.neardup.normalise import spelling_table
+from cleaner.neardup.shingles import (
+    normalise,
+    normalise_batch,
+    normalise_bytes,
+    shingle_set,
+)
+from cleaner.neardup.sign import article_text, pair_overlap, sketch_texts
+from cleaner.strip.corpus import CorpusEvidence
+
+
+def test_news_v1_matches_what_republishing_changes():
+    a = "Prices rose 5% to $5m, and 12,000 people saw the colour of the centre."
+    b = "Prices rose 5 per cent to $5 million, and 12000 people saw the color of the center."
+    c = "Prices rose 5 percent to $5mn, and 12,000 people saw the colour of the centre."
+    assert normalise(a, "news-v1") == normalise(b, "news-v1") == normalise(c, "news-v1")
+    assert normalise(a) != normalise(b)  # plain keeps them apart (datasketch-identical)
+    # a table word inside another word is left alone; numbers that are not thousands too
+    assert normalise("discolour 1,2345", "news-v1") == "discolour 1 2345"
+
+
+def test_news_v1_batch_equals_per_text():
+    texts = ["colour", "", "Colour centre 5%", "x colour", "", "favour"]
+    assert normalise_batch(texts, "news-v1").tobytes() == b"".join(normalise_bytes(t, "news-v1") + b"\x00" for t in texts)
+
+
+def test_spelling_table_is_data_of_pairs():
+    table = spelling_table()
+    assert table["colour"] == "color" and len(table) > 500
+    assert all(b != a and b.islower() for b, a in table.items())
+
+
+def test_params_name_the_normalisation():
+    assert DedupParams().to_dict()["normalisation"] == "news-v1"
+    assert "normalisation" in DedupParams().index_key()
+
+
+def test_exact_overlap_equals_set_measures():
+    texts = [" ".join(f"w{i}" for i in range(n, n + 300)) for n in (0, 100, 250)] + [" ".join(f"w{i}" for i in range(3000))]
+    sk = sketch_texts(texts, sample_size=1024)
+    jac, cont = pair_overlap(sk, np.array([0, 0, 1]), np.array([1, 2, 3]))
+    sets = [shingle_set(t, 5) for t in texts]
+    for k, (a, b) in enumerate([(0, 1), (0, 2)]):
+        inter = len(sets[a] & sets[b])
+        assert abs(jac[k] - inter / len(sets[a] | sets[b])) < 1e-9
+        assert abs(cont[k] - inter / min(len(sets[a]), len(sets[b]))) < 1e-9
+    assert cont[2] > 0.9  # a short text inside a long, sampled one is still found contained
+
+
+def test_template_lines_are_left_out_of_shingles():
+    ev = CorpusEvidence()
+    template = "Subscribe to the Daily Bugle newsletter for the best stories of the week in your inbox"
+    story_a, story_b = paragraphs(11, count=3), paragraphs(12, count=3)
+    for lines in (story_a, story_b):
+        ev.add("Bugle", "\n".join(lines + [template]))
+    d = doc("a", story_a + [template], site="Bugle")
+    text, left = article_text(d, ev)
+    assert left == 1 and template not in text and story_a[0] in text
+
+
+def test_a_preview_joins_its_full_story_and_the_full_text_is_canonical():
+    story = paragraphs(21, count=14)
+    full = doc("full", story, site="A")
+    preview = doc("prev", story[:3] + ["Continue reading at Site A"], site="B")
+    other = doc("other", paragraphs(22, count=14), site="C")
+    result = dedup_documents([full, preview, other])
+    (pair,) = [c for c in result.canonicals if c.cluster.size > 1]
+    assert {m.id for m in pair.cluster.members} == {"full", "prev"} and pair.id == "full"
+    stats = result.stats
+    assert stats["copies_found"] == 1 and stats["clusters"] == 2
+    assert sum(stats["similarity_histogram"]["verified_edges"]) == stats["verified_edges"]
+    assert "rejected_at_verification" in stats and "documents_moved" in stats["chaining_guard"]
+
+
+def test_plain_mode_keeps_datasketch_signatures():
+    from cleaner.neardup.minhash import sign_texts
+
+    texts = ["The colour rose 5%.", "Another text of a few more words here"]
+    sk = sketch_texts(texts, scheme="plain")
+    assert np.array_equal(sk.sigs, sign_texts(texts)[0])
