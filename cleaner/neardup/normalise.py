@@ -30,6 +30,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+
 SCHEMES = ("plain", "news-v1")
 DEFAULT_SCHEME = "news-v1"
 
@@ -69,18 +71,73 @@ def _spelling_bytes() -> dict[bytes, bytes]:
     return {b.encode("utf-8"): a.encode("utf-8") for b, a in spelling_table().items()}
 
 
-def respell(normal: bytes, scheme: str) -> bytes:
-    """The scheme's token rewrite of folded text (tokens separated by single spaces, texts
-    by NUL): spelling variants (news-v1)."""
-    if scheme == "plain" or not normal:
-        return normal
+_K1, _K2 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F)
+
+
+def _token_keys(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """A 64-bit key of each token ``buf[starts[k]:starts[k]+lengths[k]]``: its first and its
+    last eight bytes (little-endian words read at any offset) mixed with its length. Equal
+    tokens have equal keys; a shared key is checked against the bytes by the caller."""
+    padded = np.concatenate([np.zeros(8, dtype=np.uint8), buf, np.zeros(8, dtype=np.uint8)])
+    # the 64-bit word starting at every byte (unaligned reads through a 1-byte stride)
+    words = np.ndarray((padded.size - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    first = words[starts + 8]
+    last = words[starts + lengths]  # the eight bytes ending at the token's end
+    short = lengths < 8
+    mask = np.where(short, (np.uint64(1) << (np.minimum(lengths, 7).astype(np.uint64) * np.uint64(8))) - np.uint64(1),
+                    np.uint64(0xFFFFFFFFFFFFFFFF))
+    first &= mask
+    last = np.where(short, np.uint64(0), last)
+    with np.errstate(over="ignore"):
+        return (first * _K1) ^ (last * _K2) ^ lengths.astype(np.uint64)
+
+
+@lru_cache(maxsize=1)
+def _spelling_keys() -> tuple[np.ndarray, int, int]:
+    words = list(_spelling_bytes())
+    buf = np.frombuffer(b"".join(words), dtype=np.uint8)
+    lengths = np.array([len(w) for w in words], dtype=np.int64)
+    starts = np.zeros(len(words), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    keys = np.sort(_token_keys(buf, starts, lengths))
+    return keys, int(lengths.min()), int(lengths.max())
+
+
+def respell(buf: np.ndarray, scheme: str) -> np.ndarray:
+    """The scheme's token rewrite of folded text (uint8 buffer; tokens separated by single
+    spaces, texts by NUL): spelling variants (news-v1). Tokens are looked up by a numpy key
+    of their bytes, so only the few that are table words are touched in Python."""
+    if scheme == "plain" or buf.size == 0:
+        return buf
     table = _spelling_bytes()
-    # every separator becomes a token of its own, so a text's last and next text's first word are tokens too
-    tokens = normal.replace(b"\x00", b" \x00 ").split(b" ")
-    if table.keys().isdisjoint(tokens):
-        return normal
-    get = table.get
-    return b" ".join([get(t, t) for t in tokens]).replace(b" \x00 ", b"\x00")
+    keys, shortest, longest = _spelling_keys()
+    ends = np.flatnonzero((buf == 0x20) | (buf == 0))
+    starts = np.empty_like(ends)
+    starts[0] = 0
+    starts[1:] = ends[:-1] + 1
+    lengths = ends - starts
+    cand = np.flatnonzero((lengths >= shortest) & (lengths <= longest))
+    if cand.size == 0:
+        return buf
+    k = _token_keys(buf, starts[cand], lengths[cand])
+    pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
+    hits = cand[keys[pos] == k]
+    if hits.size == 0:
+        return buf
+    raw = buf.tobytes()
+    pieces, prev = [], 0
+    for t in hits.tolist():
+        a, b = int(starts[t]), int(ends[t])
+        new = table.get(raw[a:b])
+        if new is None:  # a key collision: not a table word
+            continue
+        pieces.append(raw[prev:a])
+        pieces.append(new)
+        prev = b
+    if not pieces:
+        return buf
+    pieces.append(raw[prev:])
+    return np.frombuffer(b"".join(pieces), dtype=np.uint8)
 
 
 def rewrite(text: str, scheme: str) -> str:
@@ -98,4 +155,6 @@ def rewrite(text: str, scheme: str) -> str:
         text = _PER_CENT.sub("percent", text)
     if "," in text:
         text = _THOUSANDS.sub("", text)
-    return _MONEY.sub(_money, text)
+    if "$" in text or "£" in text or "€" in text or "¥" in text or "₹" in text:  # `in` is a fast scan
+        text = _MONEY.sub(_money, text)
+    return text

@@ -94,7 +94,10 @@ def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
     s = rewrite(unicodedata.normalize("NFKC", text).lower(), scheme)
     if not s.isascii():
         s = _fold_non_ascii(s)
-    return respell(b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split()), scheme)
+    out = b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split())
+    if scheme == "plain":
+        return out
+    return respell(np.frombuffer(out + b"\x00", dtype=np.uint8), scheme).tobytes()[:-1]  # NUL: the text's end
 
 
 def normalise(text: str, scheme: str = "plain") -> str:
@@ -130,21 +133,19 @@ def normalise_batch(texts: Sequence[str], scheme: str = "plain") -> np.ndarray:
     the string work runs once over the joined batch and the whitespace
     collapse is vectorised, which is several times faster than per text.
     """
-    # NFKC per text (its quick check passes for most texts); the rewrite, the
-    # non-ASCII fix-ups, the byte-level folding and the whitespace collapse run
-    # once over the joined batch
+    # Unicode work and the scheme's rewrite per text (NFKC's quick check passes for most
+    # texts, and the non-ASCII fix-ups touch only the texts that need them); the byte-level
+    # folding, the whitespace collapse and the spelling step run once over the joined batch
     parts = []
     for t in texts:
         if _SEP in t:
             t = t.replace(_SEP, " ")
         t = unicodedata.normalize("NFKC", t).lower()
-        parts.append(t)
-    # the scheme's rewrite runs once over the joined batch (no pattern crosses a separator),
-    # before the non-ASCII fold, as in normalise_bytes
-    # (the non-ASCII fold is per character, so it can run over the joined batch too)
-    s = rewrite(_SEP.join(parts), scheme) + _SEP
-    if not s.isascii():
-        s = _fold_non_ascii(s)
+        if scheme != "plain":
+            t = rewrite(t, scheme)
+        # the non-ASCII fold per text: it rewrites the whole string once per distinct character
+        parts.append(t if t.isascii() else _fold_non_ascii(t))
+    s = _SEP.join(parts) + _SEP
     raw = np.frombuffer(s.encode("utf-8").translate(_ASCII_FOLD_KEEP_NUL), dtype=np.uint8)
     # keep word bytes, separators, and the first space of a run of spaces
     # that sits between two word bytes of the same text
@@ -159,7 +160,7 @@ def normalise_batch(texts: Sequence[str], scheme: str = "plain") -> np.ndarray:
     out = padded[1:-1][keep[1:-1]]
     if scheme == "plain":
         return out
-    return np.frombuffer(respell(out.tobytes(), scheme), dtype=np.uint8)  # the token rewrite (spelling)
+    return respell(out, scheme)  # the token rewrite (spelling)
 
 
 class ShingleBatch:
