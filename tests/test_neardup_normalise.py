@@ -85,3 +85,36 @@ def test_plain_mode_keeps_datasketch_signatures():
     texts = ["The colour rose 5%.", "Another text of a few more words here"]
     sk = sketch_texts(texts, scheme="plain")
     assert np.array_equal(sk.sigs, sign_texts(texts)[0])
+
+
+def test_the_guard_splits_a_chain_of_two_stories_and_keeps_true_copies():
+    a, b = paragraphs(31, count=10), paragraphs(32, count=10)
+    docs = [doc("a", a, site="A"), doc("a-preview", a[:3] + ["Continue reading at A"], site="P"),
+            doc("a-edit", a[:4] + a[5:], site="E"),  # one paragraph dropped: a true copy
+            doc("b", b, site="B"), doc("b-copy", b[:9], site="F"),
+            doc("mixed", a[:5] + b[5:], site="M")]  # half of each: links the two stories
+    result = dedup_documents(docs)
+    parts = {frozenset(m.id for m in c.members) for c in result.clusters}
+    with_a = next(p for p in parts if "a" in p)
+    assert {"a", "a-preview", "a-edit"} <= with_a and "b" not in with_a
+    assert any({"b", "b-copy"} <= p for p in parts)
+    guard = result.stats["chaining_guard"]
+    assert guard["documents_moved"] >= 1 and sum(guard["reasons"].values()) == guard["documents_moved"]
+
+
+def test_two_stories_of_one_site_are_not_joined_by_the_template():
+    template = paragraphs(41, count=12)  # long site text the strip stage kept on every page
+    docs = [doc(f"s{k}", paragraphs(50 + k, count=1) + template, site="S") for k in range(3)]
+    ev = CorpusEvidence()
+    for d in docs:
+        ev.add("S", d.text)
+    merged = dedup_documents(docs)
+    assert len(merged.clusters) == 1  # without the evidence the template makes them look alike
+    apart = dedup_documents(docs, evidence=ev)
+    assert len(apart.clusters) == 3 and apart.stats["lines_left_out_of_shingles"] == 3 * 12
+    # a page the site published twice (every line repeated) is kept whole, and its copies join
+    twice = [doc("t1", docs[0].text.split("\n"), site="S"), doc("t2", docs[0].text.split("\n"), site="S")]
+    ev2 = CorpusEvidence()
+    for d in twice:
+        ev2.add("S", d.text)
+    assert len(dedup_documents(twice, evidence=ev2).clusters) == 1

@@ -41,8 +41,9 @@ LEAD_SHINGLES = 64  # shingles in a document's lead
 LEAD_PERM = 32  # values of the lead signature (its LSH: LEAD_BANDS x LEAD_ROWS)
 LEAD_BANDS, LEAD_ROWS = 8, 4
 # a document whose site-repeated lines hold at least this share of its words
-# is not templated: it is (mostly) a page the site published twice, kept whole
-MAX_TEMPLATE_SHARE = 0.5
+# is not templated: it is a page the site published twice, kept whole (a page
+# with a short article in a long template still has its article lines unrepeated)
+MAX_TEMPLATE_SHARE = 0.95
 
 
 @dataclass
@@ -89,6 +90,54 @@ class Sketches:
                 "distinct": int(self.distinct[k]), "sample": self.sample(k)}
 
 
+# Kinds the strip stage gives a line for *where* it is (outside the article core it found),
+# not for what it is: when that search went wrong they hold the article itself.
+POSITIONAL_KINDS = frozenset({"site_header", "site_footer", "headline_list", "standfirst"})
+# a line of at least this many words reads as text, not as a menu item or label
+TEXT_LINE_WORDS = 8
+# the strip stage kept less than this share of the text lines that the evidence does not
+# explain: its article-core search went wrong, and the source is shingled instead
+KEPT_SHARE = 0.5
+
+
+def _site_lines(lines: list[str], ev: Any, title: str | None) -> list[bool]:
+    """Which lines the evidence shows on other pages of the site, or as another document's title."""
+    out = []
+    for line in lines:
+        n = line.count(" ") + 1 if line.strip() else 0
+        out.append(bool(n) and (ev.site_support(line) >= 2 or (n <= 40 and ev.other_title(line, title) is not None)))
+    return out
+
+
+def _text_words(lines: list[str]) -> int:
+    return sum(n for n in (line.count(" ") + 1 for line in lines if line.strip()) if n >= TEXT_LINE_WORDS)
+
+
+def source_article(doc: Document, ev: Any) -> str | None:
+    """The source text without the spans the strip stage removed for what they are (ads,
+    links, credits, ...; not the positional kinds) and without the lines the evidence shows on
+    other pages of the site - when that keeps at least twice the text lines the cleaned text
+    has (the strip stage cut the article), else None."""
+    source = doc.source_text
+    if not source or doc.extracted or not doc.removed:
+        return None
+    keep = bytearray(b"\x01") * len(source)
+    positional = False
+    for span in doc.removed:
+        if span.kind in POSITIONAL_KINDS:
+            positional = True
+        else:
+            keep[span.start : span.end] = bytes(span.end - span.start)
+    if not positional:
+        return None
+    text = "".join(ch if keep[k] else "\n" for k, ch in enumerate(source)) if 0 in keep else source
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    lines = [line for line, repeated in zip(lines, _site_lines(lines, ev, doc.title)) if not repeated]
+    if _text_words((doc.text or "").split("\n")) >= KEPT_SHARE * _text_words(lines):
+        return None
+    return "\n".join(lines)
+
+
 def article_text(doc: Document, evidence: Any = None, site: str | None = None) -> tuple[str, int]:
     """The text of ``doc`` that is shingled, and how many lines were left out.
 
@@ -106,19 +155,16 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     if not site:
         return text, 0
     ev = evidence.for_document(site, doc.title)
+    rescued = source_article(doc, ev)
+    if rescued is not None:
+        return rescued, 0
     lines = text.split("\n")
-    drop = []
-    words = left = 0
-    for k, line in enumerate(lines):
-        n = line.count(" ") + 1 if line.strip() else 0
-        words += n
-        if n and (ev.site_support(line) >= 2 or (n <= 40 and ev.other_title(line, doc.title) is not None)):
-            drop.append(k)
-            left += n
-    if not drop or left >= MAX_TEMPLATE_SHARE * words:
+    repeated = _site_lines(lines, ev, doc.title)
+    words = sum(line.count(" ") + 1 for line in lines if line.strip())
+    left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
+    if not left or left >= MAX_TEMPLATE_SHARE * words:
         return text, 0
-    dropped = set(drop)
-    return "\n".join(line for k, line in enumerate(lines) if k not in dropped), len(drop)
+    return "\n".join(line for line, r in zip(lines, repeated) if not r), sum(repeated)
 
 
 def sketch_texts(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: int = 5, *,
