@@ -36,7 +36,7 @@ from .lsh import (
     sorted_unique,
 )
 from .normalise import DEFAULT_SCHEME, SCHEMES
-from .sign import LEAD_BANDS, LEAD_ROWS, Sketches, pair_overlap, sign_documents
+from .sign import LEAD_BANDS, LEAD_ROWS, Sketches, article_text, pair_overlap, sign_documents
 
 if TYPE_CHECKING:
     from .index import NearDupIndex
@@ -397,7 +397,12 @@ def dedup_documents(
     linked = np.zeros(len(all_docs), dtype=bool)
     linked[ei] = linked[ej] = True
     rank = np.asarray(rank_documents(all_docs, linked), dtype=np.int64)
-    texts = CopyTexts()
+    if evidence is not None and params.article_only:
+        def peer_text(d: Document) -> str:
+            return article_text(d, evidence, evidence_sites(d) if evidence_sites is not None else None)[0]
+        texts = CopyTexts(peer_text)
+    else:
+        texts = CopyTexts()
 
     def choose(members: np.ndarray) -> int:
         group = [all_docs[i] for i in members]

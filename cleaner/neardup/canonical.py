@@ -8,7 +8,8 @@ words of its unsupported lines that do not read as prose (a sentence, or a
 long line).  Story text the others share counts for a copy, short site lines
 that survived the strip stage (which no other site has) count against it,
 and unsupported prose - the paragraphs other copies cut, or prose-like
-furniture - is neutral.  Ties: the words of its prose lines, then earliest
+furniture - is neutral, except in a copy that extends every other one (they
+are its truncated or preview copies), where it is the rest of the story.  Ties: the words of its prose lines, then earliest
 date, then smallest id - a total order, so the choice does not depend on
 input order.  A single document is its own canonical.
 
@@ -24,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import re
 from functools import lru_cache
-from collections.abc import MutableMapping, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
@@ -176,14 +177,18 @@ class CopyTexts:
     normalise the same texts many times over.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, peer_text: "Callable[[Document], str] | None" = None) -> None:
         self._views: dict[str, _Other] = {}
         self._lines: dict[str, list[_Line]] = {}
+        # what a copy offers as support to the others: its article text as signed
+        # (cleaner.neardup.sign.article_text), else its cleaned text
+        self.peer_text = peer_text
 
     def view(self, doc: Document) -> _Other:
         v = self._views.get(doc.id)
         if v is None:
-            v = self._views[doc.id] = _Other(normalise_bytes(doc.text or ""))
+            text = self.peer_text(doc) if self.peer_text is not None else (doc.text or "")
+            v = self._views[doc.id] = _Other(normalise_bytes(text))
         return v
 
     def lines(self, doc: Document) -> list[_Line]:
@@ -221,6 +226,27 @@ def support_score(member: Document, others: Sequence[Document], texts: CopyTexts
     return supported, unsupported
 
 
+EXTENDS_COVERAGE = 0.8  # share of a shorter copy's words the fuller copy must have ...
+EXTENDS_RATIO = 1.25  # ... and how much more prose it must have, to extend it
+
+
+def extension_words(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> int:
+    """The words of ``member``'s prose lines no other copy has, when ``member`` extends every
+    other copy (each is a truncated or preview copy of it: at least EXTENDS_COVERAGE of its
+    words are in ``member``, which has EXTENDS_RATIO times its prose); else 0. Those lines
+    are then the rest of the story, not neutral."""
+    texts = texts or CopyTexts()
+    own = completeness(member.text)
+    for other in others:
+        if own < EXTENDS_RATIO * completeness(other.text):
+            return 0
+        support = line_support(other, [member], texts)
+        total = sum(line.words for line, _ in support)
+        if not total or sum(line.words for line, has in support if has) < EXTENDS_COVERAGE * total:
+            return 0
+    return sum(line.words for line, has in line_support(member, others, texts) if not has and line.prose)
+
+
 def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: CopyTexts | None = None) -> int:
     """Index (into ``members``) of the canonical copy; see the module doc."""
     if len(members) == 1:
@@ -231,7 +257,7 @@ def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: Co
     for k in by_rank:
         peers = [members[p] for p in by_rank if p != k][:MAX_PEERS]
         sup, uns = support_score(members[k], peers, texts)
-        key = (-(sup - uns), rank[k])
+        key = (-(sup - uns + extension_words(members[k], peers, texts)), rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
