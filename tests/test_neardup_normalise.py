@@ -13,6 +13,7 @@ from cleaner.neardup.shingles import (
     shingle_set,
 )
 from cleaner.neardup.sign import article_text, pair_overlap, sketch_texts
+from cleaner.records import Document
 from cleaner.strip.corpus import CorpusEvidence
 
 
@@ -118,3 +119,34 @@ def test_two_stories_of_one_site_are_not_joined_by_the_template():
     for d in twice:
         ev2.add("S", d.text)
     assert len(dedup_documents(twice, evidence=ev2).clusters) == 1
+
+
+def test_a_copy_whose_article_the_strip_stage_cut_is_shingled_from_its_source():
+    from cleaner.records import Span
+    from cleaner.neardup.sign import source_article
+
+    story = paragraphs(61, count=6)
+    source = "Menu\nHome\n\n" + "\n\n".join(story) + "\n\nAdvertisement\n\nFooter links"
+    ad = source.index("Advertisement")
+    body_start = source.index(story[0])
+    # the strip stage took the article for a site header and kept the menu
+    removed = [Span(body_start, ad - 2, "site_header", "above the article body (site header)"),
+               Span(ad, ad + len("Advertisement"), "advertisement", "ad marker")]
+    d = Document(id="x", content=source, site="S", text="Menu\nHome", source_text=source, removed=removed)
+    ev = CorpusEvidence()
+    ev.add("S", source)
+    ev.add("S", "Menu\nHome\n\nFooter links\n\nAnother page's text of the site, long enough to be a line of text.")
+    rescued = source_article(d, ev.for_document("S", None))
+    assert rescued is not None and story[0] in rescued and "Advertisement" not in rescued and "Menu" not in rescued
+    full = doc("full", story, site="T")
+    assert len(dedup_documents([d, full], evidence=ev).clusters) == 1
+    assert len(dedup_documents([d, full]).clusters) == 2  # without the evidence: the cleaned text only
+
+
+def test_the_full_copy_stays_canonical_over_its_preview():
+    from cleaner.neardup.canonical import choose_canonical
+
+    story = paragraphs(71, count=12)
+    full = doc("full", story + ["Share this"], site="A")  # a little site noise left in the full copy
+    preview = doc("prev", story[:3], site="B")
+    assert choose_canonical([preview, full], [0, 1]) == 1

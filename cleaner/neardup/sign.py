@@ -244,37 +244,37 @@ def sign_documents(docs: Sequence[Document], params: Any, evidence: Any = None,
     return out
 
 
-def pair_overlap(sk: Sketches, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(Jaccard, containment of the smaller in the larger) of the shingle sets of pairs.
+def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller) of two documents from their samples (sorted
+    smallest distinct hashes) and distinct shingle counts: one document's data each.
 
-    Exact when both documents' samples hold all their distinct shingles.
-    Otherwise a sample holds every hash of its document up to its largest
-    value, so below ``t`` = the smaller of the two samples' largest values
-    (of those that are cut) both sets are known exactly; the measures are
-    those of the two sets restricted to hashes <= ``t`` (a uniform sample of
-    the shingles, hashes being random), which also estimates the containment
-    of a short text in a long one without bias.
+    Exact when both samples hold all their document's hashes. Otherwise a sample holds
+    every hash of its document up to its largest value, so below ``t`` = the smaller of the
+    cut samples' largest values both sets are known exactly; the measures are those of the
+    two sets restricted to hashes <= ``t`` (a uniform sample of the shingles, hashes being
+    random), which also estimates the containment of a short text in a long one without bias.
     """
+    if na == 0 or nb == 0:
+        return 0.0, 0.0
+    cut_a, cut_b = sa.size < na, sb.size < nb
+    if cut_a or cut_b:
+        t = min(sa[-1] if cut_a else np.uint32(0xFFFFFFFF), sb[-1] if cut_b else np.uint32(0xFFFFFFFF))
+        sa = sa[: np.searchsorted(sa, t, side="right")]
+        sb = sb[: np.searchsorted(sb, t, side="right")]
+    if sa.size == 0 or sb.size == 0:
+        return 0.0, 0.0
+    inter = np.intersect1d(sa, sb, assume_unique=True).size
+    small = sa.size if na <= nb else sb.size  # the document with fewer shingles, by its full count
+    return inter / (sa.size + sb.size - inter), inter / small
+
+
+def pair_overlap(sk: Sketches, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sample_overlap` of many pairs of rows of ``sk``."""
     jac = np.zeros(i.size, dtype=np.float64)
     cont = np.zeros(i.size, dtype=np.float64)
     starts, values, distinct = sk.sample_starts, sk.sample_values, sk.distinct
     for k in range(i.size):
         a, b = int(i[k]), int(j[k])
-        if distinct[a] == 0 or distinct[b] == 0:
-            continue
-        sa = values[starts[a] : starts[a + 1]]
-        sb = values[starts[b] : starts[b + 1]]
-        cut_a, cut_b = sa.size < distinct[a], sb.size < distinct[b]
-        if cut_a or cut_b:
-            t = min(sa[-1] if cut_a else np.uint32(0xFFFFFFFF), sb[-1] if cut_b else np.uint32(0xFFFFFFFF))
-            sa = sa[: np.searchsorted(sa, t, side="right")]
-            sb = sb[: np.searchsorted(sb, t, side="right")]
-        na, nb = sa.size, sb.size
-        if na == 0 or nb == 0:
-            continue
-        inter = np.intersect1d(sa, sb, assume_unique=True).size
-        jac[k] = inter / (na + nb - inter)
-        # containment of the document with fewer shingles (by its full count)
-        small = na if distinct[a] <= distinct[b] else nb
-        cont[k] = inter / small
+        jac[k], cont[k] = sample_overlap(values[starts[a] : starts[a + 1]], int(distinct[a]),
+                                         values[starts[b] : starts[b + 1]], int(distinct[b]))
     return jac, cont
