@@ -92,15 +92,21 @@ def _token_keys(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.
         return (first * _K1) ^ (last * _K2) ^ lengths.astype(np.uint64)
 
 
+_BITMAP_BITS = 18
+
+
 @lru_cache(maxsize=1)
-def _spelling_keys() -> tuple[np.ndarray, int, int]:
+def _spelling_keys() -> tuple[np.ndarray, np.ndarray, int, int]:
     words = list(_spelling_bytes())
     buf = np.frombuffer(b"".join(words), dtype=np.uint8)
     lengths = np.array([len(w) for w in words], dtype=np.int64)
     starts = np.zeros(len(words), dtype=np.int64)
     np.cumsum(lengths[:-1], out=starts[1:])
     keys = np.sort(_token_keys(buf, starts, lengths))
-    return keys, int(lengths.min()), int(lengths.max())
+    # a bitmap of the keys' low bits: a gather that rejects almost every token before the search
+    bitmap = np.zeros(1 << _BITMAP_BITS, dtype=bool)
+    bitmap[(keys & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.int64)] = True
+    return keys, bitmap, int(lengths.min()), int(lengths.max())
 
 
 def respell(buf: np.ndarray, scheme: str) -> np.ndarray:
@@ -110,7 +116,7 @@ def respell(buf: np.ndarray, scheme: str) -> np.ndarray:
     if scheme == "plain" or buf.size == 0:
         return buf
     table = _spelling_bytes()
-    keys, shortest, longest = _spelling_keys()
+    keys, bitmap, shortest, longest = _spelling_keys()
     ends = np.flatnonzero((buf == 0x20) | (buf == 0))
     starts = np.empty_like(ends)
     starts[0] = 0
@@ -120,6 +126,8 @@ def respell(buf: np.ndarray, scheme: str) -> np.ndarray:
     if cand.size == 0:
         return buf
     k = _token_keys(buf, starts[cand], lengths[cand])
+    maybe = bitmap[(k & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.int64)]
+    cand, k = cand[maybe], k[maybe]
     pos = np.minimum(np.searchsorted(keys, k), keys.size - 1)
     hits = cand[keys[pos] == k]
     if hits.size == 0:

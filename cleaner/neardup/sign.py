@@ -199,13 +199,14 @@ def _sketch_batch(batch: ShingleBatch, num_perm: int, seed: int, sample_size: in
         keys = keys[fresh]
     key_doc = (keys >> np.uint64(32)).astype(np.int64)
     distinct = np.bincount(key_doc, minlength=n).astype(np.int64)
-    dstart = np.zeros(n, dtype=np.int64)
-    np.cumsum(distinct[:-1], out=dstart[1:])
-    keep = (np.arange(keys.size) - dstart[key_doc]) < sample_size
     kept = np.minimum(distinct, sample_size)
     starts = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(kept, out=starts[1:])
-    values = (keys[keep] & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    if distinct.size and distinct.max() > sample_size:  # some documents keep only their smallest hashes
+        dstart = np.zeros(n, dtype=np.int64)
+        np.cumsum(distinct[:-1], out=dstart[1:])
+        keys = keys[(np.arange(keys.size) - dstart[key_doc]) < sample_size]
+    values = keys.astype(np.uint32)  # the low 32 bits: the hash
     return Sketches(sigs, batch.counts.astype(np.int64), lead, distinct, starts, values)
 
 
