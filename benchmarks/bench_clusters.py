@@ -17,8 +17,10 @@ on the cleaning in front of it):
 * ``strip`` - cleaner's own strip stage on the txt copies, with corpus
   evidence (``cleaner.strip``): the real end-to-end figure
 * ``raw``   - the noisy txt as is
-* ``run``   - the whole pipeline (``cleaner.pipeline.run_documents``: strip with
-  corpus evidence, then dedup with that evidence), as ``cleaner run`` does it
+* ``run``   - the whole pipeline on corpus.jsonl, as ``cleaner run`` does it
+  (``cleaner.pipeline.run_paths``: reading, mode detection, strip with corpus
+  evidence, then dedup with that evidence); the anchor gets the strip stage's
+  output of the txt copies
 
 Systems: ``datasketch`` = the BASELINES.md anchor (MinHash over \\w+ 5-grams,
 MinHashLSH threshold 0.5, connected components of candidates, longest member
@@ -150,13 +152,13 @@ def cleaner_records(docs: list[Document], params: DedupParams) -> tuple[list[tup
     return [(c.cluster.canonical_id, [m.id for m in c.cluster.members], c.text) for c in result.canonicals], dt, result.stats
 
 
-def run_records(corpus, params: DedupParams) -> tuple[list[tuple[str, list[str], str]], float, dict]:
-    """The whole pipeline with dedup (strip with corpus evidence, then dedup with it)."""
-    from cleaner.pipeline import RunOptions, run_documents
+def run_records(corpus_path: Path, params: DedupParams) -> tuple[list[tuple[str, list[str], str]], float, dict]:
+    """The whole pipeline as `cleaner run CORPUS.jsonl` runs it (reading, mode detection, strip
+    with corpus evidence, then dedup with that evidence)."""
+    from cleaner.pipeline import RunOptions, run_paths
 
-    records = [Document(id=r["id"], content=r["text"], site=r["site"], url=r["url"]) for r in corpus]
     t0 = time.perf_counter()
-    result = run_documents(records, RunOptions(dedup_params=params))
+    result = run_paths([corpus_path], None, RunOptions(dedup_params=params))
     dt = time.perf_counter() - t0
     stats = result.manifest["dedup"]
     return [(c.cluster.canonical_id, [m.id for m in c.cluster.members], c.text) for c in result.canonicals], dt, stats
@@ -244,7 +246,7 @@ def main() -> None:
                          replace(base, verify="minhash"), replace(base, normalisation="plain")]
             for params in grid:
                 if name == "run":
-                    recs, dt, stats = run_records(corpus, params)
+                    recs, dt, stats = run_records(folder / "corpus.jsonl", params)
                 else:
                     recs, dt, stats = cleaner_records(docs, params)
                 s = score(recs, gold, eval_dir, f"{set_name}-{name}-cleaner")

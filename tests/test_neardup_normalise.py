@@ -150,3 +150,20 @@ def test_the_full_copy_stays_canonical_over_its_preview():
     full = doc("full", story + ["Share this"], site="A")  # a little site noise left in the full copy
     preview = doc("prev", story[:3], site="B")
     assert choose_canonical([preview, full], [0, 1]) == 1
+
+
+def test_a_preview_stays_when_the_canonical_lacks_its_paragraphs():
+    from cleaner.neardup.clusters import guarded_clusters
+
+    story = paragraphs(81, count=12)
+    docs = [doc("cut", story[3:] + paragraphs(82, count=2), site="A"),  # lost its lead, has more prose
+            doc("full", story, site="B"), doc("prev", story[:3], site="C")]
+    result = dedup_documents(docs)
+    assert [sorted(m.id for m in c.members) for c in result.clusters] == [["cut", "full", "prev"]]
+    assert result.stats["chaining_guard"]["documents_moved"] == 0
+    # without the bridge the guard detaches the preview from a canonical that lacks its text
+    edges_i, edges_j = np.array([0, 1]), np.array([1, 2])
+    rank = np.array([0, 1, 2])
+    close = lambda canon, members: members != 2  # noqa: E731 - the preview fails against "cut"
+    assert len(guarded_clusters(3, edges_i, edges_j, rank, close)) == 2
+    assert len(guarded_clusters(3, edges_i, edges_j, rank, close, bridge=lambda a, b: a == 1)) == 1

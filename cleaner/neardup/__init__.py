@@ -77,6 +77,9 @@ class DedupParams:
     # the guard keeps a member whose share of article text in common with the canonical
     # (containment of the smaller) is at least this, even below the edge test
     guard_containment: float = 0.5
+    # ... and a member failing that stays when a staying member it has an edge to shares this
+    # share of the smaller one's shingles (a fuller copy holding a preview)
+    bridge_containment: float = 0.8
     bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
     cross_copy: bool = True
     cross_copy_min_copies: int = 3
@@ -228,6 +231,8 @@ class ChainGuard:
             return ok
         rescue = ~same & (small >= p.min_shingles) & (cont >= p.guard_containment)
         ok = ok | rescue
+        for k in np.flatnonzero(ok):
+            self.failed.pop(int(members[k]), None)
         for k in np.flatnonzero(~ok):
             m = int(members[k])
             if m == int(canon[k]) or m in self.failed:
@@ -240,6 +245,17 @@ class ChainGuard:
                 why = "little article text in common with the canonical"
             self.failed[m] = why
         return ok
+
+    def bridge(self, stay: np.ndarray, members: np.ndarray) -> np.ndarray:
+        """Whether a staying member holds each member in the cluster: the smaller of the two is
+        at least ``bridge_containment`` inside the other (a preview or truncated copy and a
+        fuller copy), so the pair is one story whatever the canonical lacks."""
+        p = self.params
+        ok, _, cont, small, same = self.test.judge(stay, members)
+        held = ok & ~same & (small >= p.min_shingles) & (cont >= p.bridge_containment)
+        for m in members[held]:
+            self.failed.pop(int(m), None)
+        return held
 
 
 def site_codes(docs: Sequence[Document]) -> np.ndarray:
@@ -419,7 +435,7 @@ def dedup_documents(
 
     guard_test = test if params.guard is None else EdgeTest(sk.sigs, sk.sizes, sites, replace(params, threshold=params.guard), sk)
     guard = ChainGuard(guard_test, params)
-    clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose)
+    clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose, guard.bridge)
 
     canonicals: list[Canonical] = []
     member_sims: list[float] = []

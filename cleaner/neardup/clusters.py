@@ -75,7 +75,31 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None, out: list) -> tuple[int, np.ndarray]:
+def _bridged(group: np.ndarray, ok: np.ndarray, gi: np.ndarray, gj: np.ndarray, bridge: CloseFn) -> np.ndarray:
+    """``ok`` grown by the members that ``bridge`` ties, along an edge, to a member that stays
+    (repeated until nothing changes): a copy far from the canonical but held by a fuller copy."""
+    ok = ok.copy()
+    pos = {int(d): k for k, d in enumerate(group)}
+    a = np.array([pos[int(d)] for d in gi], dtype=np.int64)
+    b = np.array([pos[int(d)] for d in gj], dtype=np.int64)
+    tried: set[tuple[int, int]] = set()
+    while True:
+        # edges from a staying member to one that would leave, not tried yet
+        stay, leave = np.concatenate([a[ok[a] & ~ok[b]], b[ok[b] & ~ok[a]]]), np.concatenate([b[ok[a] & ~ok[b]], a[ok[b] & ~ok[a]]])
+        fresh = [(int(x), int(y)) for x, y in zip(stay, leave) if (int(x), int(y)) not in tried]
+        if not fresh:
+            return ok
+        tried.update(fresh)
+        xs = np.array([x for x, _ in fresh], dtype=np.int64)
+        ys = np.array([y for _, y in fresh], dtype=np.int64)
+        held = bridge(group[xs], group[ys])
+        if not held.any():
+            return ok
+        ok[ys[held]] = True
+
+
+def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None,
+            out: list, bridge: CloseFn | None = None) -> tuple[int, np.ndarray]:
     """Split one component until every part passes the guard.
 
     Returns (splits, documents detached from the component's canonical).
@@ -87,6 +111,8 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
         group, gi, gj = pending.pop()
         canon = choose(group) if choose is not None and group.size > 1 else group[np.argmin(rank[group])]
         ok = close(np.full(group.size, canon), group) | (group == canon)
+        if bridge is not None and not ok.all():
+            ok = _bridged(group, ok, gi, gj, bridge)
         if ok.all():
             out.append((canon, group))
             continue
@@ -108,8 +134,13 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
     return splits, detached
 
 
-def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None = None) -> ClusterSet:
+def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None = None,
+                     bridge: CloseFn | None = None) -> ClusterSet:
     """Components of the edge graph, split where the chaining guard requires.
+
+    ``bridge(a, b)``: whether member ``b``, which fails the guard, is held in its
+    cluster by member ``a``, which stays, along an edge (e.g. a preview of the full copy
+    when the canonical lacks the first paragraphs); None: no member is held so.
 
     ``rank`` orders members within a cluster (and picks the canonical when no
     ``choose`` is given); ``choose`` picks the canonical of a multi-member
@@ -151,7 +182,7 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
             lo, hi = np.searchsorted(edge_sorted, [lab, lab + 1])
             idx = edge_order[lo:hi]
             parts: list = []
-            s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts)
+            s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts, bridge)
             splits += s
             moved.append(d)
             for k, (canon, part) in enumerate(parts):
