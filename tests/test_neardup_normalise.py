@@ -167,3 +167,13 @@ def test_a_preview_stays_when_the_canonical_lacks_its_paragraphs():
     close = lambda canon, members: members != 2  # noqa: E731 - the preview fails against "cut"
     assert len(guarded_clusters(3, edges_i, edges_j, rank, close)) == 2
     assert len(guarded_clusters(3, edges_i, edges_j, rank, close, bridge=lambda a, b: a == 1)) == 1
+
+
+def test_a_text_that_is_all_template_of_a_site_never_joins_a_page_of_it():
+    template = paragraphs(91, count=4)
+    docs = [doc(f"p{k}", template, site="S") for k in range(2)]  # the extractor kept only the template
+    ev = CorpusEvidence()
+    for k, d in enumerate(docs):
+        ev.add("S", d.text)
+    ev.add("S", "\n".join(template + paragraphs(92, count=2)))  # a third page: the lines are on every page
+    assert len(dedup_documents(docs, evidence=ev).clusters) == 2

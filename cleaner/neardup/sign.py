@@ -162,8 +162,14 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     repeated = _site_lines(lines, ev, doc.title)
     words = sum(line.count(" ") + 1 for line in lines if line.strip())
     left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
-    if not left or left >= MAX_TEMPLATE_SHARE * words:
+    if not left:
         return text, 0
+    if left >= MAX_TEMPLATE_SHARE * words:
+        # all of it is on other pages of the site: a page the site published twice - unless
+        # every such line is on every page of a site of several pages, which only a template is
+        pages = evidence.site_docs.get(site, 0)
+        if pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated)):
+            return text, 0
     return "\n".join(line for line, r in zip(lines, repeated) if not r), sum(repeated)
 
 
