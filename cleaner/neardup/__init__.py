@@ -1,7 +1,15 @@
 """Near-duplicate stage: sign -> candidates -> verified edges -> clusters -> canonical records.
 
 Pure core: :func:`dedup_documents` takes cleaned :class:`~cleaner.records.Document` s
-and returns clusters and one :class:`~cleaner.records.Canonical` per cluster.
+and returns clusters and one :class:`~cleaner.records.Canonical` per cluster. It is
+the in-memory driver of steps a streaming driver can call on its own:
+
+* :func:`cleaner.neardup.sign.sign_documents` - per document (and its corpus
+  evidence): fixed-size data (signature, shingle counts, lead signature, sample);
+* :func:`candidates` over signatures / band keys; :func:`verify_pairs` and
+  :func:`cleaner.neardup.sign.sample_overlap` - per pair of documents' data;
+* :func:`cleaner.neardup.clusters.guarded_clusters` - integer ids and edge arrays;
+* :func:`cleaner.neardup.canonical.build_canonical` - one cluster's member documents.
 The optional ``index`` (:mod:`cleaner.neardup.index`) carries earlier runs'
 documents, signatures and edges, so a run deduplicates new documents against
 everything seen before without reading old inputs again.
