@@ -177,3 +177,12 @@ def test_a_text_that_is_all_template_of_a_site_never_joins_a_page_of_it():
         ev.add("S", d.text)
     ev.add("S", "\n".join(template + paragraphs(92, count=2)))  # a third page: the lines are on every page
     assert len(dedup_documents(docs, evidence=ev).clusters) == 2
+
+
+def test_copies_that_agree_on_the_end_keep_a_copy_with_extra_prose_from_winning():
+    from cleaner.neardup.canonical import choose_canonical
+
+    story = paragraphs(101, count=6)
+    junk = paragraphs(102, count=8)  # another story's text a template left in one copy
+    members = [doc("junk", story + junk, site="A"), doc("full1", story, site="B"), doc("full2", story, site="C")]
+    assert choose_canonical(members, [0, 1, 2]) != 0

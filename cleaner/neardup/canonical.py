@@ -230,21 +230,38 @@ EXTENDS_COVERAGE = 0.8  # share of a shorter copy's words the fuller copy must h
 EXTENDS_RATIO = 1.25  # ... and how much more prose it must have, to extend it
 
 
-def extension_words(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> int:
-    """The words of ``member``'s prose lines no other copy has, when ``member`` extends every
-    other copy (each is a truncated or preview copy of it: at least EXTENDS_COVERAGE of its
-    words are in ``member``, which has EXTENDS_RATIO times its prose); else 0. Those lines
-    are then the rest of the story, not neutral."""
-    texts = texts or CopyTexts()
-    own = completeness(member.text)
-    for other in others:
-        if own < EXTENDS_RATIO * completeness(other.text):
+class _Coverage:
+    """Share of one copy's words that another copy has, computed once per pair."""
+
+    def __init__(self, members: Sequence[Document], texts: CopyTexts) -> None:
+        self.members, self.texts, self._known = members, texts, {}
+
+    def __call__(self, p: int, q: int) -> float:
+        key = (p, q)
+        if key not in self._known:
+            support = line_support(self.members[p], [self.members[q]], self.texts)
+            total = sum(line.words for line, _ in support)
+            self._known[key] = sum(line.words for line, has in support if has) / total if total else 0.0
+        return self._known[key]
+
+
+def extension_words(k: int, peers: Sequence[int], members: Sequence[Document], texts: CopyTexts,
+                    cover: "_Coverage | None" = None) -> int:
+    """The words of member ``k``'s prose lines no peer has, when ``k`` extends every peer (each
+    is a truncated or preview copy of it: at least EXTENDS_COVERAGE of its words are in ``k``,
+    which has EXTENDS_RATIO times its prose) and no two peers agree on a fuller extent (cover
+    each other): then those lines are the rest of the story, not neutral; else 0."""
+    cover = cover or _Coverage(members, texts)
+    own = completeness(members[k].text)
+    for p in peers:
+        if own < EXTENDS_RATIO * completeness(members[p].text) or cover(p, k) < EXTENDS_COVERAGE:
             return 0
-        support = line_support(other, [member], texts)
-        total = sum(line.words for line, _ in support)
-        if not total or sum(line.words for line, has in support if has) < EXTENDS_COVERAGE * total:
-            return 0
-    return sum(line.words for line, has in line_support(member, others, texts) if not has and line.prose)
+    for a, p in enumerate(peers):
+        for q in peers[a + 1 :]:
+            if cover(p, q) >= EXTENDS_COVERAGE and cover(q, p) >= EXTENDS_COVERAGE:
+                return 0  # two copies of the same extent: the story ends where they do
+    others = [members[p] for p in peers]
+    return sum(line.words for line, has in line_support(members[k], others, texts) if not has and line.prose)
 
 
 def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: CopyTexts | None = None) -> int:
@@ -253,11 +270,12 @@ def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: Co
         return 0
     texts = texts or CopyTexts()
     by_rank = sorted(range(len(members)), key=lambda k: rank[k])
+    cover = _Coverage(members, texts)
     best_key, best = None, 0
     for k in by_rank:
-        peers = [members[p] for p in by_rank if p != k][:MAX_PEERS]
-        sup, uns = support_score(members[k], peers, texts)
-        key = (-(sup - uns + extension_words(members[k], peers, texts)), rank[k])
+        peer_ids = [p for p in by_rank if p != k][:MAX_PEERS]
+        sup, uns = support_score(members[k], [members[p] for p in peer_ids], texts)
+        key = (-(sup - uns + extension_words(k, peer_ids, members, texts, cover)), rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
