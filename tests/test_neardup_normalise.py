@@ -179,10 +179,13 @@ def test_a_text_that_is_all_template_of_a_site_never_joins_a_page_of_it():
     assert len(dedup_documents(docs, evidence=ev).clusters) == 2
 
 
-def test_copies_that_agree_on_the_end_keep_a_copy_with_extra_prose_from_winning():
-    from cleaner.neardup.canonical import choose_canonical
+def test_extra_prose_counts_only_where_no_two_copies_agree_on_the_end():
+    from cleaner.neardup.canonical import CopyTexts, extension_words
 
     story = paragraphs(101, count=6)
-    junk = paragraphs(102, count=8)  # another story's text a template left in one copy
-    members = [doc("junk", story + junk, site="A"), doc("full1", story, site="B"), doc("full2", story, site="C")]
-    assert choose_canonical(members, [0, 1, 2]) != 0
+    extra = paragraphs(102, count=8)  # the rest of the story, or another story a template left in
+    texts = CopyTexts()
+    alone = [doc("long", story + extra, site="A"), doc("short", story[:3], site="B")]
+    assert extension_words(0, [1], alone, texts) > 0  # a preview: the extra prose is the rest of the story
+    agreed = [doc("long", story + extra, site="A"), doc("full1", story, site="B"), doc("full2", story, site="C")]
+    assert extension_words(0, [1, 2], agreed, CopyTexts()) == 0  # two copies end where the story ends
