@@ -189,3 +189,10 @@ def test_extra_prose_counts_only_where_no_two_copies_agree_on_the_end():
     assert extension_words(0, [1], alone, texts) > 0  # a preview: the extra prose is the rest of the story
     agreed = [doc("long", story + extra, site="A"), doc("full1", story, site="B"), doc("full2", story, site="C")]
     assert extension_words(0, [1, 2], agreed, CopyTexts()) == 0  # two copies end where the story ends
+
+
+def test_text_lines_of_unspaced_scripts_count_as_text():
+    from cleaner.neardup.sign import _text_words
+
+    line = "一波波接續性低溫寒流報到已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣"
+    assert _text_words([line]) >= 8 and _text_words(["Home"]) == 0

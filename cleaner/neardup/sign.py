@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from ..records import Document
+from .canonical import line_words
 from .minhash import _min_permuted, fmix, permutations, xxh32_ranges
 from .shingles import ShingleBatch
 
@@ -110,7 +111,8 @@ def _site_lines(lines: list[str], ev: Any, title: str | None) -> list[bool]:
 
 
 def _text_words(lines: list[str]) -> int:
-    return sum(n for n in (line.count(" ") + 1 for line in lines if line.strip()) if n >= TEXT_LINE_WORDS)
+    """Words in the lines that read as text (in Chinese, Japanese or Thai two characters count as a word)."""
+    return sum(n for n in (line_words(line) for line in lines if line.strip()) if n >= TEXT_LINE_WORDS)
 
 
 def source_article(doc: Document, ev: Any) -> str | None:
