@@ -122,8 +122,8 @@ def test_two_stories_of_one_site_are_not_joined_by_the_template():
 
 
 def test_a_copy_whose_article_the_strip_stage_cut_is_shingled_from_its_source():
-    from cleaner.records import Span
     from cleaner.neardup.sign import source_article
+    from cleaner.records import Span
 
     story = paragraphs(61, count=6)
     source = "Menu\nHome\n\n" + "\n\n".join(story) + "\n\nAdvertisement\n\nFooter links"
@@ -164,7 +164,7 @@ def test_a_preview_stays_when_the_canonical_lacks_its_paragraphs():
     # without the bridge the guard detaches the preview from a canonical that lacks its text
     edges_i, edges_j = np.array([0, 1]), np.array([1, 2])
     rank = np.array([0, 1, 2])
-    close = lambda canon, members: members != 2  # noqa: E731 - the preview fails against "cut"
+    close = lambda canon, members: members != 2
     assert len(guarded_clusters(3, edges_i, edges_j, rank, close)) == 2
     assert len(guarded_clusters(3, edges_i, edges_j, rank, close, bridge=lambda a, b: a == 1)) == 1
 

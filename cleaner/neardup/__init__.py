@@ -44,7 +44,14 @@ from .lsh import (
     sorted_unique,
 )
 from .normalise import DEFAULT_SCHEME, SCHEMES
-from .sign import LEAD_BANDS, LEAD_ROWS, Sketches, article_text, pair_overlap, sign_documents
+from .sign import (
+    LEAD_BANDS,
+    LEAD_ROWS,
+    Sketches,
+    article_text,
+    pair_overlap,
+    sign_documents,
+)
 
 if TYPE_CHECKING:
     from .index import NearDupIndex

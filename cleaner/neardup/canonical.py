@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
 from collections.abc import Callable, MutableMapping, Sequence
+from functools import lru_cache
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
@@ -146,7 +146,7 @@ class _Other:
     def __init__(self, normal: bytes) -> None:
         self.grams = _grams(normal.split(b" ") if normal else [])
 
-    def has(self, line: "_Line") -> bool:
+    def has(self, line: _Line) -> bool:
         if line.sequence is not None:
             return line.sequence in self.grams
         return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
@@ -155,7 +155,7 @@ class _Other:
 class _Line:
     """A non-empty line of a copy, parsed once: what support and removal look at."""
 
-    __slots__ = ("index", "text", "words", "prose", "sequence", "trigrams")
+    __slots__ = ("index", "prose", "sequence", "text", "trigrams", "words")
 
     def __init__(self, index: int, text: str, normal: bytes) -> None:
         self.index, self.text = index, text
@@ -177,7 +177,7 @@ class CopyTexts:
     normalise the same texts many times over.
     """
 
-    def __init__(self, peer_text: "Callable[[Document], str] | None" = None) -> None:
+    def __init__(self, peer_text: Callable[[Document], str] | None = None) -> None:
         self._views: dict[str, _Other] = {}
         self._lines: dict[str, list[_Line]] = {}
         # what a copy offers as support to the others: its article text as signed
@@ -246,7 +246,7 @@ class _Coverage:
 
 
 def extension_words(k: int, peers: Sequence[int], members: Sequence[Document], texts: CopyTexts,
-                    cover: "_Coverage | None" = None) -> int:
+                    cover: _Coverage | None = None) -> int:
     """The words of member ``k``'s prose lines no peer has, when ``k`` extends every peer (each
     is a truncated or preview copy of it: at least EXTENDS_COVERAGE of its words are in ``k``,
     which has EXTENDS_RATIO times its prose) and no two peers agree on a fuller extent (cover
@@ -315,7 +315,7 @@ def merged_attribution(members: Sequence[Document]) -> Attribution:
 
 
 def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True,
-                    texts: CopyTexts | None = None, memo: "MutableMapping[str, str] | None" = None,
+                    texts: CopyTexts | None = None, memo: MutableMapping[str, str] | None = None,
                     founder: str | None = None) -> Canonical:
     """The output record of one cluster; ``members[0]`` is the canonical copy,
     the rest follow in rank order. ``memo`` remembers choice reasons across runs.
