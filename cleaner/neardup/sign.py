@@ -123,19 +123,20 @@ def source_article(doc: Document, ev: Any) -> str | None:
     source = doc.source_text
     if not source or doc.extracted or not doc.removed:
         return None
-    keep = bytearray(b"\x01") * len(source)
-    positional = False
-    for span in doc.removed:
-        if span.kind in POSITIONAL_KINDS:
-            positional = True
-        else:
-            keep[span.start : span.end] = bytes(span.end - span.start)
-    if not positional:
+    if not any(span.kind in POSITIONAL_KINDS for span in doc.removed):
         return None
-    text = "".join(ch if keep[k] else "\n" for k, ch in enumerate(source)) if 0 in keep else source
-    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    kept_words = _text_words((doc.text or "").split("\n"))
+    if kept_words >= KEPT_SHARE * _text_words(source.split("\n")):
+        return None  # even the whole source has too little more text: nothing was cut
+    pieces, cursor = [], 0
+    for span in sorted((sp for sp in doc.removed if sp.kind not in POSITIONAL_KINDS), key=lambda sp: sp.start):
+        if span.start > cursor:
+            pieces.append(source[cursor : span.start])
+        cursor = max(cursor, span.end)
+    pieces.append(source[cursor:])
+    lines = [line.strip() for line in "\n".join(pieces).split("\n") if line.strip()]
     lines = [line for line, repeated in zip(lines, _site_lines(lines, ev, doc.title)) if not repeated]
-    if _text_words((doc.text or "").split("\n")) >= KEPT_SHARE * _text_words(lines):
+    if kept_words >= KEPT_SHARE * _text_words(lines):
         return None
     return "\n".join(lines)
 
