@@ -48,9 +48,9 @@ from .sign import (
     LEAD_BANDS,
     LEAD_ROWS,
     Sketches,
-    article_text,
     pair_overlap,
-    sign_documents,
+    signing_texts,
+    sketch_with,
 )
 
 if TYPE_CHECKING:
@@ -345,6 +345,7 @@ def dedup_documents(
     """Cluster cleaned documents into stories; one canonical record per cluster.
 
     The in-memory driver of the stage's steps: :func:`~cleaner.neardup.sign.sign_documents`
+    (here as its two halves, to keep the signed texts for the canonical choice)
     (per document), :func:`candidates`, :func:`verify_pairs` (per pair),
     :func:`~cleaner.neardup.clusters.guarded_clusters` (integer ids and edge
     arrays) and :func:`~cleaner.neardup.canonical.build_canonical` (per cluster).
@@ -392,9 +393,19 @@ def dedup_documents(
         wanted_old = set()
     n_old = len(old_docs)
 
+    # the article texts that differ from the cleaned texts (template lines left out, or the
+    # source rescued): the canonical choice judges copies against what was signed
+    signed_as: dict[str, str] = {}
+
     def sign(batch: list[Document]) -> Sketches:
         sites = [evidence_sites(d) for d in batch] if evidence_sites is not None else None
-        return sign_documents(batch, params, evidence, sites, sketcher=signer)
+        texts, left = signing_texts(batch, params, evidence, sites)
+        for d, t in zip(batch, texts):
+            if t is not (d.text or ""):
+                signed_as[d.id] = t
+        out = (signer or sketch_with)(texts, params)
+        out.left_out_lines = left
+        return out
 
     new_sk = sign(new_docs)
     all_docs = list(old_docs) + new_docs
@@ -428,12 +439,7 @@ def dedup_documents(
     linked = np.zeros(len(all_docs), dtype=bool)
     linked[ei] = linked[ej] = True
     rank = np.asarray(rank_documents(all_docs, linked), dtype=np.int64)
-    if evidence is not None and params.article_only:
-        def peer_text(d: Document) -> str:
-            return article_text(d, evidence, evidence_sites(d) if evidence_sites is not None else None)[0]
-        texts = CopyTexts(peer_text)
-    else:
-        texts = CopyTexts()
+    texts = CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
 
     def choose(members: np.ndarray) -> int:
         group = [all_docs[i] for i in members]

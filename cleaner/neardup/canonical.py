@@ -253,9 +253,10 @@ def extension_words(k: int, peers: Sequence[int], members: Sequence[Document], t
     each other): then those lines are the rest of the story, not neutral; else 0."""
     cover = cover or _Coverage(members, texts)
     own = completeness(members[k].text)
-    for p in peers:
-        if own < EXTENDS_RATIO * completeness(members[p].text) or cover(p, k) < EXTENDS_COVERAGE:
-            return 0
+    if any(own < EXTENDS_RATIO * completeness(members[p].text) for p in peers):
+        return 0  # the cheap test first: most copies are not much fuller than all others
+    if any(cover(p, k) < EXTENDS_COVERAGE for p in peers):
+        return 0
     for a, p in enumerate(peers):
         for q in peers[a + 1 :]:
             if cover(p, q) >= EXTENDS_COVERAGE and cover(q, p) >= EXTENDS_COVERAGE:

@@ -112,7 +112,15 @@ def _site_lines(lines: list[str], ev: Any, title: str | None) -> list[bool]:
 
 def _text_words(lines: list[str]) -> int:
     """Words in the lines that read as text (in Chinese, Japanese or Thai two characters count as a word)."""
-    return sum(n for n in (line_words(line) for line in lines if line.strip()) if n >= TEXT_LINE_WORDS)
+    total = 0
+    for line in lines:
+        # spaces count words; a line with few spaces may be in a script written without them
+        n = line.count(" ") + 1
+        if n < TEXT_LINE_WORDS and not line.isascii():
+            n = line_words(line)
+        if n >= TEXT_LINE_WORDS and line.strip():
+            total += n
+    return total
 
 
 def source_article(doc: Document, ev: Any) -> str | None:
