@@ -22,8 +22,10 @@ to build canonicals). Per document it gives:
 
 What is shingled is the *article*: :func:`article_text` leaves out the lines
 that the corpus evidence shows on other pages of the same site (template the
-strip stage kept) and lines that are other documents' titles (links to other
-stories), so two stories of one site do not look alike through their site.
+strip stage kept), so two stories of one site do not look alike through their
+site; when the strip stage cut the article (:func:`source_article`), the
+source text without the site's repeated lines and the spans removed for what
+they are is shingled instead.
 """
 from __future__ import annotations
 
@@ -101,13 +103,12 @@ TEXT_LINE_WORDS = 8
 KEPT_SHARE = 0.5
 
 
-def _site_lines(lines: list[str], ev: Any, title: str | None) -> list[bool]:
-    """Which lines the evidence shows on other pages of the site, or as another document's title."""
-    out = []
-    for line in lines:
-        n = line.count(" ") + 1 if line.strip() else 0
-        out.append(bool(n) and (ev.site_support(line) >= 2 or (n <= 40 and ev.other_title(line, title) is not None)))
-    return out
+def _site_lines(lines: list[str], ev: Any) -> list[bool]:
+    """Which lines the evidence shows on other pages of the site (support >= 2, the page itself
+    being one). Links to other stories by their titles are the strip stage's (see_also)."""
+    if not ev.site_counts:
+        return [False] * len(lines)
+    return [bool(line.strip()) and ev.site_support(line) >= 2 for line in lines]
 
 
 def _text_words(lines: list[str]) -> int:
@@ -143,7 +144,7 @@ def source_article(doc: Document, ev: Any) -> str | None:
         cursor = max(cursor, span.end)
     pieces.append(source[cursor:])
     lines = [line.strip() for line in "\n".join(pieces).split("\n") if line.strip()]
-    lines = [line for line, repeated in zip(lines, _site_lines(lines, ev, doc.title)) if not repeated]
+    lines = [line for line, repeated in zip(lines, _site_lines(lines, ev)) if not repeated]
     if kept_words >= KEPT_SHARE * _text_words(lines):
         return None
     return "\n".join(lines)
@@ -155,8 +156,7 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     ``evidence`` is a :class:`cleaner.strip.corpus.CorpusEvidence` (or None);
     ``site`` the site its lines were counted under (default: ``doc.site``).
     A line is left out when the evidence has it on another page of the same
-    site (support >= 2, the document itself being one) or when it is another
-    document's title; unless the lines so found hold ``MAX_TEMPLATE_SHARE``
+    site (support >= 2, the document itself being one); unless the lines so found hold ``MAX_TEMPLATE_SHARE``
     of the words, which says the page itself repeats, not its template.
     """
     text = doc.text or ""
@@ -170,7 +170,7 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     if rescued is not None:
         return rescued, 0
     lines = text.split("\n")
-    repeated = _site_lines(lines, ev, doc.title)
+    repeated = _site_lines(lines, ev)
     words = sum(line.count(" ") + 1 for line in lines if line.strip())
     left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
     if not left:
