@@ -223,14 +223,13 @@ def main() -> None:
         folder = set_dir(eval_dir, set_name)
         corpus, labels = load(folder)
         gold = folder / "labels.jsonl"
-        makers = {"gold": lambda: docs_gold(corpus, labels), "raw": lambda: docs_raw(corpus, labels),
-                  "html": lambda: docs_html(corpus, labels, eval_dir), "strip": lambda: docs_strip(corpus, labels),
-                  "run": lambda: docs_strip(corpus, labels)}
+        makers = {"gold": docs_gold, "raw": docs_raw, "strip": docs_strip, "run": docs_strip,
+                  "html": lambda c, lab: docs_html(c, lab, eval_dir)}
         for name in args.inputs.split(","):
             if name == "html" and set_name != "syndication-dev":
                 continue
             t0 = time.perf_counter()
-            docs = makers[name]()  # for "run": the anchor gets the strip stage's output
+            docs = makers[name](corpus, labels)  # for "run": the anchor gets the strip stage's output
             prep = time.perf_counter() - t0
             recs, dt = datasketch_anchor(docs)
             s = score(recs, gold, eval_dir, f"{set_name}-{name}-datasketch")
