@@ -1,8 +1,13 @@
-"""Near-duplicate clusters and canonical texts on the syndication dev set, with anchors.
+"""Near-duplicate clusters and canonical texts on both syndicated dev sets, with anchors.
 
 Usage::
 
-    /work/venv/bin/python benchmarks/bench_clusters.py [--eval ../shared/eval] [--inputs gold,html,strip] [--sweep]
+    .venv/bin/python benchmarks/bench_clusters.py [--eval ../shared/eval] [--sets syndication-dev,syndication2]
+                                                  [--inputs raw,gold,html,strip,run] [--sweep]
+
+Sets: ``syndication-dev`` (../shared/eval) and ``syndication2``
+(benchmarks/make_syndication2.py, generated into benchmarks/_work/syndication2
+when missing).
 
 Inputs (the near-duplicate stage hashes *cleaned* text, so the figure depends
 on the cleaning in front of it):
@@ -12,6 +17,10 @@ on the cleaning in front of it):
 * ``strip`` - cleaner's own strip stage on the txt copies, with corpus
   evidence (``cleaner.strip``): the real end-to-end figure
 * ``raw``   - the noisy txt as is
+* ``run``   - the whole pipeline on corpus.jsonl, as ``cleaner run`` does it
+  (``cleaner.pipeline.run_paths``: reading, mode detection, strip with corpus
+  evidence, then dedup with that evidence); the anchor gets the strip stage's
+  output of the txt copies
 
 Systems: ``datasketch`` = the BASELINES.md anchor (MinHash over \\w+ 5-grams,
 MinHashLSH threshold 0.5, connected components of candidates, longest member
@@ -40,9 +49,19 @@ from cleaner.records import Document  # noqa: E402
 WORK = ROOT / "benchmarks" / "_work" / "neardup"
 
 
-def load(eval_dir: Path) -> tuple[list[dict], dict[str, dict]]:
-    corpus = [json.loads(line) for line in (eval_dir / "syndication-dev" / "corpus.jsonl").open()]
-    labels = {r["id"]: r for r in (json.loads(line) for line in (eval_dir / "syndication-dev" / "labels.jsonl").open())}
+def set_dir(eval_dir: Path, name: str) -> Path:
+    if name == "syndication-dev":
+        return eval_dir / "syndication-dev"
+    out = ROOT / "benchmarks" / "_work" / name
+    if not (out / "labels.jsonl").exists():
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_syndication2.py"), "--eval", str(eval_dir),
+                        "--out", str(out)], check=True, capture_output=True)
+    return out
+
+
+def load(folder: Path) -> tuple[list[dict], dict[str, dict]]:
+    corpus = [json.loads(line) for line in (folder / "corpus.jsonl").open()]
+    labels = {r["id"]: r for r in (json.loads(line) for line in (folder / "labels.jsonl").open())}
     return corpus, labels
 
 
@@ -133,7 +152,19 @@ def cleaner_records(docs: list[Document], params: DedupParams) -> tuple[list[tup
     return [(c.cluster.canonical_id, [m.id for m in c.cluster.members], c.text) for c in result.canonicals], dt, result.stats
 
 
-def score(records, eval_dir: Path, tag: str) -> dict:
+def run_records(corpus_path: Path, params: DedupParams) -> tuple[list[tuple[str, list[str], str]], float, dict]:
+    """The whole pipeline as `cleaner run CORPUS.jsonl` runs it (reading, mode detection, strip
+    with corpus evidence, then dedup with that evidence)."""
+    from cleaner.pipeline import RunOptions, run_paths
+
+    t0 = time.perf_counter()
+    result = run_paths([corpus_path], None, RunOptions(dedup_params=params))
+    dt = time.perf_counter() - t0
+    stats = result.manifest["dedup"]
+    return [(c.cluster.canonical_id, [m.id for m in c.cluster.members], c.text) for c in result.canonicals], dt, stats
+
+
+def score(records, gold: Path, eval_dir: Path, tag: str) -> dict:
     WORK.mkdir(parents=True, exist_ok=True)
     clusters = WORK / f"{tag}.clusters.jsonl"
     canon = WORK / f"{tag}.canon.jsonl"
@@ -142,7 +173,6 @@ def score(records, eval_dir: Path, tag: str) -> dict:
             for m in members:
                 fc.write(json.dumps({"id": m, "cluster": f"k{k}"}) + "\n")
             fk.write(json.dumps({"id": cid, "text": text, "members": members}) + "\n")
-    gold = eval_dir / "syndication-dev" / "labels.jsonl"
     scorer = eval_dir / "score.py"
 
     def run(kind, pred):
@@ -161,7 +191,7 @@ def _get(d: dict, *names, default=float("nan")):
     return default
 
 
-def row(input_name, system, s, n_docs, seconds, note="") -> str:
+def row(set_name, input_name, system, s, n_docs, seconds, note="") -> str:
     c, k = s["clusters"], s["canonical"]
     pw = c.get("pairwise", c)
     p, r, f = _get(pw, "precision", "pairwise_precision"), _get(pw, "recall", "pairwise_recall"), _get(pw, "f1", "pairwise_f1")
@@ -170,45 +200,62 @@ def row(input_name, system, s, n_docs, seconds, note="") -> str:
     if isinstance(kf1, dict):
         kf1 = _get(kf1, "f1")
     one = _get(k, "share_one_record")
-    return (f"| {input_name} | {system} | {p:.3f} | {r:.3f} | {f:.3f} | {ari:.3f} | {kf1:.3f} | {one:.3f} "
+    mixed = _get(k, "records_mixing_stories", "mixed_records", default="?")
+    return (f"| {set_name} | {input_name} | {system} | {p:.3f} | {r:.3f} | {f:.3f} | {ari:.3f} | {kf1:.3f} | {one:.3f} | {mixed} "
             f"| {n_docs} | {seconds:.2f} | {note} |")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval", default=str(ROOT.parent / "shared" / "eval"))
-    ap.add_argument("--inputs", default="raw,gold,html,strip")
+    ap.add_argument("--sets", default="syndication-dev,syndication2")
+    ap.add_argument("--inputs", default="raw,gold,strip,run")
     ap.add_argument("--sweep", action="store_true")
+    ap.add_argument("--plain", action="store_true", help="also the plain (datasketch-identical) normalisation")
     ap.add_argument("--dump-keys", action="store_true", help="print the scorer's JSON keys (debug)")
     args = ap.parse_args()
     eval_dir = Path(args.eval)
-    corpus, labels = load(eval_dir)
-    makers = {"gold": lambda: docs_gold(corpus, labels), "raw": lambda: docs_raw(corpus, labels),
-              "html": lambda: docs_html(corpus, labels, eval_dir), "strip": lambda: docs_strip(corpus, labels)}
-    print("| input | system | pairwise P | pairwise R | pairwise F1 | ARI | canonical F1 | one record/story | docs | seconds | params |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| set | input | system | pairwise P | pairwise R | pairwise F1 | ARI | canonical F1 | one record/story | mixed records "
+          "| docs | seconds | params |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     base = DedupParams()
-    for name in args.inputs.split(","):
-        t0 = time.perf_counter()
-        docs = makers[name]()
-        prep = time.perf_counter() - t0
-        recs, dt = datasketch_anchor(docs)
-        s = score(recs, eval_dir, f"{name}-datasketch")
-        if args.dump_keys:
-            print(json.dumps(s, indent=1)[:3000])
-        print(row(name, "datasketch MinHashLSH", s, len(docs), dt, "5-gram, t=0.5, components, longest"), flush=True)
-        grid = [base]
-        if args.sweep:
-            grid += [replace(base, threshold=t, ngram=n) for n in (3, 5, 7) for t in (0.3, 0.4, 0.5, 0.6) if (t, n) != (base.threshold, base.ngram)]
-            grid += [replace(base, containment=None), replace(base, same_site_threshold=None), replace(base, lsh_threshold=None), replace(base, cross_copy=False)]
-        for params in grid:
-            recs, dt, stats = cleaner_records(docs, params)
-            s = score(recs, eval_dir, f"{name}-cleaner")
-            note = (f"t={params.threshold} n={params.ngram} lsh_t={params.lsh_threshold} containment={params.containment} "
-                    f"same_site={params.same_site_threshold} cross_copy={params.cross_copy}")
-            note += f"; split by guard {stats['split_by_chaining_guard']}, cross-copy lines {stats['cross_copy_lines_removed']}"
-            print(row(name, "cleaner.neardup", s, len(docs), dt, note), flush=True)
-        print(f"<!-- {name}: preparing the input took {prep:.1f} s -->", flush=True)
+    for set_name in args.sets.split(","):
+        folder = set_dir(eval_dir, set_name)
+        corpus, labels = load(folder)
+        gold = folder / "labels.jsonl"
+        makers = {"gold": docs_gold, "raw": docs_raw, "strip": docs_strip, "run": docs_strip,
+                  "html": lambda c, lab: docs_html(c, lab, eval_dir)}
+        for name in args.inputs.split(","):
+            if name == "html" and set_name != "syndication-dev":
+                continue
+            t0 = time.perf_counter()
+            docs = makers[name](corpus, labels)  # for "run": the anchor gets the strip stage's output
+            prep = time.perf_counter() - t0
+            recs, dt = datasketch_anchor(docs)
+            s = score(recs, gold, eval_dir, f"{set_name}-{name}-datasketch")
+            if args.dump_keys:
+                print(json.dumps(s, indent=1)[:3000])
+            print(row(set_name, name, "datasketch MinHashLSH", s, len(docs), dt, "5-gram, t=0.5, components, longest"), flush=True)
+            grid = [base] + ([replace(base, normalisation="plain", article_only=False, verify="minhash", lead_candidates=False)]
+                             if args.plain else [])
+            if args.sweep:
+                grid += [replace(base, threshold=t, ngram=n) for n in (3, 5, 7) for t in (0.3, 0.4, 0.5, 0.6) if (t, n) != (base.threshold, base.ngram)]
+                grid += [replace(base, containment=None), replace(base, same_site_threshold=None), replace(base, lsh_threshold=None),
+                         replace(base, cross_copy=False), replace(base, lead_candidates=False), replace(base, article_only=False),
+                         replace(base, verify="minhash"), replace(base, normalisation="plain")]
+            for params in grid:
+                if name == "run":
+                    recs, dt, stats = run_records(folder / "corpus.jsonl", params)
+                else:
+                    recs, dt, stats = cleaner_records(docs, params)
+                s = score(recs, gold, eval_dir, f"{set_name}-{name}-cleaner")
+                note = (f"t={params.threshold} n={params.ngram} norm={params.normalisation} verify={params.verify} "
+                        f"article_only={params.article_only} lead={params.lead_candidates} containment={params.containment}")
+                guard = stats.get("chaining_guard", {})
+                note += (f"; rejected at verification {stats.get('rejected_at_verification')}, guard moved "
+                         f"{guard.get('documents_moved', stats.get('detached_by_chaining_guard'))}")
+                print(row(set_name, name, "cleaner.neardup", s, len(docs), dt, note), flush=True)
+            print(f"<!-- {set_name} {name}: preparing the input took {prep:.1f} s -->", flush=True)
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 from cleaner.neardup import DedupParams  # noqa: E402
 from cleaner.neardup.lsh import band_keys, candidate_pairs, containment_from_jaccard, pair_jaccard  # noqa: E402
 from cleaner.neardup.minhash import sign_texts, xxh32_hashfunc  # noqa: E402
+from cleaner.neardup.sign import sketch_texts  # noqa: E402
 from cleaner.neardup.shingles import normalise_bytes, shingle_bytes  # noqa: E402
 
 
@@ -79,6 +80,11 @@ def speed(texts: list[str], repeat: int) -> list[tuple[str, float, str]]:
     rows = []
     t = best_of(repeat, lambda: sign_texts(texts, p.num_perm, p.seed, p.ngram))
     rows.append(("cleaner.neardup sign_texts (numpy, from raw text)", t, "bit-identical to datasketch"))
+    t = best_of(repeat, lambda: sign_texts(texts, p.num_perm, p.seed, p.ngram, scheme=p.normalisation))
+    rows.append((f"cleaner.neardup sign_texts, {p.normalisation} normalisation", t, "the default scheme"))
+    t = best_of(repeat, lambda: sketch_texts(texts, p.num_perm, p.seed, p.ngram, scheme=p.normalisation, sample_size=p.sample_size))
+    rows.append((f"cleaner.neardup sketch_texts, {p.normalisation} (signature + lead + exact sample)", t,
+                 "what dedup_documents signs"))
 
     def ds_update_batch():
         for sh in shingles:

@@ -410,32 +410,54 @@ class StageCache:
 _MISSING = object()
 
 
-def cached_signer(cache: StageCache):
+def cached_sketcher(cache: StageCache):
     """A ``signer`` for :func:`cleaner.neardup.dedup_documents` that keeps each text's
-    signature (by text and MinHash parameters) and signs only texts it has not seen."""
+    sketch (signature, shingle counts, lead, sample; by text and near-duplicate
+    parameters) and sketches only texts it has not seen."""
     import numpy as np
 
-    from .neardup.minhash import sign_texts
+    from .neardup.sign import Sketches, sketch_with
 
-    def signer(texts: list[str], num_perm: int, seed: int, ngram: int):
-        fixed = digest("signature", code_fingerprint(), num_perm, seed, ngram)
+    def sketcher(texts: list[str], params):
+        fixed = digest("sketch", code_fingerprint(), params.num_perm, params.seed, params.ngram,
+                       params.normalisation, params.sample_size)
         keys = [join_keys(fixed, _text_digest(t) or "") for t in texts]
         found = cache.get_many("signature", keys)
         todo = [i for i, k in enumerate(keys) if k not in found]
-        sigs = np.empty((len(texts), num_perm), dtype=np.uint32)
-        sizes = np.empty(len(texts), dtype=np.int64)
         if todo:
-            new_sigs, new_sizes = sign_texts([texts[i] for i in todo], num_perm, seed, ngram)
+            new = sketch_with([texts[i] for i in todo], params)
             fresh = {}
             for row, i in enumerate(todo):
-                fresh[keys[i]] = (new_sigs[row].tobytes(), int(new_sizes[row]))
+                fresh[keys[i]] = (new.sigs[row].tobytes(), int(new.sizes[row]), new.lead[row].tobytes(),
+                                  int(new.distinct[row]), new.sample(row).tobytes())
             cache.put_many("signature", fresh)
             found.update(fresh)
-        for i, k in enumerate(keys):
-            blob, size = found[k]
-            sigs[i] = np.frombuffer(blob, dtype=np.uint32)
-            sizes[i] = size
-        return sigs, sizes
+        rows = [found[k] for k in keys]
+        starts = np.zeros(len(rows) + 1, dtype=np.int64)
+        np.cumsum([len(r[4]) // 4 for r in rows], out=starts[1:])
+        return Sketches(
+            sigs=np.frombuffer(b"".join(r[0] for r in rows), dtype=np.uint32).reshape(len(rows), params.num_perm).copy(),
+            sizes=np.array([r[1] for r in rows], dtype=np.int64),
+            lead=np.frombuffer(b"".join(r[2] for r in rows), dtype=np.uint32).reshape(len(rows), -1).copy()
+            if rows else np.empty((0, 32), np.uint32),
+            distinct=np.array([r[3] for r in rows], dtype=np.int64),
+            sample_starts=starts,
+            sample_values=np.frombuffer(b"".join(r[4] for r in rows), dtype=np.uint32).copy(),
+        )
+
+    return sketcher
+
+
+def cached_signer(cache: StageCache):
+    """``signer(texts, num_perm, seed, ngram) -> (signatures, shingle counts)`` through
+    :func:`cached_sketcher`, with the plain (datasketch-identical) normalisation."""
+    from .neardup import DedupParams
+
+    sketcher = cached_sketcher(cache)
+
+    def signer(texts: list[str], num_perm: int, seed: int, ngram: int):
+        sk = sketcher(texts, DedupParams(num_perm=num_perm, seed=seed, ngram=ngram, normalisation="plain"))
+        return sk.sigs, sk.sizes
 
     return signer
 

@@ -20,7 +20,7 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, cached_signer, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
+from .cache import StageCache, cached_sketcher, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -320,8 +320,9 @@ def _run_stages(
     if options.dedup:
         index = open_index(options.index, options.dedup_params)
         memo = cache.mapping("canonical", digest(code_fingerprint(), options.dedup_params.to_dict())) if cache else None
-        signer = cached_signer(cache) if cache else None
-        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo, signer=signer)
+        signer = cached_sketcher(cache) if cache else None
+        result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo, signer=signer,
+                                              evidence=evidence, evidence_sites=evidence_site)
         if memo is not None:
             memo.flush()
         if index is not None:

@@ -51,7 +51,8 @@ def test_every_document_in_exactly_one_cluster_with_records():
     assert [c.id for c in result.canonicals] == sorted(c.cluster.canonical_id for c in result.canonicals)
     for canon in result.canonicals:
         assert canon.cluster.members[0].id == canon.cluster.canonical_id == canon.document.id
-        assert canon.cluster.id == cluster_id([m.id for m in canon.cluster.members])
+        # the id derives from the earliest member (no dates here: the smallest id)
+        assert canon.cluster.id == cluster_id(min(m.id for m in canon.cluster.members))
         assert canon.cluster.members[0].similarity == 1.0
 
 
@@ -287,3 +288,27 @@ def test_syndication_dev_gold_text_clusters_perfectly():
     gold_pairs = {frozenset(p) for ids in gold.values() for p in combinations(sorted(ids), 2)}
     assert predicted == gold_pairs
     assert all(len({story[m.id] for m in c.members}) == 1 for c in result.clusters)
+
+
+def test_cluster_id_does_not_change_when_a_copy_joins():
+    story = paragraphs(1)
+    before = dedup_documents([doc("b", story, date="2025-01-02"), doc("c", story[:-1], date="2025-01-03")])
+    # a fuller copy joins (it becomes the canonical) and so does one with a smaller id
+    after = dedup_documents([doc("b", story, date="2025-01-02"), doc("c", story[:-1], date="2025-01-03"),
+                             doc("a", story + paragraphs(3)[:1], date="2025-01-05")])
+    (old,), (new,) = before.clusters, after.clusters
+    assert new.size == 3 and new.id == old.id == cluster_id("b")
+
+
+def test_cluster_id_keeps_the_indexed_founder(tmp_path):
+    from cleaner.neardup.index import open_index
+
+    story = paragraphs(1)
+    params = DedupParams()
+    index = open_index(str(tmp_path / "idx"), params)
+    first = dedup_documents([doc("m", story)], params, index=index)
+    index.save()
+    index = open_index(str(tmp_path / "idx"), params)
+    # an earlier-dated copy with a smaller id joins in a later run: the founder stays the indexed one
+    second = dedup_documents([doc("a", story[:-1], date="2000-01-01")], params, index=index)
+    assert first.clusters[0].id == second.clusters[0].id == cluster_id("m")

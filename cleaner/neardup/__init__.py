@@ -1,7 +1,15 @@
 """Near-duplicate stage: sign -> candidates -> verified edges -> clusters -> canonical records.
 
 Pure core: :func:`dedup_documents` takes cleaned :class:`~cleaner.records.Document` s
-and returns clusters and one :class:`~cleaner.records.Canonical` per cluster.
+and returns clusters and one :class:`~cleaner.records.Canonical` per cluster. It is
+the in-memory driver of steps a streaming driver can call on its own:
+
+* :func:`cleaner.neardup.sign.sign_documents` - per document (and its corpus
+  evidence): fixed-size data (signature, shingle counts, lead signature, sample);
+* :func:`candidates` over signatures / band keys; :func:`verify_pairs` and
+  :func:`cleaner.neardup.sign.sample_overlap` - per pair of documents' data;
+* :func:`cleaner.neardup.clusters.guarded_clusters` - integer ids and edge arrays;
+* :func:`cleaner.neardup.canonical.build_canonical` - one cluster's member documents.
 The optional ``index`` (:mod:`cleaner.neardup.index`) carries earlier runs'
 documents, signatures and edges, so a run deduplicates new documents against
 everything seen before without reading old inputs again.
@@ -19,10 +27,31 @@ import numpy as np
 
 from ..errors import ConfigError, InputError
 from ..records import Canonical, Cluster, Document, Rejected
-from .canonical import CopyTexts, build_canonical, choose_canonical, group_key, rank_documents
+from .canonical import (
+    CopyTexts,
+    build_canonical,
+    choose_canonical,
+    group_key,
+    rank_documents,
+)
 from .clusters import guarded_clusters
-from .lsh import band_keys, candidate_pairs, containment_from_jaccard, lsh_params, pair_jaccard
-from .minhash import sign_texts
+from .lsh import (
+    band_keys,
+    candidate_pairs,
+    containment_from_jaccard,
+    lsh_params,
+    pair_jaccard,
+    sorted_unique,
+)
+from .normalise import DEFAULT_SCHEME, SCHEMES
+from .sign import (
+    LEAD_BANDS,
+    LEAD_ROWS,
+    Sketches,
+    pair_overlap,
+    signing_texts,
+    sketch_with,
+)
 
 if TYPE_CHECKING:
     from .index import NearDupIndex
@@ -34,6 +63,7 @@ __all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
 INDEX_FIELDS = (
     "threshold", "num_perm", "ngram", "seed", "bands", "rows", "lsh_threshold",
     "containment", "min_shingles", "short_threshold", "same_site_threshold", "bucket_window",
+    "normalisation", "article_only", "verify", "sample_size", "lead_candidates",
 )
 
 
@@ -59,9 +89,26 @@ class DedupParams:
     # have left; a same-site pair needs this Jaccard (containment never counts)
     same_site_threshold: float | None = 0.8
     guard: float | None = None  # chaining guard's Jaccard threshold (None: threshold)
+    # the guard keeps a member whose share of article text in common with the canonical
+    # (containment of the smaller) is at least this, even below the edge test
+    guard_containment: float = 0.5
+    # ... and a member failing that stays when a staying member it has an edge to shares this
+    # share of the smaller one's shingles (a fuller copy holding a preview)
+    bridge_containment: float = 0.8
     bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
     cross_copy: bool = True
     cross_copy_min_copies: int = 3
+    # shingle normalisation scheme (cleaner.neardup.normalise): "news-v1", or "plain" for
+    # signatures bit-identical to datasketch's
+    normalisation: str = DEFAULT_SCHEME
+    # leave out of the shingles the lines the corpus evidence shows on other pages of the site
+    article_only: bool = True
+    # "exact": verify candidates with exact shingle-set Jaccard/containment (bottom-k of
+    # sample_size hashes for longer texts); "minhash": with the signature estimates
+    verify: str = "exact"
+    sample_size: int = 1024
+    # candidates also from the lead signature (first shingles): preview and truncated copies
+    lead_candidates: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -73,6 +120,12 @@ class DedupParams:
             problems.append("give both bands and rows, or neither")
         elif self.bands is not None and self.rows is not None and self.bands * self.rows > self.num_perm:
             problems.append(f"bands * rows ({self.bands} * {self.rows}) must not exceed num_perm ({self.num_perm})")
+        if self.normalisation not in SCHEMES:
+            problems.append(f"normalisation must be one of {', '.join(SCHEMES)}, got {self.normalisation!r}")
+        if self.verify not in ("exact", "minhash"):
+            problems.append(f"verify must be 'exact' or 'minhash', got {self.verify!r}")
+        if self.sample_size < 16:
+            problems.append(f"sample_size must be >= 16, got {self.sample_size}")
         if problems:
             raise ConfigError("near-duplicate parameters: " + "; ".join(problems))
 
@@ -126,32 +179,98 @@ class EdgeTest:
     candidate edge and, in the chaining guard, between a member and its
     cluster's canonical copy.
 
-    Different sites: estimated Jaccard >= ``threshold``, or the smaller copy
-    contained >= ``containment`` in the larger.  Short texts (fewer than
+    Different sites: Jaccard >= ``threshold``, or the smaller copy contained
+    >= ``containment`` in the larger.  Short texts (fewer than
     ``min_shingles`` shingles): Jaccard >= ``short_threshold``.  Same site:
-    Jaccard >= ``same_site_threshold``.  Empty texts never pass.
+    Jaccard >= ``same_site_threshold``.  Empty texts never pass.  With
+    ``sketches`` and ``verify="exact"`` the measures are the exact shingle-set
+    ones (:func:`~cleaner.neardup.sign.pair_overlap`); otherwise the MinHash
+    estimates.
     """
 
-    def __init__(self, sigs: np.ndarray, sizes: np.ndarray, sites: np.ndarray, params: DedupParams) -> None:
+    def __init__(self, sigs: np.ndarray, sizes: np.ndarray, sites: np.ndarray, params: DedupParams,
+                 sketches: Sketches | None = None) -> None:
         self.sigs, self.sizes, self.sites, self.params = sigs, sizes, sites, params
+        self.sketches = sketches if params.verify == "exact" else None
         self.by_containment = 0
 
-    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        p = self.params
-        jac = pair_jaccard(self.sigs, a, b)
-        ok = jac >= p.threshold
-        sa, sb = self.sizes[a].astype(float), self.sizes[b].astype(float)
-        big_enough = np.minimum(sa, sb) >= p.min_shingles
-        if p.containment is not None:
+    def measures(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(Jaccard, containment, smaller set size, same site) of pairs."""
+        if self.sketches is not None:
+            jac, cont = pair_overlap(self.sketches, a, b)
+            sa, sb = self.sketches.distinct[a].astype(float), self.sketches.distinct[b].astype(float)
+        else:
+            jac = pair_jaccard(self.sigs, a, b)
+            sa, sb = self.sizes[a].astype(float), self.sizes[b].astype(float)
             cont = containment_from_jaccard(jac, sa, sb)
+        same = (self.sites[a] == self.sites[b]) & (self.sites[a] >= 0)
+        return jac, cont, np.minimum(sa, sb), same
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return self.judge(a, b)[0]
+
+    def judge(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, ...]:
+        """(passes, Jaccard, containment, smaller size, same site) of pairs."""
+        p = self.params
+        jac, cont, small, same = self.measures(a, b)
+        ok = jac >= p.threshold
+        big_enough = small >= p.min_shingles
+        if p.containment is not None:
             extra = ~ok & big_enough & (cont >= p.containment)
-            self.by_containment += int(np.count_nonzero(extra))
+            self.by_containment += int(np.count_nonzero(extra & ~(same & (p.same_site_threshold is not None))))
             ok |= extra
         ok = np.where(big_enough, ok, jac >= p.short_threshold)
         if p.same_site_threshold is not None:
-            same = (self.sites[a] == self.sites[b]) & (self.sites[a] >= 0)
             ok = np.where(same, jac >= p.same_site_threshold, ok)
-        return ok & (self.sizes[a] > 0) & (self.sizes[b] > 0)
+        return ok & (self.sizes[a] > 0) & (self.sizes[b] > 0), jac, cont, small, same
+
+
+class ChainGuard:
+    """The chaining guard's test of a member against its cluster's canonical copy.
+
+    A member stays when it passes the edge test with the canonical, or (other
+    sites) when the smaller of the two shares at least ``guard_containment``
+    of its article shingles with the other: a chain is split only where the
+    canonical and a member have too little text in common to be one story.
+    Remembers, for every member it failed, why (the manifest's reasons).
+    """
+
+    def __init__(self, test: EdgeTest, params: DedupParams) -> None:
+        self.test, self.params = test, params
+        self.failed: dict[int, str] = {}
+
+    def __call__(self, canon: np.ndarray, members: np.ndarray) -> np.ndarray:
+        p = self.params
+        ok, _, cont, small, same = self.test.judge(canon, members)
+        if ok.all():
+            return ok
+        rescue = ~same & (small >= p.min_shingles) & (cont >= p.guard_containment)
+        ok = ok | rescue
+        for k in np.flatnonzero(ok):
+            self.failed.pop(int(members[k]), None)
+        for k in np.flatnonzero(~ok):
+            m = int(members[k])
+            if m == int(canon[k]) or m in self.failed:
+                continue
+            if same[k]:
+                why = "same site as the canonical and Jaccard below the same-site threshold"
+            elif small[k] < p.min_shingles:
+                why = "short text and Jaccard below the short-text threshold"
+            else:
+                why = "little article text in common with the canonical"
+            self.failed[m] = why
+        return ok
+
+    def bridge(self, stay: np.ndarray, members: np.ndarray) -> np.ndarray:
+        """Whether a staying member holds each member in the cluster: the smaller of the two is
+        at least ``bridge_containment`` inside the other (a preview or truncated copy and a
+        fuller copy), so the pair is one story whatever the canonical lacks."""
+        p = self.params
+        ok, _, cont, small, same = self.test.judge(stay, members)
+        held = ok & ~same & (small >= p.min_shingles) & (cont >= p.bridge_containment)
+        for m in members[held]:
+            self.failed.pop(int(m), None)
+        return held
 
 
 def site_codes(docs: Sequence[Document]) -> np.ndarray:
@@ -164,34 +283,94 @@ def site_codes(docs: Sequence[Document]) -> np.ndarray:
     return out
 
 
+def candidates(sketches: Sketches, params: DedupParams, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(i, j)``, ``i < j``: a band of the signature in common, or (with
+    ``lead_candidates``) a band of the lead signature. ``new_from``: only pairs with a
+    document from that row on."""
+    bands, rows = params.band_rows
+    ci, cj = candidate_pairs(band_keys(sketches.sigs, bands, rows), params.bucket_window, new_from=new_from)
+    if params.lead_candidates and len(sketches):
+        li, lj = candidate_pairs(band_keys(sketches.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=new_from)
+        ci, cj = merge_pairs(ci, cj, li, lj, len(sketches))
+    return ci, cj
+
+
+def merge_pairs(ai: np.ndarray, aj: np.ndarray, bi: np.ndarray, bj: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The union of two pair lists (``i < j``), sorted."""
+    codes = sorted_unique(np.concatenate([ai * n + aj, bi * n + bj]))
+    return codes // n, codes % n
+
+
+def verify_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray, stats: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The verified edges among candidate pairs; counts and the similarity histogram go to ``stats``."""
+    ok, jac, _, _, _ = test.judge(ci, cj)
+    stats["candidate_pairs"] = int(ci.size)
+    stats["verified_edges"] = int(np.count_nonzero(ok))
+    stats["rejected_at_verification"] = int(ci.size - np.count_nonzero(ok))
+    stats["containment_edges"] = test.by_containment
+    stats["similarity_histogram"] = {
+        "measure": "exact shingle Jaccard" if test.sketches is not None else "estimated Jaccard (MinHash)",
+        "bins": [round(b, 1) for b in HISTOGRAM_BINS[:-1]],
+        "verified_edges": histogram(jac[ok]),
+        "rejected_candidates": histogram(jac[~ok]),
+    }
+    return ci[ok], cj[ok]
+
+
+HISTOGRAM_BINS = np.linspace(0.0, 1.0, 11)
+
+
+def histogram(values: np.ndarray) -> list[int]:
+    """Counts per tenth of [0, 1] (the last bin holds 1.0)."""
+    return np.histogram(np.clip(values, 0.0, 1.0), bins=HISTOGRAM_BINS)[0].astype(int).tolist()
+
+
+def founding_key(doc: Document) -> tuple:
+    """The order documents enter the stage (and an index): earliest date first (undated
+    last), then smallest id. A cluster's founding member, whose id its id derives from, is
+    the member that entered first - with an index, in the earliest run."""
+    return (doc.date is None, doc.date or "", doc.id)
+
+
 def dedup_documents(
     docs: Sequence[Document],
     params: DedupParams = DedupParams(),
     *,
-    index: "NearDupIndex | None" = None,
-    memo: "MutableMapping[str, str] | None" = None,
-    signer: "Callable[[list[str], int, int, int], tuple[np.ndarray, np.ndarray]] | None" = None,
+    index: NearDupIndex | None = None,
+    memo: MutableMapping[str, str] | None = None,
+    signer: Callable[[list[str], DedupParams], Sketches] | None = None,
+    evidence: Any = None,
+    evidence_sites: Callable[[Document], str | None] | None = None,
 ) -> DedupResult:
     """Cluster cleaned documents into stories; one canonical record per cluster.
 
-    Order-independent: documents are processed sorted by id.  With an
+    The in-memory driver of the stage's steps: :func:`~cleaner.neardup.sign.sign_documents`
+    (here as its two halves, to keep the signed texts for the canonical choice)
+    (per document), :func:`candidates`, :func:`verify_pairs` (per pair),
+    :func:`~cleaner.neardup.clusters.guarded_clusters` (integer ids and edge
+    arrays) and :func:`~cleaner.neardup.canonical.build_canonical` (per cluster).
+
+    Order-independent: documents are processed sorted by :func:`founding_key`.  With an
     ``index``, documents already in it are skipped (``already_indexed``),
     the new ones are clustered together with everything indexed before, and
     the result holds the clusters that contain at least one new document;
     the index is updated in memory (the caller persists it with ``save()``).
     ``memo`` (group key -> chosen id, e.g. a persistent cache) remembers the
     canonical choice of a group of copies, the costly part of a warm re-run.
-    ``signer`` replaces :func:`~cleaner.neardup.minhash.sign_texts` (same
-    arguments and result), e.g. to reuse signatures cached by text.
+    ``signer(texts, params)`` replaces :func:`~cleaner.neardup.sign.sketch_with`
+    (same result), e.g. to reuse sketches cached by text. ``evidence`` (a
+    :class:`cleaner.strip.corpus.CorpusEvidence`) lets signing leave a site's
+    repeated lines out; ``evidence_sites`` gives the site a document's lines
+    were counted under (default its ``site``).
     """
-    new_docs = sorted(docs, key=lambda d: d.id)
+    new_docs = sorted(docs, key=founding_key)
     _check_ids(new_docs)
     stats: dict[str, Any] = {}
     rejected: list[Rejected] = []
     bands, rows = params.band_rows
     if index is not None:
         index.check_params(params)
-        old_docs, old_sigs, old_sizes, old_edges = index.state()
+        old_docs, old_sigs, _old_sizes, old_edges = index.state()
         known = {d.id: d for d in old_docs}
         # A document the index already holds is not added again, but it is part of this run's
         # input, so its cluster is written; one whose text changed since cannot replace the
@@ -209,32 +388,48 @@ def dedup_documents(
         new_docs = [d for d in new_docs if d.id not in known]
         stats["indexed_before"] = len(old_docs)
     else:
-        old_docs, old_sigs, old_sizes = [], np.empty((0, params.num_perm), np.uint32), np.empty(0, np.int64)
+        old_docs, old_sigs = [], np.empty((0, params.num_perm), np.uint32)
         old_edges = np.empty((0, 2), np.int64)
         wanted_old = set()
     n_old = len(old_docs)
-    texts = [d.text or "" for d in new_docs]
-    if signer is None:
-        new_sigs, new_sizes = sign_texts(texts, params.num_perm, params.seed, params.ngram)
-    else:
-        new_sigs, new_sizes = signer(texts, params.num_perm, params.seed, params.ngram)
-    all_docs = list(old_docs) + new_docs
-    sigs = np.concatenate([old_sigs, new_sigs]) if n_old else new_sigs
-    sizes = np.concatenate([old_sizes, new_sizes]) if n_old else new_sizes
 
-    pairs = index.candidates(new_sigs, n_old, bands, rows) if index is not None else None
+    # the article texts that differ from the cleaned texts (template lines left out, or the
+    # source rescued): the canonical choice judges copies against what was signed
+    signed_as: dict[str, str] = {}
+
+    def sign(batch: list[Document]) -> Sketches:
+        sites = [evidence_sites(d) for d in batch] if evidence_sites is not None else None
+        texts, left = signing_texts(batch, params, evidence, sites)
+        for d, t in zip(batch, texts):
+            if t is not (d.text or ""):
+                signed_as[d.id] = t
+        out = (signer or sketch_with)(texts, params)
+        out.left_out_lines = left
+        return out
+
+    new_sk = sign(new_docs)
+    all_docs = list(old_docs) + new_docs
+    if n_old:
+        # the index keeps signatures, not the samples of exact verification: old documents are
+        # signed again (a pure function of their text); their stored signatures give the candidates
+        old_sk = sign(list(old_docs))
+        old_sk.sigs = np.asarray(old_sigs, dtype=np.uint32)
+        sk = Sketches.concatenate([old_sk, new_sk])
+    else:
+        sk = new_sk
+    stats["lines_left_out_of_shingles"] = new_sk.left_out_lines
+
+    pairs = index.candidates(new_sk.sigs, n_old, bands, rows) if index is not None else None
     if pairs is None:
-        keys = band_keys(sigs, bands, rows)
-        pairs = candidate_pairs(keys, params.bucket_window, new_from=n_old if n_old else None)
+        pairs = candidates(sk, params, new_from=n_old if n_old else None)
+    elif params.lead_candidates:
+        li, lj = candidate_pairs(band_keys(sk.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=n_old if n_old else None)
+        pairs = merge_pairs(pairs[0], pairs[1], li, lj, len(all_docs))
     sites = site_codes(all_docs)
-    test = EdgeTest(sigs, sizes, sites, params)
-    ci, cj = pairs
-    keep = test(ci, cj)
-    ei, ej = ci[keep], cj[keep]
-    stats.update({"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
-                  "containment_edges": test.by_containment})
+    test = EdgeTest(sk.sigs, sk.sizes, sites, params, sk)
+    ei, ej = verify_pairs(test, pairs[0], pairs[1], stats)
     if index is not None:
-        index.add(new_docs, new_sigs, new_sizes, np.stack([ei, ej], axis=1))
+        index.add(new_docs, new_sk.sigs, new_sk.sizes, np.stack([ei, ej], axis=1))
     if old_edges.size:
         ei = np.concatenate([old_edges[:, 0], ei])
         ej = np.concatenate([old_edges[:, 1], ej])
@@ -244,7 +439,7 @@ def dedup_documents(
     linked = np.zeros(len(all_docs), dtype=bool)
     linked[ei] = linked[ej] = True
     rank = np.asarray(rank_documents(all_docs, linked), dtype=np.int64)
-    texts = CopyTexts()
+    texts = CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
 
     def choose(members: np.ndarray) -> int:
         group = [all_docs[i] for i in members]
@@ -259,33 +454,50 @@ def dedup_documents(
             memo[key] = group[k].id
         return int(members[k])
 
-    guard = test if params.guard is None else EdgeTest(sigs, sizes, sites, replace(params, threshold=params.guard))
-    clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose)
+    guard_test = test if params.guard is None else EdgeTest(sk.sigs, sk.sizes, sites, replace(params, threshold=params.guard), sk)
+    guard = ChainGuard(guard_test, params)
+    clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose, guard.bridge)
 
     canonicals: list[Canonical] = []
+    member_sims: list[float] = []
     for c in range(len(clusters)):
         members = clusters.members(c)
         if n_old and members.max() < n_old and not any(all_docs[i].id in wanted_old for i in members):
             continue  # none of this run's inputs in this cluster: written by an earlier run
-        # Member.similarity is the estimated Jaccard to the canonical
-        sims = pair_jaccard(sigs, np.full(members.size, members[0]), members) if members.size > 1 else np.ones(1)
-        sims[0] = 1.0
+        # Member.similarity: Jaccard to the canonical (exact where cheap, see EdgeTest)
+        if members.size > 1:
+            sims = test.measures(np.full(members.size, members[0]), members)[0]
+            sims[0] = 1.0
+            member_sims.extend(sims[1:].tolist())
+        else:
+            sims = np.ones(1)
+        first = all_docs[int(members.min())].id  # rows are in founding order (old rows first)
         canonicals.append(build_canonical(
             [all_docs[i] for i in members], sims.tolist(),
             min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy, texts=texts, memo=memo,
+            founder=first,
         ))
     canonicals.sort(key=lambda c: c.id)
     sizes_out = clusters.sizes()
+    moved = [int(m) for m in clusters.moved]
+    reasons: dict[str, int] = {}
+    for m in moved:
+        why = guard.failed.get(m, "split off with a detached part")
+        reasons[why] = reasons.get(why, 0) + 1
+    stats["similarity_histogram"]["members_to_canonical"] = histogram(np.asarray(member_sims))
     stats.update({
         "documents": len(new_docs),
-        "empty_documents": int(np.count_nonzero(new_sizes == 0)),
+        "empty_documents": int(np.count_nonzero(new_sk.sizes == 0)),
         "bands": bands,
         "rows": rows,
         "clusters": len(canonicals),
         "clusters_with_copies": sum(1 for c in canonicals if c.cluster.size > 1),
+        "copies_found": sum(c.cluster.size - 1 for c in canonicals),
         "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
         "split_by_chaining_guard": clusters.split_by_guard,
         "detached_by_chaining_guard": clusters.detached,
+        "chaining_guard": {"components_split": clusters.split_by_guard, "documents_moved": len(moved),
+                           "reasons": dict(sorted(reasons.items()))},
         "cross_copy_lines_removed": sum(1 for c in canonicals for s in c.removed if s.kind == "cross_copy"),
     })
     clusters_out = sorted((c.cluster for c in canonicals), key=lambda c: c.id)

@@ -8,7 +8,8 @@ words of its unsupported lines that do not read as prose (a sentence, or a
 long line).  Story text the others share counts for a copy, short site lines
 that survived the strip stage (which no other site has) count against it,
 and unsupported prose - the paragraphs other copies cut, or prose-like
-furniture - is neutral.  Ties: the words of its prose lines, then earliest
+furniture - is neutral, except in a copy that extends every other one (they
+are its truncated or preview copies), where it is the rest of the story.  Ties: the words of its prose lines, then earliest
 date, then smallest id - a total order, so the choice does not depend on
 input order.  A single document is its own canonical.
 
@@ -23,8 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable, MutableMapping, Sequence
 from functools import lru_cache
-from collections.abc import MutableMapping, Sequence
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
@@ -98,8 +99,10 @@ def group_key(group: Sequence[Document]) -> str:
     return h.hexdigest()
 
 
-def cluster_id(member_ids: Sequence[str]) -> str:
-    digest = hashlib.sha1("\n".join(sorted(member_ids)).encode("utf-8")).hexdigest()
+def cluster_id(founder_id: str) -> str:
+    """A cluster's id: derived from its founding member's id alone (see
+    :func:`cleaner.neardup.founding_key`), so it does not change when a copy joins."""
+    digest = hashlib.sha1(founder_id.encode("utf-8", "surrogatepass")).hexdigest()
     return "c-" + digest[:16]
 
 
@@ -143,7 +146,7 @@ class _Other:
     def __init__(self, normal: bytes) -> None:
         self.grams = _grams(normal.split(b" ") if normal else [])
 
-    def has(self, line: "_Line") -> bool:
+    def has(self, line: _Line) -> bool:
         if line.sequence is not None:
             return line.sequence in self.grams
         return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
@@ -152,7 +155,7 @@ class _Other:
 class _Line:
     """A non-empty line of a copy, parsed once: what support and removal look at."""
 
-    __slots__ = ("index", "text", "words", "prose", "sequence", "trigrams")
+    __slots__ = ("index", "prose", "sequence", "text", "trigrams", "words")
 
     def __init__(self, index: int, text: str, normal: bytes) -> None:
         self.index, self.text = index, text
@@ -174,14 +177,18 @@ class CopyTexts:
     normalise the same texts many times over.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, peer_text: Callable[[Document], str] | None = None) -> None:
         self._views: dict[str, _Other] = {}
         self._lines: dict[str, list[_Line]] = {}
+        # what a copy offers as support to the others: its article text as signed
+        # (cleaner.neardup.sign.article_text), else its cleaned text
+        self.peer_text = peer_text
 
     def view(self, doc: Document) -> _Other:
         v = self._views.get(doc.id)
         if v is None:
-            v = self._views[doc.id] = _Other(normalise_bytes(doc.text or ""))
+            text = self.peer_text(doc) if self.peer_text is not None else (doc.text or "")
+            v = self._views[doc.id] = _Other(normalise_bytes(text))
         return v
 
     def lines(self, doc: Document) -> list[_Line]:
@@ -219,17 +226,57 @@ def support_score(member: Document, others: Sequence[Document], texts: CopyTexts
     return supported, unsupported
 
 
+EXTENDS_COVERAGE = 0.8  # share of a shorter copy's words the fuller copy must have ...
+EXTENDS_RATIO = 1.25  # ... and how much more prose it must have, to extend it
+
+
+class _Coverage:
+    """Share of one copy's words that another copy has, computed once per pair."""
+
+    def __init__(self, members: Sequence[Document], texts: CopyTexts) -> None:
+        self.members, self.texts, self._known = members, texts, {}
+
+    def __call__(self, p: int, q: int) -> float:
+        key = (p, q)
+        if key not in self._known:
+            support = line_support(self.members[p], [self.members[q]], self.texts)
+            total = sum(line.words for line, _ in support)
+            self._known[key] = sum(line.words for line, has in support if has) / total if total else 0.0
+        return self._known[key]
+
+
+def extension_words(k: int, peers: Sequence[int], members: Sequence[Document], texts: CopyTexts,
+                    cover: _Coverage | None = None) -> int:
+    """The words of member ``k``'s prose lines no peer has, when ``k`` extends every peer (each
+    is a truncated or preview copy of it: at least EXTENDS_COVERAGE of its words are in ``k``,
+    which has EXTENDS_RATIO times its prose) and no two peers agree on a fuller extent (cover
+    each other): then those lines are the rest of the story, not neutral; else 0."""
+    cover = cover or _Coverage(members, texts)
+    own = completeness(members[k].text)
+    if any(own < EXTENDS_RATIO * completeness(members[p].text) for p in peers):
+        return 0  # the cheap test first: most copies are not much fuller than all others
+    if any(cover(p, k) < EXTENDS_COVERAGE for p in peers):
+        return 0
+    for a, p in enumerate(peers):
+        for q in peers[a + 1 :]:
+            if cover(p, q) >= EXTENDS_COVERAGE and cover(q, p) >= EXTENDS_COVERAGE:
+                return 0  # two copies of the same extent: the story ends where they do
+    others = [members[p] for p in peers]
+    return sum(line.words for line, has in line_support(members[k], others, texts) if not has and line.prose)
+
+
 def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: CopyTexts | None = None) -> int:
     """Index (into ``members``) of the canonical copy; see the module doc."""
     if len(members) == 1:
         return 0
     texts = texts or CopyTexts()
     by_rank = sorted(range(len(members)), key=lambda k: rank[k])
+    cover = _Coverage(members, texts)
     best_key, best = None, 0
     for k in by_rank:
-        peers = [members[p] for p in by_rank if p != k][:MAX_PEERS]
-        sup, uns = support_score(members[k], peers, texts)
-        key = (-(sup - uns), rank[k])
+        peer_ids = [p for p in by_rank if p != k][:MAX_PEERS]
+        sup, uns = support_score(members[k], [members[p] for p in peer_ids], texts)
+        key = (-(sup - uns + extension_words(k, peer_ids, members, texts, cover)), rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
@@ -269,12 +316,17 @@ def merged_attribution(members: Sequence[Document]) -> Attribution:
 
 
 def build_canonical(members: Sequence[Document], similarity: Sequence[float], *, min_copies: int = 3, cross_copy: bool = True,
-                    texts: CopyTexts | None = None, memo: "MutableMapping[str, str] | None" = None) -> Canonical:
+                    texts: CopyTexts | None = None, memo: MutableMapping[str, str] | None = None,
+                    founder: str | None = None) -> Canonical:
     """The output record of one cluster; ``members[0]`` is the canonical copy,
-    the rest follow in rank order. ``memo`` remembers choice reasons across runs."""
+    the rest follow in rank order. ``memo`` remembers choice reasons across runs.
+    ``founder``: the id the cluster id derives from (default: the earliest dated
+    member, then the smallest id)."""
     doc = members[0]
     ids = [d.id for d in members]
-    cid = cluster_id(ids)
+    if founder is None:
+        founder = min(members, key=lambda d: (d.date is None, d.date or "", d.id)).id
+    cid = cluster_id(founder)
     texts = texts or CopyTexts()
     if memo is not None and len(members) > 1:
         key = "reason:" + "\x00".join(ids) + ":" + group_key(members)  # member order matters to the reason

@@ -35,6 +35,7 @@ class ClusterSet:
     starts: np.ndarray  # (clusters + 1,) offsets into order
     split_by_guard: int  # components the guard had to split
     detached: int  # documents moved away from their component's canonical
+    moved: np.ndarray  # (detached,) those documents' indices
 
     def __len__(self) -> int:
         return int(self.canonical.size)
@@ -74,18 +75,44 @@ def components(n: int, i: np.ndarray, j: np.ndarray) -> np.ndarray:
     return labels
 
 
-def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None, out: list) -> tuple[int, int]:
+def _bridged(group: np.ndarray, ok: np.ndarray, gi: np.ndarray, gj: np.ndarray, bridge: CloseFn) -> np.ndarray:
+    """``ok`` grown by the members that ``bridge`` ties, along an edge, to a member that stays
+    (repeated until nothing changes): a copy far from the canonical but held by a fuller copy."""
+    ok = ok.copy()
+    pos = {int(d): k for k, d in enumerate(group)}
+    a = np.array([pos[int(d)] for d in gi], dtype=np.int64)
+    b = np.array([pos[int(d)] for d in gj], dtype=np.int64)
+    tried: set[tuple[int, int]] = set()
+    while True:
+        # edges from a staying member to one that would leave, not tried yet
+        stay, leave = np.concatenate([a[ok[a] & ~ok[b]], b[ok[b] & ~ok[a]]]), np.concatenate([b[ok[a] & ~ok[b]], a[ok[b] & ~ok[a]]])
+        fresh = [(int(x), int(y)) for x, y in zip(stay, leave) if (int(x), int(y)) not in tried]
+        if not fresh:
+            return ok
+        tried.update(fresh)
+        xs = np.array([x for x, _ in fresh], dtype=np.int64)
+        ys = np.array([y for _, y in fresh], dtype=np.int64)
+        held = bridge(group[xs], group[ys])
+        if not held.any():
+            return ok
+        ok[ys[held]] = True
+
+
+def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None,
+            out: list, bridge: CloseFn | None = None) -> tuple[int, np.ndarray]:
     """Split one component until every part passes the guard.
 
     Returns (splits, documents detached from the component's canonical).
     """
     pending = [(members, ei, ej)]
     splits = 0
-    detached = 0
+    detached = np.empty(0, dtype=np.int64)
     while pending:
         group, gi, gj = pending.pop()
         canon = choose(group) if choose is not None and group.size > 1 else group[np.argmin(rank[group])]
         ok = close(np.full(group.size, canon), group) | (group == canon)
+        if bridge is not None and not ok.all():
+            ok = _bridged(group, ok, gi, gj, bridge)
         if ok.all():
             out.append((canon, group))
             continue
@@ -93,7 +120,7 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
         out.append((canon, group[ok]))
         rest = group[~ok]
         if group is members:
-            detached = int(rest.size)
+            detached = rest
         inside = np.isin(gi, rest) & np.isin(gj, rest)
         ri, rj = gi[inside], gj[inside]
         local = {int(d): k for k, d in enumerate(rest)}
@@ -107,8 +134,13 @@ def _settle(members: np.ndarray, ei: np.ndarray, ej: np.ndarray, rank: np.ndarra
     return splits, detached
 
 
-def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None = None) -> ClusterSet:
+def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, close: CloseFn, choose: ChooseFn | None = None,
+                     bridge: CloseFn | None = None) -> ClusterSet:
     """Components of the edge graph, split where the chaining guard requires.
+
+    ``bridge(a, b)``: whether member ``b``, which fails the guard, is held in its
+    cluster by member ``a``, which stays, along an edge (e.g. a preview of the full copy
+    when the canonical lacks the first paragraphs); None: no member is held so.
 
     ``rank`` orders members within a cluster (and picks the canonical when no
     ``choose`` is given); ``choose`` picks the canonical of a multi-member
@@ -139,7 +171,8 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
 
     cluster_of = labels.astype(np.int64)
     canonical = list(canon_of)
-    splits = detached = 0
+    splits = 0
+    moved: list[np.ndarray] = []
     if failing.size:
         edge_label = labels[ei]
         edge_order = np.argsort(edge_label, kind="stable")
@@ -149,9 +182,9 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
             lo, hi = np.searchsorted(edge_sorted, [lab, lab + 1])
             idx = edge_order[lo:hi]
             parts: list = []
-            s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts)
+            s, d = _settle(members, ei[idx], ej[idx], rank, close, choose, parts, bridge)
             splits += s
-            detached += d
+            moved.append(d)
             for k, (canon, part) in enumerate(parts):
                 if k == 0:
                     canonical[lab] = canon
@@ -165,4 +198,5 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
     not_canon = np.arange(n) != canonical_arr[cluster_of]
     order = np.lexsort((rank, not_canon, cluster_of))
     starts = np.searchsorted(cluster_of[order], np.arange(canonical_arr.size + 1))
-    return ClusterSet(canonical_arr, order, starts, splits, detached)
+    moved_arr = np.concatenate(moved) if moved else np.empty(0, dtype=np.int64)
+    return ClusterSet(canonical_arr, order, starts, splits, int(moved_arr.size), moved_arr)

@@ -25,7 +25,7 @@ the earlier state whole; the same inputs give byte-identical files:
     :func:`cleaner.neardup.minhash.to_datasketch`).
 ``gen-NNNNNN/documents.jsonl``
     one JSON object per document, in insertion order (each run appends its new
-    documents sorted by id): ``id, site, url, date, title, language, author,
+    documents in founding order, earliest date first, then id): ``id, site, url, date, title, language, author,
     mode, text, source_text, removed, attribution, origin, notes, standfirst,
     extracted, shingles`` (rows of older indexes without the last fields load too).
 ``gen-NNNNNN/edges.npy``

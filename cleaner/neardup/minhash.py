@@ -211,11 +211,13 @@ def signatures_from_batch(batch: ShingleBatch, num_perm: int, seed: int) -> np.n
     return _min_permuted(hashes, batch.first, batch.counts, a, b)
 
 
-def sign_texts(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: int = 5, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def sign_texts(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: int = 5, batch_size: int = 256,
+               scheme: str = "plain") -> tuple[np.ndarray, np.ndarray]:
     """MinHash signatures of raw texts, and each text's number of shingles.
 
     Returns ``(sigs, sizes)``: a (len(texts), num_perm) uint32 array and an
-    int64 array (0 = empty text).  Texts are normalised and hashed
+    int64 array (0 = empty text).  Texts are normalised (``scheme``, see
+    :mod:`cleaner.neardup.normalise`; ``plain`` = datasketch-identical) and hashed
     ``batch_size`` at a time: big enough to amortise numpy's per-call cost,
     small enough to stay in the CPU caches.
     """
@@ -223,7 +225,7 @@ def sign_texts(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: 
     sizes = np.empty(len(texts), dtype=np.int64)
     for i in range(0, len(texts), batch_size):
         chunk = texts[i : i + batch_size]
-        batch = ShingleBatch.from_texts(chunk, ngram)
+        batch = ShingleBatch.from_texts(chunk, ngram, scheme)
         sigs[i : i + len(chunk)] = signatures_from_batch(batch, num_perm, seed)
         sizes[i : i + len(chunk)] = batch.counts
     return sigs, sizes

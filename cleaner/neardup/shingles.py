@@ -26,6 +26,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .normalise import respell, rewrite
+
 # ASCII bytes that are not letters or digits become a space; bytes >= 0x80 are
 # UTF-8 parts of non-ASCII characters, already folded (or kept) by then.
 _ASCII_FOLD = bytes(
@@ -82,21 +84,25 @@ def _fold_non_ascii(s: str) -> str:
     return s
 
 
-def normalise_bytes(text: str) -> bytes:
-    """NFKC + casefold + punctuation/whitespace folding, as UTF-8 bytes.
+def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
+    """NFKC + casefold + the scheme's rewrite + punctuation/whitespace folding, as UTF-8 bytes.
 
     The result is the tokens joined by single ASCII spaces (no leading or
-    trailing space; ``b""`` when the text has no word character).
+    trailing space; ``b""`` when the text has no word character). ``scheme``:
+    see :mod:`cleaner.neardup.normalise` (``plain`` = datasketch-identical).
     """
-    s = unicodedata.normalize("NFKC", text).lower()
+    s = rewrite(unicodedata.normalize("NFKC", text).lower(), scheme)
     if not s.isascii():
         s = _fold_non_ascii(s)
-    return b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split())
+    out = b" ".join(s.encode("utf-8").translate(_ASCII_FOLD).split())
+    if scheme == "plain":
+        return out
+    return respell(np.frombuffer(out + b"\x00", dtype=np.uint8), scheme).tobytes()[:-1]  # NUL: the text's end
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, scheme: str = "plain") -> str:
     """:func:`normalise_bytes` as a string (for humans and tests)."""
-    return normalise_bytes(text).decode("utf-8")
+    return normalise_bytes(text, scheme).decode("utf-8")
 
 
 def shingle_bytes(normal: bytes, ngram: int) -> list[bytes]:
@@ -114,12 +120,12 @@ def shingle_bytes(normal: bytes, ngram: int) -> list[bytes]:
     return [b" ".join(words[i : i + ngram]) for i in range(len(words) - ngram + 1)]
 
 
-def shingle_set(text: str, ngram: int) -> set[bytes]:
+def shingle_set(text: str, ngram: int, scheme: str = "plain") -> set[bytes]:
     """Exact shingle set of a raw text (for exact Jaccard in tests/benchmarks)."""
-    return set(shingle_bytes(normalise_bytes(text), ngram))
+    return set(shingle_bytes(normalise_bytes(text, scheme), ngram))
 
 
-def normalise_batch(texts: Sequence[str]) -> np.ndarray:
+def normalise_batch(texts: Sequence[str], scheme: str = "plain") -> np.ndarray:
     """Normalise many texts in one pass: one uint8 buffer, each text's
     normalised bytes followed by a NUL byte (the document separator).
 
@@ -127,14 +133,17 @@ def normalise_batch(texts: Sequence[str]) -> np.ndarray:
     the string work runs once over the joined batch and the whitespace
     collapse is vectorised, which is several times faster than per text.
     """
-    # Unicode work per text (NFKC's quick check passes for most texts, and the
-    # non-ASCII fix-ups touch only the texts that need them); the byte-level
-    # folding and the whitespace collapse run once over the joined batch
+    # Unicode work and the scheme's rewrite per text (NFKC's quick check passes for most
+    # texts, and the non-ASCII fix-ups touch only the texts that need them); the byte-level
+    # folding, the whitespace collapse and the spelling step run once over the joined batch
     parts = []
     for t in texts:
         if _SEP in t:
             t = t.replace(_SEP, " ")
         t = unicodedata.normalize("NFKC", t).lower()
+        if scheme != "plain":
+            t = rewrite(t, scheme)
+        # the non-ASCII fold per text: it rewrites the whole string once per distinct character
         parts.append(t if t.isascii() else _fold_non_ascii(t))
     s = _SEP.join(parts) + _SEP
     raw = np.frombuffer(s.encode("utf-8").translate(_ASCII_FOLD_KEEP_NUL), dtype=np.uint8)
@@ -148,7 +157,10 @@ def normalise_batch(texts: Sequence[str]) -> np.ndarray:
     run_last = np.flatnonzero(space[1:-1] & ~space[2:]) + 1
     keep = ~space
     keep[run_first[word[run_first - 1] & word[run_last + 1]]] = True
-    return padded[1:-1][keep[1:-1]]
+    out = padded[1:-1][keep[1:-1]]
+    if scheme == "plain":
+        return out
+    return respell(out, scheme)  # the token rewrite (spelling)
 
 
 class ShingleBatch:
@@ -197,8 +209,8 @@ class ShingleBatch:
         self.counts = counts
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], ngram: int) -> "ShingleBatch":
-        return cls(normalise_batch(texts), ngram)
+    def from_texts(cls, texts: Sequence[str], ngram: int, scheme: str = "plain") -> "ShingleBatch":
+        return cls(normalise_batch(texts, scheme), ngram)
 
     @classmethod
     def from_normals(cls, normals: Sequence[bytes], ngram: int) -> "ShingleBatch":

@@ -1,0 +1,298 @@
+"""Per-document signing: a cleaned document -> fixed-size data that the later steps compare.
+
+:func:`sign_documents` is a pure function of the documents (and, when given,
+the corpus evidence of their sites): every document's row depends on that
+document alone, so a driver may sign in any batches, on any worker, and keep
+only the result (a streaming driver spills it and reads the texts back only
+to build canonicals). Per document it gives:
+
+* ``sigs[k]`` - the MinHash signature (``num_perm`` uint32) of its shingles,
+  datasketch's affine32 scheme (bit-identical to datasketch with the
+  ``plain`` normalisation);
+* ``sizes[k]`` - its number of shingles (with repeats; 0 = empty);
+* ``lead[k]`` - a ``LEAD_PERM``-value signature of its first ``LEAD_SHINGLES``
+  shingles: a preview or truncated copy starts like the full story, so the
+  two share the lead even where their Jaccard is low (candidates for
+  containment);
+* ``distinct[k]`` and ``sample(k)`` - its number of distinct shingle hashes
+  and the smallest ``sample_size`` of them, sorted (all of them for a text of
+  at most ``sample_size`` distinct shingles): exact Jaccard and containment
+  of two such texts, a bottom-k estimate for longer ones
+  (:func:`pair_overlap`).
+
+What is shingled is the *article*: :func:`article_text` leaves out the lines
+that the corpus evidence shows on other pages of the same site (template the
+strip stage kept), so two stories of one site do not look alike through their
+site; when the strip stage cut the article (:func:`source_article`), the
+source text without the site's repeated lines and the spans removed for what
+they are is shingled instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..records import Document
+from .canonical import line_words
+from .minhash import _min_permuted, fmix, permutations, xxh32_ranges
+from .shingles import ShingleBatch
+
+LEAD_SHINGLES = 64  # shingles in a document's lead
+LEAD_PERM = 32  # values of the lead signature (its LSH: LEAD_BANDS x LEAD_ROWS)
+LEAD_BANDS, LEAD_ROWS = 8, 4
+# a document whose site-repeated lines hold at least this share of its words
+# is not templated: it is a page the site published twice, kept whole (a page
+# with a short article in a long template still has its article lines unrepeated)
+MAX_TEMPLATE_SHARE = 0.95
+
+
+@dataclass
+class Sketches:
+    """Fixed-size per-document data of many documents (row k = document k)."""
+
+    sigs: np.ndarray  # (n, num_perm) uint32
+    sizes: np.ndarray  # (n,) int64 shingles, with repeats
+    lead: np.ndarray  # (n, LEAD_PERM) uint32
+    distinct: np.ndarray  # (n,) int64 distinct shingle hashes
+    sample_starts: np.ndarray  # (n + 1,) int64 offsets into sample_values
+    sample_values: np.ndarray  # sorted smallest distinct hashes of each document, back to back
+    left_out_lines: int = 0  # template / title lines not shingled
+
+    def __len__(self) -> int:
+        return int(self.sizes.size)
+
+    def sample(self, k: int) -> np.ndarray:
+        return self.sample_values[self.sample_starts[k] : self.sample_starts[k + 1]]
+
+    @classmethod
+    def empty(cls, num_perm: int) -> Sketches:
+        return cls(np.empty((0, num_perm), np.uint32), np.empty(0, np.int64), np.empty((0, LEAD_PERM), np.uint32),
+                   np.empty(0, np.int64), np.zeros(1, np.int64), np.empty(0, np.uint32))
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[Sketches]) -> Sketches:
+        parts = [p for p in parts if len(p)] or list(parts[:1])
+        starts = [parts[0].sample_starts]
+        offset = int(parts[0].sample_starts[-1])
+        for p in parts[1:]:
+            starts.append(p.sample_starts[1:] + offset)
+            offset += int(p.sample_starts[-1])
+        return cls(
+            np.concatenate([p.sigs for p in parts]), np.concatenate([p.sizes for p in parts]),
+            np.concatenate([p.lead for p in parts]), np.concatenate([p.distinct for p in parts]),
+            np.concatenate(starts), np.concatenate([p.sample_values for p in parts]),
+            sum(p.left_out_lines for p in parts),
+        )
+
+    def row(self, k: int) -> dict[str, Any]:
+        """One document's data (what a streaming driver keeps per document)."""
+        return {"signature": self.sigs[k], "shingles": int(self.sizes[k]), "lead": self.lead[k],
+                "distinct": int(self.distinct[k]), "sample": self.sample(k)}
+
+
+# Kinds the strip stage gives a line for *where* it is (outside the article core it found),
+# not for what it is: when that search went wrong they hold the article itself.
+POSITIONAL_KINDS = frozenset({"site_header", "site_footer", "headline_list", "standfirst"})
+# a line of at least this many words reads as text, not as a menu item or label
+TEXT_LINE_WORDS = 8
+# the strip stage kept less than this share of the text lines that the evidence does not
+# explain: its article-core search went wrong, and the source is shingled instead
+KEPT_SHARE = 0.5
+
+
+def _site_lines(lines: list[str], ev: Any) -> list[bool]:
+    """Which lines the evidence shows on other pages of the site (support >= 2, the page itself
+    being one). Links to other stories by their titles are the strip stage's (see_also)."""
+    if not ev.site_counts:
+        return [False] * len(lines)
+    return [bool(line.strip()) and ev.site_support(line) >= 2 for line in lines]
+
+
+def _text_words(lines: list[str]) -> int:
+    """Words in the lines that read as text (in Chinese, Japanese or Thai two characters count as a word)."""
+    total = 0
+    for line in lines:
+        # spaces count words; a line with few spaces may be in a script written without them
+        n = line.count(" ") + 1
+        if n < TEXT_LINE_WORDS and not line.isascii():
+            n = line_words(line)
+        if n >= TEXT_LINE_WORDS and line.strip():
+            total += n
+    return total
+
+
+def source_article(doc: Document, ev: Any) -> str | None:
+    """The source text without the spans the strip stage removed for what they are (ads,
+    links, credits, ...; not the positional kinds) and without the lines the evidence shows on
+    other pages of the site - when that keeps at least twice the text lines the cleaned text
+    has (the strip stage cut the article), else None."""
+    source = doc.source_text
+    if not source or doc.extracted or not doc.removed:
+        return None
+    if not any(span.kind in POSITIONAL_KINDS for span in doc.removed):
+        return None
+    kept_words = _text_words((doc.text or "").split("\n"))
+    if kept_words >= KEPT_SHARE * _text_words(source.split("\n")):
+        return None  # even the whole source has too little more text: nothing was cut
+    pieces, cursor = [], 0
+    for span in sorted((sp for sp in doc.removed if sp.kind not in POSITIONAL_KINDS), key=lambda sp: sp.start):
+        if span.start > cursor:
+            pieces.append(source[cursor : span.start])
+        cursor = max(cursor, span.end)
+    pieces.append(source[cursor:])
+    lines = [line.strip() for line in "\n".join(pieces).split("\n") if line.strip()]
+    lines = [line for line, repeated in zip(lines, _site_lines(lines, ev)) if not repeated]
+    if kept_words >= KEPT_SHARE * _text_words(lines):
+        return None
+    return "\n".join(lines)
+
+
+def article_text(doc: Document, evidence: Any = None, site: str | None = None) -> tuple[str, int]:
+    """The text of ``doc`` that is shingled, and how many lines were left out.
+
+    ``evidence`` is a :class:`cleaner.strip.corpus.CorpusEvidence` (or None);
+    ``site`` the site its lines were counted under (default: ``doc.site``).
+    A line is left out when the evidence has it on another page of the same
+    site (support >= 2, the document itself being one); unless the lines so found hold ``MAX_TEMPLATE_SHARE``
+    of the words, which says the page itself repeats, not its template.
+    """
+    text = doc.text or ""
+    if evidence is None or not text:
+        return text, 0
+    site = doc.site if site is None else site
+    if not site:
+        return text, 0
+    ev = evidence.for_document(site, doc.title)
+    rescued = source_article(doc, ev)
+    if rescued is not None:
+        return rescued, 0
+    lines = text.split("\n")
+    repeated = _site_lines(lines, ev)
+    words = sum(line.count(" ") + 1 for line in lines if line.strip())
+    left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
+    if not left:
+        return text, 0
+    if left >= MAX_TEMPLATE_SHARE * words:
+        # all of it is on other pages of the site: a page the site published twice - unless
+        # every such line is on every page of a site of several pages, which only a template is
+        pages = evidence.site_docs.get(site, 0)
+        if pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated)):
+            return text, 0
+    return "\n".join(line for line, r in zip(lines, repeated) if not r), sum(repeated)
+
+
+def sketch_texts(texts: Sequence[str], num_perm: int = 128, seed: int = 1, ngram: int = 5, *,
+                 scheme: str = "plain", sample_size: int = 1024, batch_size: int = 256) -> Sketches:
+    """:class:`Sketches` of raw texts (see the module doc); ``sigs`` equal
+    :func:`cleaner.neardup.minhash.sign_texts` with the same scheme."""
+    parts = []
+    for i in range(0, len(texts), batch_size):
+        parts.append(_sketch_batch(ShingleBatch.from_texts(texts[i : i + batch_size], ngram, scheme), num_perm, seed, sample_size))
+    return Sketches.concatenate(parts) if parts else Sketches.empty(num_perm)
+
+
+def _sketch_batch(batch: ShingleBatch, num_perm: int, seed: int, sample_size: int) -> Sketches:
+    hashes = fmix(xxh32_ranges(batch.buffer, batch.starts, batch.lengths, seed), 32)
+    a, b = permutations(num_perm, seed)
+    sigs = _min_permuted(hashes, batch.first, batch.counts, a, b)
+    n = batch.counts.size
+    # the lead: the first LEAD_SHINGLES shingles of every document, gathered contiguously
+    lead_counts = np.minimum(batch.counts, LEAD_SHINGLES)
+    lead_first = np.zeros(n, dtype=np.int64)
+    np.cumsum(lead_counts[:-1], out=lead_first[1:])
+    doc_of = np.repeat(np.arange(n), lead_counts)
+    pos = batch.first[doc_of] + (np.arange(doc_of.size) - lead_first[doc_of])
+    lead = _min_permuted(hashes[pos], lead_first, lead_counts, a[:LEAD_PERM], b[:LEAD_PERM])
+    # distinct hashes per document, sorted: one sort of (document, hash) keys
+    owner = np.repeat(np.arange(n, dtype=np.uint64), batch.counts)
+    keys = np.sort((owner << np.uint64(32)) | hashes.astype(np.uint64))
+    if keys.size:
+        fresh = np.empty(keys.size, dtype=bool)
+        fresh[0] = True
+        np.not_equal(keys[1:], keys[:-1], out=fresh[1:])
+        keys = keys[fresh]
+    key_doc = (keys >> np.uint64(32)).astype(np.int64)
+    distinct = np.bincount(key_doc, minlength=n).astype(np.int64)
+    kept = np.minimum(distinct, sample_size)
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(kept, out=starts[1:])
+    if distinct.size and distinct.max() > sample_size:  # some documents keep only their smallest hashes
+        dstart = np.zeros(n, dtype=np.int64)
+        np.cumsum(distinct[:-1], out=dstart[1:])
+        keys = keys[(np.arange(keys.size) - dstart[key_doc]) < sample_size]
+    values = keys.astype(np.uint32)  # the low 32 bits: the hash
+    return Sketches(sigs, batch.counts.astype(np.int64), lead, distinct, starts, values)
+
+
+def signing_texts(docs: Sequence[Document], params: Any, evidence: Any = None,
+                  sites: Sequence[str | None] | None = None) -> tuple[list[str], int]:
+    """The texts that are shingled (:func:`article_text` with ``article_only``), and how
+    many lines were left out."""
+    texts = []
+    left = 0
+    for k, d in enumerate(docs):
+        if params.article_only and evidence is not None:
+            text, n = article_text(d, evidence, sites[k] if sites is not None else None)
+            left += n
+        else:
+            text = d.text or ""
+        texts.append(text)
+    return texts, left
+
+
+def sketch_with(texts: Sequence[str], params: Any) -> Sketches:
+    """:func:`sketch_texts` under ``params`` (a :class:`~cleaner.neardup.DedupParams`)."""
+    return sketch_texts(texts, params.num_perm, params.seed, params.ngram, scheme=params.normalisation,
+                        sample_size=params.sample_size)
+
+
+def sign_documents(docs: Sequence[Document], params: Any, evidence: Any = None,
+                   sites: Sequence[str | None] | None = None, sketcher: Any = None) -> Sketches:
+    """:class:`Sketches` of cleaned documents under ``params`` (a
+    :class:`~cleaner.neardup.DedupParams`); see the module doc. ``sites``: the
+    site each document's lines were counted under in ``evidence`` (default
+    its ``site``). ``sketcher(texts, params)`` replaces :func:`sketch_with`
+    (same result), e.g. to reuse sketches cached by text."""
+    texts, left = signing_texts(docs, params, evidence, sites)
+    out = (sketcher or sketch_with)(texts, params)
+    out.left_out_lines = left
+    return out
+
+
+def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[float, float]:
+    """(Jaccard, containment of the smaller) of two documents from their samples (sorted
+    smallest distinct hashes) and distinct shingle counts: one document's data each.
+
+    Exact when both samples hold all their document's hashes. Otherwise a sample holds
+    every hash of its document up to its largest value, so below ``t`` = the smaller of the
+    cut samples' largest values both sets are known exactly; the measures are those of the
+    two sets restricted to hashes <= ``t`` (a uniform sample of the shingles, hashes being
+    random), which also estimates the containment of a short text in a long one without bias.
+    """
+    if na == 0 or nb == 0:
+        return 0.0, 0.0
+    cut_a, cut_b = sa.size < na, sb.size < nb
+    if cut_a or cut_b:
+        t = min(sa[-1] if cut_a else np.uint32(0xFFFFFFFF), sb[-1] if cut_b else np.uint32(0xFFFFFFFF))
+        sa = sa[: np.searchsorted(sa, t, side="right")]
+        sb = sb[: np.searchsorted(sb, t, side="right")]
+    if sa.size == 0 or sb.size == 0:
+        return 0.0, 0.0
+    inter = np.intersect1d(sa, sb, assume_unique=True).size
+    small = sa.size if na <= nb else sb.size  # the document with fewer shingles, by its full count
+    return inter / (sa.size + sb.size - inter), inter / small
+
+
+def pair_overlap(sk: Sketches, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sample_overlap` of many pairs of rows of ``sk``."""
+    jac = np.zeros(i.size, dtype=np.float64)
+    cont = np.zeros(i.size, dtype=np.float64)
+    starts, values, distinct = sk.sample_starts, sk.sample_values, sk.distinct
+    for k in range(i.size):
+        a, b = int(i[k]), int(j[k])
+        jac[k], cont[k] = sample_overlap(values[starts[a] : starts[a + 1]], int(distinct[a]),
+                                         values[starts[b] : starts[b + 1]], int(distinct[b]))
+    return jac, cont
