@@ -33,12 +33,31 @@ SETS = [
      "datasketch LSH on raw text ARI 0.443"),
     ("syndication-dev html, deduplicated", "syndication-dev/html", [], "syndication-dev/labels.jsonl", ["clusters", "canonical"],
      "trafilatura + datasketch LSH ARI 0.951, canonical F1 0.906"),
+    ("readability txt (text mode)", "readability/txt", ["--no-dedup"], "readability/ground-truth.json", ["extraction"],
+     "jusText F1 0.816 (eval README)"),
+    ("readability (HTML mode)", "readability/html", ["--no-dedup"], "readability/ground-truth.json", ["extraction"],
+     "trafilatura F1 0.928, bare_extraction 0.939 (eval README)"),
+    # the second syndicated set, made by benchmarks/make_syndication2.py (generated when missing)
+    ("syndication2 txt, per copy", "@syndication2/corpus.jsonl", ["--no-dedup"], "@syndication2/labels.jsonl", ["extraction"],
+     "bench_clusters.py measures datasketch on it"),
+    ("syndication2 txt, deduplicated", "@syndication2/corpus.jsonl", [], "@syndication2/labels.jsonl", ["clusters", "canonical"],
+     "bench_clusters.py measures datasketch on it"),
 ]
+SYNDICATION2 = ROOT / "benchmarks" / "_work" / "syndication2"
+
+
+def located(path: str) -> Path:
+    """A set's path: in the eval kit, or (``@syndication2/...``) in the generated second set."""
+    if path.startswith("@syndication2/"):
+        if not (SYNDICATION2 / "labels.jsonl").exists():
+            subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_syndication2.py"), "--out", str(SYNDICATION2)], check=True)
+        return SYNDICATION2 / path.split("/", 1)[1]
+    return EVAL / path
 
 
 def score(task: str, gold: Path, pred: Path) -> dict:
     args = [sys.executable, str(EVAL / "score.py"), task, "--gold", str(gold), "--pred", str(pred), "--json"]
-    if "syndication-dev" in str(gold) and task != "canonical":
+    if "syndication" in str(gold) and task != "canonical":
         args.append("--restrict")  # the html set has one doc without HTML
     return json.loads(subprocess.run(args, capture_output=True, text=True, check=True).stdout)
 
@@ -55,22 +74,23 @@ def main() -> None:
     print("| set | docs | wall s | docs/s | figures | reference (BASELINES.md) |")
     print("|---|---|---|---|---|---|")
     for name, source, extra, gold, tasks, reference in SETS:
-        out = WORK / name.split()[0] / ("dedup" if not extra else "nodedup")
+        out = WORK / "-".join(name.split()[:2]) / ("dedup" if not extra else "nodedup")
         t0 = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "cleaner", "run", str(EVAL / source), "-o", str(out), "--workers", str(args.workers), *extra],
+        subprocess.run([sys.executable, "-m", "cleaner", "run", str(located(source)), "-o", str(out), "--workers", str(args.workers), *extra],
                        env=env, check=True, capture_output=True)
         wall = time.perf_counter() - t0
         docs = sum(1 for _ in open(out / "clusters.jsonl"))
         figures = []
         for task in tasks:
             pred = out / ("clusters.jsonl" if task == "clusters" else "documents.jsonl")
-            s = score(task, EVAL / gold, pred)
+            s = score(task, located(gold), pred)
             if task == "extraction":
                 figures.append(f"F1 {s['f1']:.3f} (P {s['precision']:.3f}, R {s['recall']:.3f})")
             elif task == "clusters":
                 figures.append(f"pairwise F1 {s['pairwise_f1']:.3f}, ARI {s['ari']:.3f}")
             else:
-                figures.append(f"canonical F1 {s['f1']:.3f}, one record per story {s['share_one_record']:.3f}")
+                figures.append(f"canonical mean F1 {s['mean_f1']:.3f} (F1 {s['f1']:.3f}), one record per story "
+                               f"{s['share_one_record']:.3f}, mixed records {s['mixed_records']}")
         print(f"| {name} | {docs} | {wall:.1f} | {docs / wall:.0f} | {'; '.join(figures)} | {reference} |")
 
 
