@@ -46,6 +46,11 @@ class RunOptions:
     cache: str | None = None  # folder of a StageCache: unchanged documents are not re-extracted or re-stripped
     engine: str = "local"  # "local" (in-process / process pool) or "dask"
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
+    # wall-clock limit per document (seconds) in a streaming run: the worker is killed, the document rejected
+    time_limit: float | None = 60.0
+    # spill to a work folder and stream the outputs (cleaner run); False: every record in memory (library)
+    streaming: bool = True
+    work: str | None = None  # the streaming run's work folder (default: a hidden sibling of the output folder)
 
 
 @dataclass
@@ -363,7 +368,16 @@ def run_paths(
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
 ) -> RunResult:
-    """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder."""
+    """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder.
+
+    With an output folder, no index and no stage cache, the run streams
+    (:mod:`cleaner.stream`: bounded memory, resumable); its result then holds
+    the rejections and the manifest, not the records (they are in the files).
+    """
+    if out is not None and options.streaming and options.index is None and options.cache is None:
+        from .stream import run_streaming
+
+        return run_streaming(inputs, out, options, progress, work=options.work)
     report = ReadReport()
     t0 = time.perf_counter()
     records = list(iter_documents(inputs, options.read, report))

@@ -1,0 +1,458 @@
+"""The streaming run: a corpus of any size in bounded memory, resumable after a crash.
+
+``cleaner run`` drives the stage steps of :mod:`cleaner.steps` over batches
+(shards) of documents, spilled to a work folder (:mod:`cleaner.spill`):
+
+1. read in batches; each batch is extracted on a worker, which writes the
+   prepared documents as a shard and returns the batch's evidence counts;
+2. the evidence of all shards is merged (a fixed binary tree);
+3. each shard is stripped and signed on a worker (cleaned documents,
+   signatures and a few numbers per document go to disk);
+4. de-duplication in this process, over signatures and band keys only:
+   document numbers follow id order (an external merge of the shards' sorted
+   ids), signatures are a memory-mapped array, clusters come from
+   :func:`cleaner.neardup.clusters.guarded_clusters`; the canonical choice
+   of each group of copies is made on the workers, which read the members'
+   cleaned text back from the shards;
+5. canonical records are assembled on the workers into output parts (by
+   canonical id); the parts are concatenated, and the per-member rows merged
+   in id order, into the output folder, which is committed as one set.
+
+What this process holds per document is its shard and row, site code, date
+code, completeness, shingle count and its band keys while candidates are
+found: a few dozen bytes, never its text. The work folder records the shards
+that are done; the same command after a ``kill -9`` continues from there and
+gives byte-identical output. It is removed after a successful run.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import steps
+from .io.readers import ReadReport, iter_documents
+from .records import Document, Rejected
+from .spill import WorkFolder, load_array, merge_sorted, rejected_from_json, work_folder_for
+
+BATCH = 1000  # documents per shard: fixed, so that the shards (and the evidence tree) never depend on --workers
+PART_DOCUMENTS = 2000  # documents per output part
+
+
+def run_fingerprint(inputs: Sequence[str | os.PathLike[str]], options: Any, batch: int) -> str | None:
+    """What the shards of a run depend on; None when the input cannot be read twice (stdin)."""
+    from .cache import code_fingerprint, digest
+    from .io.readers import expand_inputs
+
+    stats = []
+    for root, path in expand_inputs(inputs):
+        if path is None:
+            return None
+        st = path.stat()
+        stats.append([str(root), str(path), st.st_size, st.st_mtime_ns])
+    plain = replace(options, workers=1, engine="local", scheduler=None)
+    return digest("stream", batch, [os.fspath(p) for p in inputs], stats, plain, code_fingerprint())
+
+
+class Driver:
+    """Where the steps run: one :class:`~cleaner.engines.pool.KillablePool` of local workers for the run."""
+
+    def __init__(self, workers: int) -> None:
+        from .engines.pool import KillablePool
+
+        self.pool = KillablePool(max(1, workers))
+
+    def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
+        """``(key, result)`` of every ``(key, step, args)`` task, as they finish."""
+        return self.pool.run(tasks, time_limit=time_limit)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def kill(self) -> None:
+        self.pool.kill()
+
+
+def run_streaming(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    options: Any,
+    progress: Any = None,
+    work: str | os.PathLike[str] | None = None,
+    batch: int = BATCH,
+    driver: Any = None,
+) -> Any:
+    from .io.writers import write_outputs
+    from .pipeline import RunResult, build_manifest
+
+    out = Path(out)
+    fingerprint = run_fingerprint(inputs, options, batch)
+    root = Path(work) if work is not None else work_folder_for(out)
+    folder = WorkFolder(root, fingerprint or os.urandom(16).hex())
+    steps.warm_up(options)
+    own_driver = driver is None
+    driver = driver or Driver(options.workers)
+    try:
+        result = _run(inputs, out, options, progress, folder, driver, batch)
+    except BaseException:
+        if own_driver:
+            driver.kill()
+        raise
+    if own_driver:
+        driver.close()
+    folder.remove()
+    return result
+
+
+def _run(inputs, out, options, progress, folder, driver, batch):
+    from .io.writers import write_outputs
+    from .pipeline import RunResult, build_manifest
+
+    timings: dict[str, float] = {}
+    report = ReadReport()
+    rejected: list[Rejected] = []
+
+    # 1. read + extract, shard by shard ------------------------------------------------
+    t0 = time.perf_counter()
+    shards: list[str] = []
+    read_count = 0
+
+    def extract_tasks():
+        nonlocal read_count
+        chunk: list[Document | Rejected] = []
+        for record in iter_documents(inputs, options.read, report):
+            chunk.append(record)
+            read_count += 1
+            if len(chunk) == batch:
+                yield from submit(chunk)
+                chunk = []
+        if chunk:
+            yield from submit(chunk)
+
+    def submit(chunk):
+        k = len(shards)
+        name = f"a-{k:06d}"
+        shards.append(name)
+        if not folder.done(name):
+            yield k, steps.extract_step, (chunk, str(folder.path(name + ".jsonl")), options, options.corpus_evidence)
+        elif progress:
+            progress("extract", len(chunk), None)
+
+    for k, summary in driver.map(extract_tasks(), time_limit=options.time_limit):
+        folder.mark_done(shards[k], summary)
+        if progress:
+            progress("extract", summary["documents"] + len(summary["rejected"]), None)
+    timings["read"] = timings["extract"] = time.perf_counter() - t0
+
+    # 2. evidence: the shards' counts merged in a fixed tree ------------------------------
+    t0 = time.perf_counter()
+    prepared = 0
+    html_read = 0
+    reducer = steps.EvidenceReducer()
+    for name in shards:
+        summary = folder.summary(name)
+        prepared += summary["documents"]
+        rejected.extend(rejected_from_json(r) for r in summary["rejected"])
+        if summary["evidence"] is not None:
+            reducer.add(steps.evidence_from_json(summary["evidence"]))
+        html_read += summary["html"]
+    evidence = None
+    if options.corpus_evidence and prepared > 1:
+        evidence = str(folder.path("evidence.json"))
+        if not folder.done("evidence"):
+            steps.save_evidence(Path(evidence), reducer.result())
+            folder.mark_done("evidence", {})
+    del reducer
+    timings["evidence"] = time.perf_counter() - t0
+
+    # 3. strip + sign ---------------------------------------------------------------------
+    t0 = time.perf_counter()
+    stripped = [f"b-{k:06d}" for k in range(len(shards))]
+
+    def strip_tasks():
+        for k, name in enumerate(stripped):
+            if folder.done(name):
+                if progress:
+                    progress("strip", folder.summary(name)["documents"], prepared)
+                continue
+            yield k, steps.strip_step, (str(folder.path(shards[k] + ".jsonl")), str(folder.path(name + ".jsonl")),
+                                        options, evidence)
+
+    for k, summary in driver.map(strip_tasks(), time_limit=options.time_limit):
+        folder.mark_done(stripped[k], summary)
+        if progress:
+            progress("strip", summary["documents"], prepared)
+    del evidence
+    removed: Counter = Counter()
+    documents = html = 0
+    for name in stripped:
+        summary = folder.summary(name)
+        documents += summary["documents"]
+        html += summary["html"]
+        removed.update(summary["removed"])
+        rejected.extend(rejected_from_json(r) for r in summary["rejected"])
+    timings["strip"] = time.perf_counter() - t0
+
+    # 4. de-duplicate over signatures -------------------------------------------------------
+    t0 = time.perf_counter()
+    paths = [str(folder.path(name + ".jsonl")) for name in stripped]
+    table = number_documents(folder, stripped, options)
+    if options.dedup:
+        clusters, stats = cluster(table, paths, options, driver)
+    else:
+        clusters, stats = None, {}
+    if progress:
+        progress("dedup", documents, documents)
+    timings["dedup"] = time.perf_counter() - t0
+
+    # 5. canonical records, output parts, the output folder ----------------------------------
+    t0 = time.perf_counter()
+    parts, assembled = assemble(folder, table, clusters, paths, options, driver)
+    if options.dedup:
+        sizes_out = clusters.sizes()
+        stats.update({
+            "documents": documents,
+            "empty_documents": int(np.count_nonzero(table.sizes == 0)),
+            "bands": stats.pop("bands"),
+            "rows": stats.pop("rows"),
+            "clusters": assembled["clusters"],
+            "clusters_with_copies": assembled["clusters_with_copies"],
+            "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
+            "split_by_chaining_guard": clusters.split_by_guard,
+            "detached_by_chaining_guard": clusters.detached,
+            "cross_copy_lines_removed": assembled["cross_copy_lines_removed"],
+        })
+        largest = stats["largest_cluster"]
+    else:
+        stats = {"documents": documents, "clusters": documents, "dedup": False}
+        largest = 1 if documents else 0
+    rejected.sort(key=lambda r: (r.id, r.stage))
+
+    def manifest() -> dict[str, Any]:
+        timings["write"] = time.perf_counter() - t0
+        m = build_manifest(
+            options,
+            counts={
+                "inputs": read_count,
+                "documents": documents,
+                "rejected": len(rejected),
+                "rejected_by_stage": dict(sorted(Counter(r.stage for r in rejected).items())),
+                "html_documents": html,
+                "records": assembled["clusters"],
+                "clusters_with_copies": assembled["clusters_with_copies"],
+                "largest_cluster": largest,
+                "removed_spans_by_kind": dict(sorted(removed.items())),
+            },
+            dedup_stats=stats,
+            timings=timings,
+        )
+        m["inputs"] = {
+            "paths": [os.fspath(p) for p in inputs],
+            "files": dict(sorted(report.files.items())),
+            "ignored_files": sorted(report.ignored),
+        }
+        return m
+
+    manifest_value: dict[str, Any] = {}
+
+    def final_manifest() -> dict[str, Any]:
+        manifest_value.update(manifest())
+        return manifest_value
+
+    written = write_outputs(
+        out, concatenated(parts), merged_member_rows(parts),
+        [r.to_dict() for r in sorted(rejected, key=lambda r: (r.id, r.stage, r.reason))],
+        final_manifest, options.formats,
+    )
+    return RunResult(canonicals=[], clusters=[], rejected=rejected, documents=[], manifest=manifest_value, written=written)
+
+
+class DocumentTable:
+    """Per document number (= rank in id order): where it is and what clustering needs."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.where = np.empty((n, 2), dtype=np.int32)  # (shard, row)
+        self.site = np.empty(n, dtype=np.int64)  # site code, -1 unknown (cleaner.neardup.site_codes)
+        self.date = np.empty(n, dtype=np.int64)  # rank of the date string among the dates; -1 none
+        self.words = np.empty(n, dtype=np.int64)  # completeness (prose words) of the cleaned text
+        self.sizes = np.zeros(n, dtype=np.int64)
+        self.sigs: np.ndarray | None = None
+
+
+def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) -> DocumentTable:
+    """Number the documents in id order (an external merge of the shards' sorted ids) and gather
+    the per-document arrays; signatures go into one memory-mapped array in that order."""
+    counts = [folder.summary(name)["documents"] for name in stripped]
+    n = sum(counts)
+    table = DocumentTable(n)
+    runs = [((doc_id, k, site, date, words, row) for doc_id, site, date, words, row in steps.iter_ids(str(folder.path(name + ".jsonl"))))
+            for k, name in enumerate(stripped) if counts[k]]
+    sites: dict[str, int] = {}
+    dates: dict[str, int] = {}
+    numbers = [np.empty(c, dtype=np.int64) for c in counts]
+    date_of = np.empty(n, dtype=np.int64)
+    for g, (doc_id, k, site, date, words, row) in enumerate(merge_sorted(runs, key=lambda t: t[0])):
+        table.where[g] = (k, row)
+        table.site[g] = sites.setdefault(site.strip().casefold(), len(sites)) if site and site.strip() else -1
+        date_of[g] = -1 if date is None else dates.setdefault(date, len(dates))
+        table.words[g] = words
+        numbers[k][row] = g
+    order = sorted(dates, key=dates.__getitem__)
+    ranked = np.empty(len(order) + 1, dtype=np.int64)
+    ranked[-1] = -1
+    for r, d in enumerate(sorted(order)):
+        ranked[dates[d]] = r
+    table.date = ranked[date_of]
+    if options.dedup:
+        sigs = np.lib.format.open_memmap(folder.path("signatures.npy"), mode="w+", dtype=np.uint32,
+                                         shape=(n, options.dedup_params.num_perm))
+        for k, name in enumerate(stripped):
+            if counts[k]:
+                base = folder.path(name + ".jsonl")
+                sigs[numbers[k]] = load_array(base.with_suffix(".sigs.npy"))
+                table.sizes[numbers[k]] = load_array(base.with_suffix(".sizes.npy"))
+        sigs.flush()
+        table.sigs = sigs
+    return table
+
+
+def _rank(table: DocumentTable, linked: np.ndarray) -> np.ndarray:
+    """:func:`cleaner.neardup.canonical.rank_documents` from the table: (-completeness of linked
+    documents, no date, date, id); document numbers are id order."""
+    words = np.where(linked, -table.words, 0)
+    no_date = table.date < 0
+    order = np.lexsort((np.arange(table.n), table.date, no_date, words))
+    rank = np.empty(table.n, dtype=np.int64)
+    rank[order] = np.arange(table.n)
+    return rank
+
+
+def _locations(table: DocumentTable, members: np.ndarray) -> list[tuple[int, int]]:
+    return [(int(s), int(r)) for s, r in table.where[members]]
+
+
+def cluster(table: DocumentTable, paths: Sequence[str], options: Any, driver: Any) -> tuple[Any, dict[str, Any]]:
+    """Clusters of the documents from their signatures, with the neardup building blocks."""
+    from .neardup import EdgeTest
+    from .neardup.clusters import components, guarded_clusters
+    from .neardup.lsh import band_keys, candidate_pairs
+
+    params = options.dedup_params
+    bands, rows = params.band_rows
+    sigs = table.sigs
+    assert sigs is not None
+    keys = band_keys(sigs, bands, rows)
+    ci, cj = candidate_pairs(keys, params.bucket_window)
+    del keys
+    test = EdgeTest(sigs, table.sizes, table.site, params)
+    keep = test(ci, cj)
+    ei, ej = ci[keep], cj[keep]
+    stats: dict[str, Any] = {"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
+                             "containment_edges": test.by_containment, "bands": bands, "rows": rows}
+    del ci, cj, keep
+    linked = np.zeros(table.n, dtype=bool)
+    linked[ei] = linked[ej] = True
+    rank = _rank(table, linked)
+
+    # The canonical choice of every group of copies, made on the workers (it reads the members' texts).
+    labels = components(table.n, ei, ej)
+    sizes = np.bincount(labels) if table.n else np.zeros(0, np.int64)
+    multi = np.flatnonzero(sizes > 1)
+    chosen: dict[tuple[int, ...], int] = {}
+    if multi.size:
+        by_label = np.argsort(labels, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        groups = [by_label[bounds[g]:bounds[g + 1]] for g in multi]
+        tasks = []
+        batch: list = []
+        weight = 0
+        for members in groups:
+            batch.append((members.tolist(), _locations(table, members), rank[members].tolist()))
+            weight += members.size
+            if weight >= PART_DOCUMENTS:
+                tasks.append(batch)
+                batch, weight = [], 0
+        if batch:
+            tasks.append(batch)
+        for k, result in driver.map((k, steps.choose_step, (batch, list(paths))) for k, batch in enumerate(tasks)):
+            for (members, _, _), c in zip(tasks[k], result):
+                chosen[tuple(members)] = c
+        del tasks, groups
+
+    def choose(members: np.ndarray) -> int:
+        key = tuple(members.tolist())
+        hit = chosen.get(key)
+        if hit is not None:
+            return hit
+        # a part split off by the chaining guard: rare, chosen here
+        return steps.choose_step([(members.tolist(), _locations(table, members), rank[members].tolist())], list(paths))[0]
+
+    guard = test if params.guard is None else EdgeTest(sigs, table.sizes, table.site, replace(params, threshold=params.guard))
+    clusters = guarded_clusters(table.n, ei, ej, rank, guard, choose)
+    return clusters, stats
+
+
+def assemble(folder: WorkFolder, table: DocumentTable, clusters: Any, paths: Sequence[str], options: Any,
+             driver: Any) -> tuple[list[str], dict[str, int]]:
+    """Build the canonical records on the workers, in parts of consecutive canonical ids."""
+    from .neardup.lsh import pair_jaccard
+
+    def items() -> Iterator[tuple]:
+        if clusters is None:
+            for g in range(table.n):
+                yield ([g], _locations(table, np.array([g])), [1.0])
+            return
+        for c in np.argsort(clusters.canonical, kind="stable"):
+            members = clusters.members(int(c))
+            if members.size > 1:
+                sims = pair_jaccard(table.sigs, np.full(members.size, members[0]), members)
+                sims[0] = 1.0
+            else:
+                sims = np.ones(1)
+            yield (members.tolist(), _locations(table, members), sims.tolist())
+
+    parts: list[str] = []
+
+    def tasks():
+        batch: list = []
+        weight = 0
+        for item in items():
+            batch.append(item)
+            weight += len(item[0])
+            if weight >= PART_DOCUMENTS:
+                yield make(batch)
+                batch, weight = [], 0
+        if batch:
+            yield make(batch)
+
+    def make(batch):
+        k = len(parts)
+        parts.append(str(folder.path(f"part-{k:06d}")))
+        return k, steps.assemble_step, (batch, list(paths), parts[k], options.dedup_params if options.dedup else None)
+
+    totals: Counter = Counter()
+    for _, summary in driver.map(tasks()):
+        totals.update(summary)
+    return parts, {k: int(totals.get(k, 0)) for k in ("clusters", "clusters_with_copies", "cross_copy_lines_removed")}
+
+
+def concatenated(parts: Sequence[str]) -> Iterator[bytes]:
+    """``documents.jsonl`` lines: the parts in order (each already in canonical-id order)."""
+    for part in parts:
+        with open(part + ".documents", "rb") as handle:
+            for line in handle:
+                yield line.rstrip(b"\n")
+
+
+def merged_member_rows(parts: Sequence[str]) -> Iterator[bytes]:
+    """``clusters.jsonl`` lines in id order: an external merge of the parts' sorted runs."""
+    for _, line in merge_sorted((steps.iter_member_rows(p) for p in parts), key=lambda t: t[0]):
+        yield line
+
