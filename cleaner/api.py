@@ -194,6 +194,7 @@ def run(
         workers=workers,
         index=index,
         formats=tuple(formats),  # type: ignore[arg-type]
+        streaming=False,  # the library returns every record; `cleaner run` streams
     )
     if isinstance(inputs, (str, os.PathLike)):
         return run_paths([inputs], output, run_options, progress)

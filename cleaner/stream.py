@@ -79,6 +79,23 @@ class Driver:
         self.pool.kill()
 
 
+class InlineDriver:
+    """Every step in this process, one after the other (no time limit): for profiling and tests."""
+
+    def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
+        for key, fn, args in tasks:
+            yield key, fn(*args, skip={}, tick=_no_tick)
+
+    def close(self) -> None:
+        return None
+
+    kill = close
+
+
+def _no_tick() -> None:
+    return None
+
+
 def run_streaming(
     inputs: Sequence[str | os.PathLike[str]],
     out: str | os.PathLike[str],
@@ -292,8 +309,11 @@ def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) 
     counts = [folder.summary(name)["documents"] for name in stripped]
     n = sum(counts)
     table = DocumentTable(n)
-    runs = [((doc_id, k, site, date, words, row) for doc_id, site, date, words, row in steps.iter_ids(str(folder.path(name + ".jsonl"))))
-            for k, name in enumerate(stripped) if counts[k]]
+    def run_of(k: int, name: str):
+        for doc_id, site, date, words, row in steps.iter_ids(str(folder.path(name + ".jsonl"))):
+            yield doc_id, k, site, date, words, row
+
+    runs = [run_of(k, name) for k, name in enumerate(stripped) if counts[k]]
     sites: dict[str, int] = {}
     dates: dict[str, int] = {}
     numbers = [np.empty(c, dtype=np.int64) for c in counts]

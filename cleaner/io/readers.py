@@ -250,6 +250,23 @@ def unique_ids(records: Iterable[Document | Rejected], seen: dict[str, str] | No
 def _read_file(root: Path, path: Path, kind: str, options: ReadOptions, report: ReadReport) -> Iterator[Document | Rejected]:
     source = path.as_posix()
     fid = file_id(root, path)
+    if kind == "jsonl" and not path.name.lower().endswith(".gz"):
+        # A big JSONL file is read as a stream, not into memory (cleaner/io/partitions.py).
+        from .partitions import is_utf16, stream_jsonl
+
+        try:
+            utf16 = is_utf16(path)
+        except OSError as exc:
+            yield Rejected(id=fid, stage="read", reason=f"cannot read file: {exc.strerror or exc}", path=source)
+            return
+        if not utf16:
+            try:
+                yield from stream_jsonl(path, fid, source, options, report)
+            except InputError as exc:
+                yield Rejected(id=fid, stage="read", reason=exc.message, path=source)
+            except Exception as exc:  # noqa: BLE001 - as below
+                yield Rejected(id=fid, stage="read", reason=f"cannot be read: {type(exc).__name__}: {exc}", path=source)
+            return
     try:
         raw = path.read_bytes()
     except OSError as exc:
