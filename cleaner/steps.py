@@ -86,37 +86,43 @@ def document_evidence(doc: Document) -> tuple[str | None, list[int], str | None]
     return site, (line_hashes(lines) if site else []), guessed
 
 
-class EvidenceReducer:
-    """Merges shard evidence in a fixed binary tree over shard numbers.
+class TreeReducer:
+    """Merges items in a fixed binary tree over their numbers (evidence of shards 0..k-1).
 
-    The tree depends only on the shard numbers (not on which shard finished
-    first, nor on the driver): partial evidence of shards 2k and 2k+1 merge,
-    then pairs of pairs, ... A table that overflows its cap is pruned at a
-    merge, so the shape must be fixed for the result to be; and only
-    log2(shards) partial evidences are held at once.
+    Items 2k and 2k+1 merge, then pairs of pairs, ...: the tree depends only
+    on how many items there are (not on which finished first, nor on the
+    driver), and only log2(items) partial results are held at once. A table
+    that overflows its cap is pruned at a merge, so a fixed shape is what
+    makes the merged evidence the same on every driver. ``merge(left,
+    right)`` may return anything, e.g. a Dask future of the merge.
     """
 
-    def __init__(self) -> None:
-        self._stack: list[tuple[int, Any]] = []  # (size in shards, evidence), sizes strictly decreasing
+    def __init__(self, merge: Callable[[Any, Any], Any]) -> None:
+        self.merge = merge
+        self._stack: list[tuple[int, Any]] = []  # (size in items, merged), sizes strictly decreasing
 
-    def add(self, evidence: Any) -> None:
+    def add(self, item: Any) -> None:
         size = 1
         while self._stack and self._stack[-1][0] == size:
             _, left = self._stack.pop()
-            evidence = left.merge(evidence)
+            item = self.merge(left, item)
             size *= 2
-        self._stack.append((size, evidence))
+        self._stack.append((size, item))
 
     def result(self) -> Any:
         if not self._stack:
-            from .strip.corpus import CorpusEvidence
-
-            return CorpusEvidence()
-        _, evidence = self._stack.pop()
+            return None
+        _, item = self._stack.pop()
         while self._stack:
             _, left = self._stack.pop()
-            evidence = left.merge(evidence)
-        return evidence
+            item = self.merge(left, item)
+        return item
+
+
+def merge_evidence_files(left: str, right: str, out: str) -> str:
+    """Tree-reduction node: the merged evidence of two files, saved as ``out``."""
+    save_evidence(Path(out), load_evidence(Path(left)).merge(load_evidence(Path(right))))
+    return out
 
 
 def warm_up(options: Any) -> None:
@@ -169,8 +175,9 @@ def extract_step(records: Sequence[Document | Rejected], shard: str, options: An
     except BaseException:
         writer.abort()
         raise
-    return {"documents": kept, "html": html, "rejected": rejected,
-            "evidence": evidence_to_json(evidence) if evidence is not None else None}
+    if evidence is not None:
+        save_evidence(Path(shard).with_suffix(".evidence.json"), evidence)
+    return {"documents": kept, "html": html, "rejected": rejected, "evidence": evidence is not None}
 
 
 # -- step 2: strip and sign -----------------------------------------------------------
@@ -345,3 +352,86 @@ def save_evidence(path: Path, evidence: Any) -> None:
 
 def load_evidence(path: Path) -> Any:
     return evidence_from_json(json.loads(path.read_bytes()))
+
+
+# -- de-duplication steps: signatures in id order, band keys shuffled into buckets, verification --
+
+def place_signatures_step(shard: str, numbers: np.ndarray, signatures: str,
+                          skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> int:
+    """Write a stripped shard's signatures into the run's array (rows = document numbers)."""
+    base = Path(shard)
+    sigs = np.load(signatures, mmap_mode="r+")
+    sigs[numbers] = np.load(base.with_suffix(".sigs.npy"), allow_pickle=False)
+    sigs.flush()
+    return int(numbers.size)
+
+
+def band_step(signatures: str, lo: int, hi: int, n: int, bands: int, rows: int, buckets: int, prefix: str,
+              skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> int:
+    """Band keys of documents ``lo..hi-1``, shuffled: ``<prefix>-<bucket>.npz`` holds, per band, the
+    keys (low bits cleared as :func:`cleaner.neardup.lsh.candidate_pairs` clears them for ``n``
+    documents) and document numbers that fall into that bucket."""
+    from .neardup.lsh import band_keys
+
+    sigs = np.load(signatures, mmap_mode="r")
+    keys = band_keys(np.asarray(sigs[lo:hi]), bands, rows)
+    index_bits = max(1, (n - 1).bit_length())
+    numbers = np.arange(lo, hi, dtype=np.int64)
+    if index_bits <= 40:
+        keys &= ~np.uint64((1 << index_bits) - 1)
+        spread = keys >> np.uint64(index_bits)
+    else:
+        spread = keys
+    which = (spread % np.uint64(buckets)).astype(np.int64)
+    for bucket in range(buckets):
+        arrays = {}
+        for band in range(bands):
+            chosen = which[band] == bucket
+            arrays[f"k{band}"] = keys[band][chosen]
+            arrays[f"g{band}"] = numbers[chosen]
+        from .spill import replace_file
+
+        replace_file(Path(f"{prefix}-{bucket:04d}.npz"), lambda h: np.savez(h, **arrays))
+    return hi - lo
+
+
+def bucket_step(files: Sequence[str], bands: int, window: int,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> np.ndarray:
+    """Candidate pairs (as codes ``i * n + j``, ``i < j``, ``n`` passed implicitly by the caller's
+    decoding) among the documents of one bucket: every document with a band key in this bucket,
+    from every range, so that each bucket is handled in one place. Returns sorted pairs (2, k)."""
+    from .neardup.lsh import candidate_pairs, sorted_unique
+
+    found = []
+    for band in range(bands):
+        keys, numbers = [], []
+        for f in files:
+            with np.load(f, allow_pickle=False) as data:
+                keys.append(data[f"k{band}"])
+                numbers.append(data[f"g{band}"])
+        k = np.concatenate(keys) if keys else np.empty(0, np.uint64)
+        g = np.concatenate(numbers) if numbers else np.empty(0, np.int64)
+        if k.size < 2:
+            continue
+        order = np.argsort(g, kind="stable")  # local positions in document-number order, as in one global pass
+        k, g = k[order], g[order]
+        i, j = candidate_pairs(k[None, :], window)
+        found.append(np.stack([g[i], g[j]]))
+        tick()
+    if not found:
+        return np.empty((2, 0), np.int64)
+    pairs = np.concatenate(found, axis=1)
+    big = int(pairs.max()) + 1
+    codes = sorted_unique(pairs[0] * big + pairs[1])
+    return np.stack([codes // big, codes % big])
+
+
+def verify_step(pairs: np.ndarray, signatures: str, sizes: str, sites: str, params: Any,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, int]:
+    """Which candidate pairs are near-duplicates (:class:`cleaner.neardup.EdgeTest`): a mask, and how
+    many passed by containment."""
+    from .neardup import EdgeTest
+
+    test = EdgeTest(np.load(signatures, mmap_mode="r"), np.load(sizes), np.load(sites), params)
+    keep = test(pairs[0], pairs[1])
+    return keep, test.by_containment

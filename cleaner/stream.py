@@ -39,7 +39,7 @@ import numpy as np
 from . import steps
 from .io.readers import ReadReport, iter_documents
 from .records import Document, Rejected
-from .spill import WorkFolder, load_array, merge_sorted, rejected_from_json, work_folder_for
+from .spill import WorkFolder, load_array, merge_sorted, rejected_from_json, save_array, work_folder_for
 
 BATCH = 1000  # documents per shard: fixed, so that the shards (and the evidence tree) never depend on --workers
 PART_DOCUMENTS = 2000  # documents per output part
@@ -72,6 +72,9 @@ class Driver:
         """``(key, result)`` of every ``(key, step, args)`` task, as they finish."""
         return self.pool.run(tasks, time_limit=time_limit)
 
+    def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
+        reduce_evidence_here(parts, out)
+
     def close(self) -> None:
         self.pool.close()
 
@@ -79,8 +82,24 @@ class Driver:
         self.pool.kill()
 
 
+def reduce_evidence_here(parts: Sequence[str], out: str) -> None:
+    """The shards' evidence merged in this process, in the fixed tree of :class:`cleaner.steps.TreeReducer`."""
+    reducer = steps.TreeReducer(lambda a, b: a.merge(b))
+    for part in parts:
+        reducer.add(steps.load_evidence(Path(part)))
+    merged = reducer.result()
+    if merged is None:
+        from .strip.corpus import CorpusEvidence
+
+        merged = CorpusEvidence()
+    steps.save_evidence(Path(out), merged)
+
+
 class InlineDriver:
     """Every step in this process, one after the other (no time limit): for profiling and tests."""
+
+    def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
+        reduce_evidence_here(parts, out)
 
     def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
         for key, fn, args in tasks:
@@ -171,21 +190,20 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     t0 = time.perf_counter()
     prepared = 0
     html_read = 0
-    reducer = steps.EvidenceReducer()
+    parts: list[str] = []
     for name in shards:
         summary = folder.summary(name)
         prepared += summary["documents"]
         rejected.extend(rejected_from_json(r) for r in summary["rejected"])
-        if summary["evidence"] is not None:
-            reducer.add(steps.evidence_from_json(summary["evidence"]))
+        if summary["evidence"]:
+            parts.append(str(folder.path(name + ".evidence.json")))
         html_read += summary["html"]
     evidence = None
     if options.corpus_evidence and prepared > 1:
         evidence = str(folder.path("evidence.json"))
         if not folder.done("evidence"):
-            steps.save_evidence(Path(evidence), reducer.result())
+            driver.reduce_evidence(parts, evidence, str(folder.path("evidence-node")))
             folder.mark_done("evidence", {})
-    del reducer
     timings["evidence"] = time.perf_counter() - t0
 
     # 3. strip + sign ---------------------------------------------------------------------
@@ -221,7 +239,8 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     paths = [str(folder.path(name + ".jsonl")) for name in stripped]
     table = number_documents(folder, stripped, options)
     if options.dedup:
-        clusters, stats = cluster(table, paths, options, driver)
+        place_signatures(folder, table, stripped, options, driver)
+        clusters, stats = cluster(folder, table, paths, options, driver)
     else:
         clusters, stats = None, {}
     if progress:
@@ -301,6 +320,7 @@ class DocumentTable:
         self.words = np.empty(n, dtype=np.int64)  # completeness (prose words) of the cleaned text
         self.sizes = np.zeros(n, dtype=np.int64)
         self.sigs: np.ndarray | None = None
+        self.numbers: list[np.ndarray] | None = None  # per shard: each row's document number
 
 
 def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) -> DocumentTable:
@@ -330,17 +350,27 @@ def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) 
     for r, d in enumerate(sorted(order)):
         ranked[dates[d]] = r
     table.date = ranked[date_of]
-    if options.dedup:
-        sigs = np.lib.format.open_memmap(folder.path("signatures.npy"), mode="w+", dtype=np.uint32,
-                                         shape=(n, options.dedup_params.num_perm))
-        for k, name in enumerate(stripped):
-            if counts[k]:
-                base = folder.path(name + ".jsonl")
-                sigs[numbers[k]] = load_array(base.with_suffix(".sigs.npy"))
-                table.sizes[numbers[k]] = load_array(base.with_suffix(".sizes.npy"))
-        sigs.flush()
-        table.sigs = sigs
+    table.numbers = numbers
     return table
+
+
+def place_signatures(folder: WorkFolder, table: DocumentTable, stripped: Sequence[str], options: Any, driver: Any) -> None:
+    """The signatures in document-number order, in one memory-mapped array, filled by the workers."""
+    path = folder.path("signatures.npy")
+    sigs = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint32, shape=(table.n, options.dedup_params.num_perm))
+    del sigs
+    tasks = []
+    for k, name in enumerate(stripped):
+        if table.numbers[k].size:
+            base = folder.path(name + ".jsonl")
+            table.sizes[table.numbers[k]] = load_array(base.with_suffix(".sizes.npy"))
+            tasks.append((k, steps.place_signatures_step, (str(base), table.numbers[k], str(path))))
+    for _ in driver.map(tasks):
+        pass
+    table.numbers = None
+    table.sigs = load_array(path, mmap=True)
+    save_array(folder.path("sizes.npy"), table.sizes)
+    save_array(folder.path("sites.npy"), table.site)
 
 
 def _rank(table: DocumentTable, linked: np.ndarray) -> np.ndarray:
@@ -358,24 +388,66 @@ def _locations(table: DocumentTable, members: np.ndarray) -> list[tuple[int, int
     return [(int(s), int(r)) for s, r in table.where[members]]
 
 
-def cluster(table: DocumentTable, paths: Sequence[str], options: Any, driver: Any) -> tuple[Any, dict[str, Any]]:
+RANGE_DOCUMENTS = 1 << 16  # documents per band-key task
+BUCKET_DOCUMENTS = 1 << 18  # about this many documents' keys per bucket
+
+
+def candidates(folder: WorkFolder, table: DocumentTable, bands: int, rows: int, window: int, driver: Any):
+    """Candidate pairs of :func:`cleaner.neardup.lsh.candidate_pairs`, found bucket by bucket: band
+    keys are computed per range of documents and shuffled into buckets by key, so that all
+    documents sharing a key meet in one bucket task; the pairs are the same as one global pass."""
+    from .neardup.lsh import sorted_unique
+
+    n = table.n
+    if n < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    buckets = max(1, -(-n // BUCKET_DOCUMENTS))
+    signatures = str(folder.path("signatures.npy"))
+    ranges = list(range(0, n, RANGE_DOCUMENTS))
+    prefixes = [str(folder.path(f"bands-{k:05d}")) for k in range(len(ranges))]
+    tasks = [(k, steps.band_step, (signatures, lo, min(n, lo + RANGE_DOCUMENTS), n, bands, rows, buckets, prefixes[k]))
+             for k, lo in enumerate(ranges)]
+    for _ in driver.map(tasks):
+        pass
+    tasks = [(b, steps.bucket_step, ([f"{p}-{b:04d}.npz" for p in prefixes], bands, window)) for b in range(buckets)]
+    found = [pairs for _, pairs in driver.map(tasks)]
+    for p in prefixes:
+        for b in range(buckets):
+            Path(f"{p}-{b:04d}.npz").unlink(missing_ok=True)
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    pairs = np.concatenate(found, axis=1)
+    codes = sorted_unique(pairs[0] * n + pairs[1])
+    return codes // n, codes % n
+
+
+def cluster(folder: WorkFolder, table: DocumentTable, paths: Sequence[str], options: Any, driver: Any) -> tuple[Any, dict[str, Any]]:
     """Clusters of the documents from their signatures, with the neardup building blocks."""
     from .neardup import EdgeTest
     from .neardup.clusters import components, guarded_clusters
-    from .neardup.lsh import band_keys, candidate_pairs
 
     params = options.dedup_params
     bands, rows = params.band_rows
     sigs = table.sigs
     assert sigs is not None
-    keys = band_keys(sigs, bands, rows)
-    ci, cj = candidate_pairs(keys, params.bucket_window)
-    del keys
-    test = EdgeTest(sigs, table.sizes, table.site, params)
-    keep = test(ci, cj)
+    ci, cj = candidates(folder, table, bands, rows, params.bucket_window, driver)
+    signatures, sizes_path, sites_path = (str(folder.path(f)) for f in ("signatures.npy", "sizes.npy", "sites.npy"))
+    keep_parts, by_containment = [], 0
+    chunk = 1 << 18
+    tasks = [(k, steps.verify_step, (np.stack([ci[s:s + chunk], cj[s:s + chunk]]), signatures, sizes_path, sites_path, params))
+             for k, s in enumerate(range(0, ci.size, chunk))]
+    results = dict(driver.map(tasks))
+    for k in range(len(tasks)):
+        mask, contained = results[k]
+        keep_parts.append(mask)
+        by_containment += contained
+    keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
     ei, ej = ci[keep], cj[keep]
+    test = EdgeTest(sigs, table.sizes, table.site, params)  # the chaining guard's test, on the members only
     stats: dict[str, Any] = {"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
-                             "containment_edges": test.by_containment, "bands": bands, "rows": rows}
+                             "containment_edges": by_containment, "bands": bands, "rows": rows}
     del ci, cj, keep
     linked = np.zeros(table.n, dtype=bool)
     linked[ei] = linked[ej] = True
