@@ -180,6 +180,40 @@ def extract_step(records: Sequence[Document | Rejected], shard: str, options: An
     return {"documents": kept, "html": html, "rejected": rejected, "evidence": evidence is not None}
 
 
+def read_partition(partitions: Sequence[Any], options: Any, report: Any):
+    """The records of input partitions (:class:`cleaner.io.partitions.Partition`), read where the step runs.
+
+    Ids are unique within the partitions given; a duplicate across partitions
+    is found when the documents are numbered (:func:`cleaner.stream.number_documents`).
+    """
+    from .io.partitions import iter_jsonl_file
+    from .io.readers import _read_file, file_kind, file_id, unique_ids
+
+    seen: dict[str, str] = {}
+    for part in partitions:
+        root, path = Path(part.root), Path(part.path)
+        kind = file_kind(path) or "text"  # the driver only partitions files it reads (a named file is text)
+        if part.start or part.end is not None:
+            records = iter_jsonl_file(path, file_id(root, path), path.as_posix(), options.read,
+                                      start=part.start, end=part.end, first_line=part.first_line)
+        else:
+            records = _read_file(root, path, kind, options.read, report)
+        yield from unique_ids(records, seen)
+
+
+def read_extract_step(partitions: Sequence[Any], shard: str, options: Any, gather: bool,
+                      skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
+    """:func:`extract_step` over records this step reads itself (a Dask worker reads its own partitions)."""
+    from .io.readers import ReadReport
+
+    report = ReadReport()
+    records = list(read_partition(partitions, options, report))
+    summary = extract_step(records, shard, options, gather, skip, tick)
+    summary["records"] = len(records)
+    summary["files"] = report.files
+    return summary
+
+
 # -- step 2: strip and sign -----------------------------------------------------------
 
 _evidence: dict[str, Any] = {}
@@ -234,7 +268,8 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
         sigs, sizes = np.empty((len(kept), 0), np.uint32), np.zeros(len(kept), np.int64)
     save_array(path.with_suffix(".sigs.npy"), sigs)
     save_array(path.with_suffix(".sizes.npy"), sizes)
-    lines = [_dumps([d.id, d.site, d.date, completeness(d.text) if options.dedup else 0]) for d in kept]
+    lines = [_dumps([d.id, d.site, d.date, completeness(d.text) if options.dedup else 0, d.origin.path, d.origin.line])
+             for d in kept]
     from .spill import replace_file
 
     replace_file(path.with_suffix(".ids"), lambda h: h.write(b"".join(line + b"\n" for line in lines)))
@@ -251,11 +286,10 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
 
 
 def iter_ids(shard: str):
-    """(id, site, date, completeness, row) of a stripped shard, in row (= id) order."""
+    """(id, site, date, completeness, path, line, row) of a stripped shard, in row (= id) order."""
     with open(Path(shard).with_suffix(".ids"), "rb") as handle:
         for row, line in enumerate(handle):
-            doc_id, site, date, words = _loads(line)
-            yield doc_id, site, date, words, row
+            yield (*_loads(line), row)
 
 
 # -- step 3: the canonical choice of groups of copies ---------------------------------
@@ -361,9 +395,10 @@ def place_signatures_step(shard: str, numbers: np.ndarray, signatures: str,
     """Write a stripped shard's signatures into the run's array (rows = document numbers)."""
     base = Path(shard)
     sigs = np.load(signatures, mmap_mode="r+")
-    sigs[numbers] = np.load(base.with_suffix(".sigs.npy"), allow_pickle=False)
+    rows = numbers >= 0  # -1: a duplicate id, rejected
+    sigs[numbers[rows]] = np.load(base.with_suffix(".sigs.npy"), allow_pickle=False)[rows]
     sigs.flush()
-    return int(numbers.size)
+    return int(np.count_nonzero(rows))
 
 
 def band_step(signatures: str, lo: int, hi: int, n: int, bands: int, rows: int, buckets: int, prefix: str,

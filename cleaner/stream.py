@@ -60,6 +60,48 @@ def run_fingerprint(inputs: Sequence[str | os.PathLike[str]], options: Any, batc
     return digest("stream", batch, [os.fspath(p) for p in inputs], stats, plain, code_fingerprint())
 
 
+PARTITION_BYTES = 8 << 20  # a Dask worker reads JSONL files in ranges of about this size
+
+
+def partition_inputs(inputs: Sequence[str | os.PathLike[str]], report: ReadReport, files_per_partition: int,
+                     size: int = PARTITION_BYTES) -> list[list[Any]]:
+    """The inputs as groups of partitions, each group one task: a byte range of a big JSONL file,
+    or up to ``files_per_partition`` whole files."""
+    from .errors import ConfigError
+    from .io.partitions import Partition, is_utf16, split_file
+    from .io.readers import _named_directly, expand_inputs, file_kind
+
+    groups: list[list[Any]] = []
+    small: list[Any] = []
+    for root, path in expand_inputs(inputs):
+        if path is None:
+            raise ConfigError("reading JSONL from stdin (-) needs the local engine")
+        assert root is not None
+        kind = file_kind(path)
+        if kind is None:
+            if not _named_directly(inputs, path):
+                report.ignored.append(path.as_posix())
+                continue
+            kind = "text"
+        if kind == "jsonl" and not path.name.lower().endswith(".gz") and not is_utf16(path):
+            import hashlib
+
+            if small:
+                groups.append(small)
+                small = []
+            digest = hashlib.sha256()
+            groups.extend([p] for p in split_file(root, path, size, digest))
+            report.files[path.as_posix()] = digest.hexdigest()
+        else:
+            small.append(Partition(str(root), str(path)))
+            if len(small) >= files_per_partition:
+                groups.append(small)
+                small = []
+    if small:
+        groups.append(small)
+    return groups
+
+
 class Driver:
     """Where the steps run: one :class:`~cleaner.engines.pool.KillablePool` of local workers for the run."""
 
@@ -133,7 +175,17 @@ def run_streaming(
     folder = WorkFolder(root, fingerprint or os.urandom(16).hex())
     steps.warm_up(options)
     own_driver = driver is None
-    driver = driver or Driver(options.workers)
+    if driver is None:
+        if options.engine == "dask":
+            from .engines.dask import DaskDriver
+
+            driver = DaskDriver(options.scheduler, options.workers)
+        elif options.engine == "local":
+            driver = Driver(options.workers)
+        else:
+            from .errors import ConfigError
+
+            raise ConfigError(f"unknown engine {options.engine!r} (local or dask)")
     try:
         result = _run(inputs, out, options, progress, folder, driver, batch)
     except BaseException:
@@ -180,10 +232,26 @@ def _run(inputs, out, options, progress, folder, driver, batch):
         elif progress:
             progress("extract", len(chunk), None)
 
+    if getattr(driver, "reads_partitions", False):
+        # the workers read: the driver only cuts the inputs into partitions (and hashes the files on the way)
+        groups = partition_inputs(inputs, report, batch)
+
+        def extract_tasks():  # noqa: F811 - the partitioned form of the tasks above
+            for k, group in enumerate(groups):
+                name = f"a-{k:06d}"
+                shards.append(name)
+                if not folder.done(name):
+                    yield k, steps.read_extract_step, (group, str(folder.path(name + ".jsonl")), options, options.corpus_evidence)
+
     for k, summary in driver.map(extract_tasks(), time_limit=options.time_limit):
         folder.mark_done(shards[k], summary)
         if progress:
             progress("extract", summary["documents"] + len(summary["rejected"]), None)
+    if getattr(driver, "reads_partitions", False):
+        for name in shards:
+            summary = folder.summary(name)
+            read_count += summary["records"]
+            report.files.update(summary["files"])
     timings["read"] = timings["extract"] = time.perf_counter() - t0
 
     # 2. evidence: the shards' counts merged in a fixed tree ------------------------------
@@ -238,6 +306,8 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     t0 = time.perf_counter()
     paths = [str(folder.path(name + ".jsonl")) for name in stripped]
     table = number_documents(folder, stripped, options)
+    rejected.extend(table.duplicates)
+    documents -= len(table.duplicates)
     if options.dedup:
         place_signatures(folder, table, stripped, options, driver)
         clusters, stats = cluster(folder, table, paths, options, driver)
@@ -320,7 +390,13 @@ class DocumentTable:
         self.words = np.empty(n, dtype=np.int64)  # completeness (prose words) of the cleaned text
         self.sizes = np.zeros(n, dtype=np.int64)
         self.sigs: np.ndarray | None = None
-        self.numbers: list[np.ndarray] | None = None  # per shard: each row's document number
+        self.numbers: list[np.ndarray] | None = None  # per shard: each row's document number (-1: a duplicate id)
+        self.duplicates: list[Rejected] = []
+
+    def resize(self, n: int) -> None:
+        self.n = n
+        self.where = self.where[:n]
+        self.site, self.date, self.words, self.sizes = self.site[:n], self.date[:n], self.words[:n], self.sizes[:n]
 
 
 def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) -> DocumentTable:
@@ -330,26 +406,41 @@ def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) 
     n = sum(counts)
     table = DocumentTable(n)
     def run_of(k: int, name: str):
-        for doc_id, site, date, words, row in steps.iter_ids(str(folder.path(name + ".jsonl"))):
-            yield doc_id, k, site, date, words, row
+        for item in steps.iter_ids(str(folder.path(name + ".jsonl"))):
+            yield item[0], k, item
 
     runs = [run_of(k, name) for k, name in enumerate(stripped) if counts[k]]
     sites: dict[str, int] = {}
     dates: dict[str, int] = {}
-    numbers = [np.empty(c, dtype=np.int64) for c in counts]
-    date_of = np.empty(n, dtype=np.int64)
-    for g, (doc_id, k, site, date, words, row) in enumerate(merge_sorted(runs, key=lambda t: t[0])):
-        table.where[g] = (k, row)
-        table.site[g] = sites.setdefault(site.strip().casefold(), len(sites)) if site and site.strip() else -1
-        date_of[g] = -1 if date is None else dates.setdefault(date, len(dates))
-        table.words[g] = words
-        numbers[k][row] = g
-    order = sorted(dates, key=dates.__getitem__)
-    ranked = np.empty(len(order) + 1, dtype=np.int64)
+    where: list[tuple[int, int]] = []
+    site_codes: list[int] = []
+    date_codes: list[int] = []
+    words_of: list[int] = []
+    numbers = [np.full(c, -1, dtype=np.int64) for c in counts]
+    previous: tuple[str, str] | None = None
+    for doc_id, k, (_, site, date, words, path, line, row) in merge_sorted(runs, key=lambda t: t[0]):
+        place = f"{path or '<stdin>'}:{line}" if line is not None else (path or "<stdin>")
+        if previous is not None and previous[0] == doc_id:
+            # two partitions read by different workers held one id: the later input is rejected, as a reader does
+            table.duplicates.append(Rejected(id=doc_id, stage="read", reason=f"duplicate id {doc_id!r}: already read from {previous[1]}",
+                                             path=path, line=line))
+            continue
+        previous = (doc_id, place)
+        numbers[k][row] = len(where)
+        where.append((k, row))
+        site_codes.append(sites.setdefault(site.strip().casefold(), len(sites)) if site and site.strip() else -1)
+        date_codes.append(-1 if date is None else dates.setdefault(date, len(dates)))
+        words_of.append(words)
+    table.resize(len(where))
+    if where:
+        table.where[:] = np.asarray(where, dtype=np.int32)
+    table.site[:] = np.asarray(site_codes, dtype=np.int64)
+    table.words[:] = np.asarray(words_of, dtype=np.int64)
+    ranked = np.empty(len(dates) + 1, dtype=np.int64)
     ranked[-1] = -1
-    for r, d in enumerate(sorted(order)):
+    for r, d in enumerate(sorted(dates)):
         ranked[dates[d]] = r
-    table.date = ranked[date_of]
+    table.date[:] = ranked[np.asarray(date_codes, dtype=np.int64)] if date_codes else ranked[:0]
     table.numbers = numbers
     return table
 
@@ -363,7 +454,8 @@ def place_signatures(folder: WorkFolder, table: DocumentTable, stripped: Sequenc
     for k, name in enumerate(stripped):
         if table.numbers[k].size:
             base = folder.path(name + ".jsonl")
-            table.sizes[table.numbers[k]] = load_array(base.with_suffix(".sizes.npy"))
+            rows = table.numbers[k] >= 0
+            table.sizes[table.numbers[k][rows]] = load_array(base.with_suffix(".sizes.npy"))[rows]
             tasks.append((k, steps.place_signatures_step, (str(base), table.numbers[k], str(path))))
     for _ in driver.map(tasks):
         pass
