@@ -163,9 +163,16 @@ def run_streaming(
     options: Any,
     progress: Any = None,
     work: str | os.PathLike[str] | None = None,
-    batch: int = BATCH,
+    batch: int | None = None,
     driver: Any = None,
 ) -> Any:
+    """Run every stage over ``inputs`` into the output folder ``out`` (see the module doc).
+
+    ``batch``: documents per shard (default ``BATCH``; the environment
+    variable ``CLEANER_SHARD_DOCUMENTS`` overrides it, for tests of resumed
+    runs). ``CLEANER_KEEP_WORK=1`` keeps the work folder after success.
+    """
+    batch = batch or int(os.environ.get("CLEANER_SHARD_DOCUMENTS") or BATCH)
     from .io.writers import write_outputs
     from .pipeline import RunResult, build_manifest
 
@@ -194,7 +201,8 @@ def run_streaming(
         raise
     if own_driver:
         driver.close()
-    folder.remove()
+    if os.environ.get("CLEANER_KEEP_WORK") != "1":
+        folder.remove()
     return result
 
 
