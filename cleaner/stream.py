@@ -177,9 +177,6 @@ def run_streaming(
     from .pipeline import RunResult, build_manifest
 
     out = Path(out)
-    fingerprint = run_fingerprint(inputs, options, batch)
-    root = Path(work) if work is not None else work_folder_for(out)
-    folder = WorkFolder(root, fingerprint or os.urandom(16).hex())
     steps.warm_up(options)
     own_driver = driver is None
     if driver is None:
@@ -193,6 +190,14 @@ def run_streaming(
             from .errors import ConfigError
 
             raise ConfigError(f"unknown engine {options.engine!r} (local or dask)")
+    try:
+        fingerprint = run_fingerprint(inputs, options, batch)
+        root = Path(work) if work is not None else work_folder_for(out)
+        folder = WorkFolder(root, fingerprint or os.urandom(16).hex())
+    except BaseException:
+        if own_driver:
+            driver.kill()
+        raise
     try:
         result = _run(inputs, out, options, progress, folder, driver, batch)
     except BaseException:
