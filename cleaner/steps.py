@@ -456,6 +456,8 @@ def bucket_step(files: Sequence[str], bands: int, window: int,
     if not found:
         return np.empty((2, 0), np.int64)
     pairs = np.concatenate(found, axis=1)
+    if pairs.size == 0:
+        return np.empty((2, 0), np.int64)
     big = int(pairs.max()) + 1
     codes = sorted_unique(pairs[0] * big + pairs[1])
     return np.stack([codes // big, codes % big])
