@@ -70,7 +70,11 @@ class RunResult:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(options: StripOptions, evidence: Any) -> None:
+def _init_worker(options: StripOptions, evidence: Any, child: bool = False) -> None:
+    if child:  # a pool worker must not outlive its parent (kill -9 of the run)
+        from .engines.pool import die_with_parent
+
+        die_with_parent()
     _worker_state["options"] = options
     _worker_state["evidence"] = evidence
 
@@ -134,7 +138,7 @@ def map_documents(
         return out
     chunksize = max(1, min(64, len(docs) // (workers * 4) or 1))
     out = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence, True)) as pool:
         for result in pool.map(fn, docs, chunksize=chunksize):
             out.append(result)
             if progress:

@@ -11,10 +11,14 @@ Every file is written under a temporary name and renamed; a shard counts as
 done when its summary file exists (renamed last), so after a ``kill -9`` the
 same command finds the shards that are complete and redoes only the others.
 
-Measured (benchmarks/bench_scale.py, RESULTS.md): JSON lines + offsets read a
-random member back in ~40 µs and write at the speed of ``json.dumps``;
-Arrow IPC gave no gain for whole-record rows (each row is one nested record)
-and Parquet cannot be read by row without decoding a page.
+Chosen by measurement (``benchmarks/bench_spill.py``, RESULTS.md): per
+cleaned syndication-dev document, JSON lines + offsets write in ~200 µs and
+read back (in order or by row) in ~150 µs; Arrow IPC (memory-mapped, the
+JSON as a binary cell, since a record's nested lists mix types) and SQLite
+read in the same time, as decoding the record dominates, but write slower
+(340 and 230 µs), and need a dependency (Arrow) or one file per shard with
+its own locking (SQLite). Parquet cannot be read by row without decoding a
+page.
 """
 from __future__ import annotations
 
