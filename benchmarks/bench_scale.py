@@ -115,7 +115,10 @@ def run_datatrove(path: Path, work: Path, workers: int) -> dict:
     for f in files:
         f.close()
     m = monitor([PY, str(ROOT / "benchmarks" / "datatrove_minhash.py"), str(split), str(work / "run"), str(workers)])
-    kept = sum(1 for p in (work / "run" / "output").glob("*") for _ in open(p, "rb")) if (work / "run" / "output").is_dir() else None
+    import gzip
+
+    output = work / "run" / "output"
+    kept = sum(1 for p in output.glob("*.jsonl.gz") for _ in gzip.open(p, "rb")) if output.is_dir() else None
     m["records"] = kept
     return m
 

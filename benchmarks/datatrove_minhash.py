@@ -6,7 +6,8 @@ Usage::
 
 The four stages of datatrove's own example (examples/minhash_deduplication.py):
 signatures, buckets, clusters, filter + write, on a LocalPipelineExecutor with
-``WORKERS`` processes; default MinhashConfig (5-grams, 14 buckets x 8 hashes).
+``WORKERS`` processes; default MinhashConfig (5-grams, 14 buckets x 8 hashes) with datatrove's sha1 shingle
+hash (its xxhash path fails with xxhash 4: "Strings must be encoded before hashing").
 Not a project dependency: ``pip install datatrove`` in the benchmark's venv.
 """
 from __future__ import annotations
@@ -23,7 +24,10 @@ def main() -> None:
     from datatrove.pipeline.writers import JsonlWriter
 
     source, work, workers = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    config = MinhashConfig()
+    from datatrove.utils.hashing import HashConfig
+
+    # datatrove 0.10.1's xxhash wrapper passes str, which xxhash 4 (cleaner's) refuses: its sha1 option instead
+    config = MinhashConfig(hash_config=HashConfig(hash_fc="sha1", precision=64))
     tasks = workers * 2
     signatures = LocalPipelineExecutor(
         pipeline=[JsonlReader(source, glob_pattern="*.jsonl"), MinhashDedupSignature(output_folder=f"{work}/signatures", config=config)],
