@@ -191,3 +191,23 @@ def test_an_unreachable_scheduler_is_a_quick_error_naming_it(tmp_path: Path, sam
         run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=f"tcp://127.0.0.1:{port}"))
     assert time.monotonic() - started < 10
     assert not (tmp_path / "out").exists()
+
+
+def test_a_shard_changed_since_it_was_written_is_refused(tmp_path: Path) -> None:
+    from cleaner.records import Document
+    from cleaner.spill import DamagedShard, ShardReader, ShardWriter, _verified, iter_shard
+
+    path = tmp_path / "s.jsonl"
+    writer = ShardWriter(path)
+    for k in range(3):
+        writer.add(Document(id=f"d{k}", content="x", text=f"text {k}", source_text="x"))
+    writer.close()
+    assert [d.text for d in iter_shard(path)] == ["text 0", "text 1", "text 2"]
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1
+    path.write_bytes(bytes(data))
+    _verified.discard(str(path))
+    with pytest.raises(DamagedShard, match="changed since it was written"):
+        list(iter_shard(path))
+    with pytest.raises(DamagedShard):
+        ShardReader(path)
