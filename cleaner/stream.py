@@ -173,9 +173,6 @@ def run_streaming(
     runs). ``CLEANER_KEEP_WORK=1`` keeps the work folder after success.
     """
     batch = batch or int(os.environ.get("CLEANER_SHARD_DOCUMENTS") or BATCH)
-    from .io.writers import write_outputs
-    from .pipeline import RunResult, build_manifest
-
     out = Path(out)
     steps.warm_up(options)
     own_driver = driver is None
@@ -304,7 +301,6 @@ def _run(inputs, out, options, progress, folder, driver, batch):
         folder.mark_done(stripped[k], summary)
         if progress:
             progress("strip", summary["documents"], prepared)
-    del evidence
     removed: Counter = Counter()
     documents = html = 0
     for name in stripped:
