@@ -119,6 +119,24 @@ class TreeReducer:
         return item
 
 
+def for_stripping(evidence: Any) -> Any:
+    """The evidence the strip stage is given: a site's lines seen on fewer than ``min_support`` of its
+    documents are dropped (the stage only asks whether a line's support reaches ``min_support`` or
+    more, so the result is the same), which leaves a fraction of the table: most lines are a story's
+    own. Titles are kept whole (a title seen once is another document's title)."""
+    from dataclasses import replace
+
+    keep = evidence.min_support
+    return replace(evidence, sites={site: {h: c for h, c in counts.items() if c >= keep}
+                                    for site, counts in evidence.sites.items()})
+
+
+def prune_evidence_file(source: str, out: str) -> str:
+    """:func:`for_stripping` from file to file (the last step of the evidence reduction)."""
+    save_evidence(Path(out), for_stripping(load_evidence(Path(source))))
+    return out
+
+
 def merge_evidence_files(left: str, right: str, out: str) -> str:
     """Tree-reduction node: the merged evidence of two files, saved as ``out``."""
     save_evidence(Path(out), load_evidence(Path(left)).merge(load_evidence(Path(right))))

@@ -134,7 +134,7 @@ def reduce_evidence_here(parts: Sequence[str], out: str) -> None:
         from .strip.corpus import CorpusEvidence
 
         merged = CorpusEvidence()
-    steps.save_evidence(Path(out), merged)
+    steps.save_evidence(Path(out), steps.for_stripping(merged))
 
 
 class InlineDriver:

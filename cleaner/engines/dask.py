@@ -115,8 +115,6 @@ class DaskDriver:
 
     def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
         """A tree reduction of merge tasks on the workers (leaves: the shards' evidence files)."""
-        import shutil
-
         from ..steps import TreeReducer, merge_evidence_files
 
         def merge(left: Any, right: Any) -> Any:
@@ -133,8 +131,9 @@ class DaskDriver:
 
             save_evidence(__import__("pathlib").Path(out), CorpusEvidence())
             return
-        path = root if isinstance(root, str) else root.result()
-        shutil.copyfile(path, out)
+        from ..steps import prune_evidence_file
+
+        self.client.submit(prune_evidence_file, root, out, pure=False).result()
 
     def close(self) -> None:
         self.client.close()
