@@ -126,7 +126,8 @@ def _parquet_bytes(rows: list[dict[str, Any]]) -> bytes:
 Row = "dict[str, Any] | bytes"  # a table row, or its encoded line (a streaming run's parts)
 
 TABLES = ("documents", "clusters", "rejected")
-OURS = frozenset([f"{t}.{ext}" for t in TABLES for ext in ("jsonl", "parquet")] + [MANIFEST, "txt"])
+# files a run writes; any other file in the output folder is the user's and is kept
+OURS = frozenset([f"{t}.{ext}" for t in TABLES for ext in ("jsonl", "parquet")] + [MANIFEST, "txt", "report.html"])
 
 
 def _document_table(canonicals: Iterable[Any]) -> Iterable[Row]:
@@ -207,6 +208,7 @@ def write_outputs(
     rejected: Iterable[Any],
     manifest: dict[str, Any] | Any,
     formats: Sequence[OutputFormat] = ("jsonl",),
+    extra: Any = None,
 ) -> dict[str, str]:
     """Write a run's output folder, committed as one set; returns {file kind: path}.
 
@@ -215,14 +217,18 @@ def write_outputs(
     iterables of rows - dicts or encoded JSON lines - already in output
     order, read once, one row at a time. ``manifest`` is a dict, or a
     function called after the tables are written (so that it can hold what
-    writing them counted). Files of ours that the run no longer produces are
-    gone afterwards (a story gone, a format dropped).
+    writing them counted). ``extra(folder)``, when given, writes further
+    files of the run (e.g. a report) into the staging folder, so that they
+    are committed with the rest. Files of ours that the run no longer
+    produces are gone afterwards (a story gone, a format dropped).
     """
     out = Path(out)
     staging = open_staging(out)
     try:
         write_set(staging, _document_table(canonicals), _cluster_table(clusters), _rejected_table(rejected),
                   manifest, formats, previous=out)
+        if extra is not None:
+            extra(staging)
         commit_staging(out, staging)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
