@@ -15,12 +15,11 @@ done when its summary file exists (renamed last), so after a ``kill -9`` the
 same command finds the shards that are complete and redoes only the others.
 
 Chosen by measurement (``benchmarks/bench_spill.py``, RESULTS.md): per
-cleaned syndication-dev document, JSON records + offsets wrote in ~200 µs and
-read back (in order or by row) in ~150 µs; Arrow IPC (memory-mapped, the
-JSON as a binary cell, since a record's nested lists mix types) and SQLite
-read in the same time, as decoding the record dominates, and wrote slower
-(340 and 230 µs). Parquet cannot be read by row without decoding a page.
-marshal instead of JSON then cut the write to ~45 µs and the read by half.
+cleaned syndication-dev document, marshal records + offsets write in ~60 µs
+and read back (in order or by row) in ~70-80 µs; JSON lines 153 / 115-123,
+Arrow IPC (memory-mapped, the JSON as a binary cell, since a record's nested
+lists mix types) 358 / 141-149, SQLite 280 / 176-180: decoding the record
+dominates every reader. Parquet cannot be read by row without decoding a page.
 """
 from __future__ import annotations
 
