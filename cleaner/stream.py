@@ -117,6 +117,10 @@ class Driver:
     def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
         reduce_evidence_here(parts, out)
 
+    def recycle(self) -> None:
+        """New workers for the next steps: the strip step's workers hold the corpus evidence."""
+        self.pool.close()
+
     def close(self) -> None:
         self.pool.close()
 
@@ -301,6 +305,8 @@ def _run(inputs, out, options, progress, folder, driver, batch):
         folder.mark_done(stripped[k], summary)
         if progress:
             progress("strip", summary["documents"], prepared)
+    if hasattr(driver, "recycle"):
+        driver.recycle()
     removed: Counter = Counter()
     documents = html = 0
     for name in stripped:
