@@ -14,9 +14,9 @@ from typing import Any, Literal
 from .errors import ConfigError, ExtractionError, InputError, NoContentError
 from .io.readers import ReadOptions, detect_mode, record_to_document, unique_ids
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
-from .pipeline import Progress, RunOptions, RunResult, run_documents, run_paths
+from .pipeline import Progress, RunOptions, RunResult, apply_stage, run_documents, run_paths
 from .records import Canonical, Document, Rejected
-from .strip import StripOptions, prepare_document, strip_document
+from .strip import StripOptions, strip_document
 
 __all__ = ["clean_text", "clean_html", "clean_document", "dedup", "run", "iter_clean", "iter_run"]
 
@@ -200,6 +200,7 @@ def run(
         workers=workers,
         index=index,
         formats=tuple(formats),  # type: ignore[arg-type]
+        streaming=False,  # the library returns every record; `cleaner run` streams
     )
     if isinstance(inputs, (str, os.PathLike)):
         return run_paths([inputs], output, run_options, progress)
@@ -241,8 +242,9 @@ def iter_clean(
         if isinstance(doc, Rejected):
             yield doc
             continue
-        prepared = prepare_document(doc, strip_options)
-        yield prepared if isinstance(prepared, Rejected) else strip_document(prepared, None, strip_options)
+        # the same per-document steps as every other driver (cleaner.pipeline.apply_stage)
+        prepared = apply_stage("extract", doc, strip_options)
+        yield prepared if isinstance(prepared, Rejected) else apply_stage("strip", prepared, strip_options)
 
 
 def iter_run(

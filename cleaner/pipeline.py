@@ -48,6 +48,11 @@ class RunOptions:
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
     report: bool = True  # write OUT/report.html (and the examples it shows, OUT/examples.jsonl)
     keep: str = "canonical"  # "canonical": one record per story; "all": every input, annotated (cleaner.io.formats)
+    # wall-clock limit per document (seconds) in a streaming run: the worker is killed, the document rejected
+    time_limit: float | None = 60.0
+    # spill to a work folder and stream the outputs (cleaner run); False: every record in memory (library)
+    streaming: bool = True
+    work: str | None = None  # the streaming run's work folder (default: a hidden sibling of the output folder)
 
 
 @dataclass
@@ -67,7 +72,11 @@ class RunResult:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(options: StripOptions, evidence: Any) -> None:
+def _init_worker(options: StripOptions, evidence: Any, child: bool = False) -> None:
+    if child:  # a pool worker must not outlive its parent (kill -9 of the run)
+        from .engines.pool import die_with_parent
+
+        die_with_parent()
     _worker_state["options"] = options
     _worker_state["evidence"] = evidence
 
@@ -131,7 +140,7 @@ def map_documents(
         return out
     chunksize = max(1, min(64, len(docs) // (workers * 4) or 1))
     out = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence, True)) as pool:
         for result in pool.map(fn, docs, chunksize=chunksize):
             out.append(result)
             if progress:
@@ -366,7 +375,17 @@ def run_paths(
     options: RunOptions = RunOptions(),
     progress: Progress | None = None,
 ) -> RunResult:
-    """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder."""
+    """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder.
+
+    With an output folder, no index, no stage cache, ``--keep canonical`` and
+    de-duplication off (:func:`streams`), the run streams (:mod:`cleaner.stream`:
+    bounded memory, resumable); its result then holds the rejections and the
+    manifest, not the records (they are in the files).
+    """
+    if out is not None and streams(options):
+        from .stream import run_streaming
+
+        return run_streaming(inputs, out, options, progress, work=options.work)
     report = ReadReport()
     t0 = time.perf_counter()
     records = list(iter_documents(inputs, options.read, report))
@@ -381,13 +400,41 @@ def run_paths(
     if out is not None:
         result.written = write_outputs(
             Path(out), result.canonicals, result.clusters, result.rejected, result.manifest, options.formats,
+            extra=report_writer(options, lambda: result.documents),
             documents=result.documents if options.keep == "all" else None,
         )
         if options.report:
-            from .report import write_report
-
-            result.written["report"] = write_report(Path(out), result.documents).path
+            result.written["report"] = str(Path(out) / "report.html")
     return result
+
+
+def streams(options: RunOptions) -> bool:
+    """Whether a run with an output folder takes the streaming path (:mod:`cleaner.stream`).
+
+    Not with an index or a stage cache (they hold the run in memory), not with ``--keep all``
+    (the streaming assembly writes canonical rows only), and not with de-duplication on: the
+    streaming de-duplication composed an earlier form of the neardup steps (before article-only
+    signing, exact verification from shingle samples, lead-signature candidates, the guard's
+    bridge and founding order), so it would write other clusters than
+    :func:`cleaner.neardup.dedup_documents`; such a run is held in memory until the streaming
+    driver calls the same steps.
+    """
+    return options.streaming and options.index is None and options.cache is None and options.keep != "all" \
+        and not options.dedup
+
+
+def report_writer(options: RunOptions, documents: Callable[[], Iterable[Document]]) -> Callable[[Path], None] | None:
+    """``write_outputs(extra=...)``: the report written into the staging folder, so that it is
+    committed with the rest of the set (``documents()``: the run's cleaned documents, streamed once)."""
+    if not options.report:
+        return None
+
+    def write(folder: Path) -> None:
+        from .report import write_report
+
+        write_report(folder, documents())
+
+    return write
 
 
 # -- manifest -----------------------------------------------------------------

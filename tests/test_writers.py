@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,59 @@ def test_txt_names_never_leave_the_output_folder() -> None:
     assert folders("../../etc/passwd") == ["_", "_", "etc"]
     assert folders("/abs/path") == ["abs"]
     assert txt_file_name("").startswith("_-")
+
+
+def test_files_respect_the_umask_or_keep_the_earlier_mode(tmp_path: Path) -> None:
+    canonicals, clusters = make({"c-1": ["a"]})
+    old = os.umask(0o022)
+    try:
+        write_outputs(tmp_path / "out", canonicals, clusters, [], {})
+        assert ((tmp_path / "out" / "documents.jsonl").stat().st_mode & 0o777) == 0o644
+        assert ((tmp_path / "out").stat().st_mode & 0o777) == 0o755
+        (tmp_path / "out" / "clusters.jsonl").chmod(0o640)
+        os.umask(0o077)
+        write_outputs(tmp_path / "out", canonicals, clusters, [], {"again": 1})
+        assert ((tmp_path / "out" / "clusters.jsonl").stat().st_mode & 0o777) == 0o640  # the earlier file's mode
+        write_outputs(tmp_path / "new", canonicals, clusters, [], {})
+        assert ((tmp_path / "new" / "documents.jsonl").stat().st_mode & 0o777) == 0o600
+    finally:
+        os.umask(old)
+
+
+def test_the_folder_is_replaced_as_one_set_and_leftovers_go(tmp_path: Path) -> None:
+    from cleaner.io import writers
+
+    out = tmp_path / "out"
+    canonicals, clusters = make({"c-1": ["a"], "c-2": ["b"]})
+    write_outputs(out, canonicals, clusters, [], {"run": 1})
+    (out / "README.md").write_text("ours, not cleaner's\n")
+    (out / ".clusters.jsonl.x1.tmp").write_text("a killed writer's temporary")
+    (tmp_path / ".out.staging-1-dead").mkdir()  # a killed run's staging folder
+    inode = (out / "documents.jsonl").stat().st_ino
+    write_outputs(out, canonicals[:1], clusters[:1], [], {"run": 2})
+    assert (out / "documents.jsonl").stat().st_ino != inode  # a new file, not rewritten in place
+    assert json.loads((out / "manifest.json").read_text()) == {"run": 2}
+    assert (out / "README.md").read_text() == "ours, not cleaner's\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert not list(out.glob(".*.tmp"))
+
+    # killed between the two renames of the fallback swap: the earlier set comes back, whole
+    os.rename(out, tmp_path / ".out.old-123")
+    writers.recover_output(out)
+    assert json.loads((out / "manifest.json").read_text()) == {"run": 2}
+
+
+def test_a_failed_write_leaves_the_earlier_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    canonicals, clusters = make({"c-1": ["a"]})
+    write_outputs(out, canonicals, clusters, [], {"run": 1})
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def rows():
+        yield {"id": "x", "cluster": "c", "canonical_id": "x", "similarity": 1.0}
+        raise KeyboardInterrupt  # killed while the tables stream
+
+    with pytest.raises(KeyboardInterrupt):
+        write_outputs(out, [], rows(), [], {"run": 2})
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -1,64 +1,182 @@
-"""Dask engine: the per-document stages on a ``dask.distributed`` cluster.
+"""Dask engine: the streaming run's steps on a ``dask.distributed`` cluster.
 
-For a corpus that outgrows one machine. The driver cuts the documents into
-ordered chunks and submits each to the cluster as a call of
-:func:`cleaner.pipeline.apply_stage` (the same function the local pool runs);
-the corpus evidence is gathered on the driver between the two passes and
-scattered once to every worker. Near-duplicate clustering then runs on the
-driver over the cleaned documents, as in a local run, so the output is
-byte-identical to a local run's.
+The driver (this process) never holds documents. It cuts the inputs into
+partitions (byte ranges of JSONL files on line boundaries, groups of other
+files) and submits the same steps a local run uses (:mod:`cleaner.steps`):
+
+* each worker reads its own partitions, extracts, and counts its evidence;
+* the evidence is merged by a tree reduction of merge tasks on the workers
+  (:class:`cleaner.steps.TreeReducer`, the same tree a local run uses);
+* workers strip and sign their shards;
+* band keys are computed per range of documents and shuffled into buckets
+  by key, so every bucket is handled on one worker; candidate pairs are
+  verified on the workers;
+* connected components with the chaining guard run on the driver over the
+  edge list (memory O(edges) plus a few numbers per document);
+* canonical records are assembled on the workers as output parts, which the
+  driver concatenates (and merges in id order) into the same files as a
+  local run.
+
+Workers and driver share the work folder, so they must see one file system
+(one machine, or a shared mount). The scheduler address is checked before
+any work starts.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+import socket
+from collections.abc import Iterator, Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
-from ..records import Document, Rejected
+from ..errors import ConfigError
+
+CONNECT_TIMEOUT = 5.0
 
 
-def _apply_chunk(docs: list[Document], stage: str, options: Any, evidence: Any) -> list[Document | Rejected]:
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise a ConfigError naming ``address`` unless a TCP connection to it opens within ``timeout``."""
+    text = address if "://" in address else f"tcp://{address}"
+    parts = urlsplit(text)
+    if parts.scheme not in ("tcp", "tls", "ws", "wss") or not parts.hostname:
+        raise ConfigError(f"Dask scheduler address {address!r} is not of the form tcp://HOST:PORT")
+    try:
+        port = parts.port or 8786
+    except ValueError as exc:
+        raise ConfigError(f"Dask scheduler address {address!r}: {exc}") from exc
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            pass
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from exc
+
+
+def _call(fn, *args):
+    return fn(*args, skip={}, tick=_no_tick)
+
+
+def _no_tick() -> None:
+    return None
+
+
+class DaskDriver:
+    """Runs the steps of a streaming run as Dask tasks (see the module doc)."""
+
+    reads_partitions = True
+
+    def __init__(self, scheduler: str | None, workers: int) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise ConfigError("the dask engine needs dask[distributed]: pip install 'cleaner[dask]'") from exc
+        self._cluster = None
+        if scheduler:
+            check_scheduler(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=f"{CONNECT_TIMEOUT * 2:g}s")
+            except OSError as exc:
+                raise ConfigError(f"cannot connect to the Dask scheduler at {scheduler}: {exc}") from exc
+        else:
+            self._cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1, processes=True,
+                                         dashboard_address=None)
+            self.client = Client(self._cluster)
+        self._nodes = 0
+
+    def slots(self) -> int:
+        return max(1, sum(self.client.nthreads().values()))
+
+    def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
+        """``(key, result)`` of ``(key, step, args)`` tasks as they finish; a bounded number in flight,
+        so the driver never materialises every task's arguments at once."""
+        from distributed import as_completed
+
+        source = iter(tasks)
+        pending = as_completed()
+        keys: dict[str, Any] = {}
+        ahead = 2 * self.slots() + 2
+
+        def submit_next() -> bool:
+            try:
+                key, fn, args = next(source)
+            except StopIteration:
+                return False
+            future = self.client.submit(_call, fn, *args, pure=False)
+            keys[future.key] = key
+            pending.add(future)
+            return True
+
+        while len(keys) < ahead and submit_next():
+            pass
+        for future in pending:
+            result = future.result()
+            key = keys.pop(future.key)
+            future.release()
+            submit_next()
+            yield key, result
+
+    def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
+        """A tree reduction of merge tasks on the workers (leaves: the shards' evidence files)."""
+        from ..steps import TreeReducer, merge_evidence_files
+
+        def merge(left: Any, right: Any) -> Any:
+            self._nodes += 1
+            return self.client.submit(merge_evidence_files, left, right, f"{scratch}-{self._nodes:06d}.json", pure=False)
+
+        reducer = TreeReducer(merge)
+        for part in parts:
+            reducer.add(part)
+        root = reducer.result()
+        if root is None:
+            from ..steps import save_evidence
+            from ..strip.corpus import CorpusEvidence
+
+            save_evidence(__import__("pathlib").Path(out), CorpusEvidence())
+            return
+        from ..steps import prune_evidence_file
+
+        self.client.submit(prune_evidence_file, root, out, pure=False).result()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+    kill = close
+
+
+def dask_driver(scheduler: str | None, workers: int) -> DaskDriver:
+    return DaskDriver(scheduler, workers)
+
+
+def _apply_chunk(docs: list, stage: str, options: Any, evidence: Any) -> list:
     from ..pipeline import apply_stage
 
     return [apply_stage(stage, doc, options, evidence) for doc in docs]
 
 
 class DaskMapper:
-    """A pipeline mapper that runs stages on ``scheduler`` (or a LocalCluster it starts)."""
+    """The in-memory pipeline's mapper (runs with ``--index`` or ``--cache``): a stage over chunks
+    of documents on the cluster, gathered in submission order."""
 
     def __init__(self, scheduler: str | None, workers: int, chunk_size: int = 64) -> None:
-        try:
-            from distributed import Client, LocalCluster
-        except ImportError as exc:  # pragma: no cover - depends on the extra
-            from ..errors import ConfigError
-
-            raise ConfigError("the dask engine needs dask[distributed]: pip install 'cleaner[dask]'") from exc
-        self._cluster = None
-        if scheduler:
-            self._client = Client(scheduler)
-        else:
-            self._cluster = LocalCluster(
-                n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
-            )
-            self._client = Client(self._cluster)
+        self.driver = DaskDriver(scheduler, workers)
         self.chunk_size = chunk_size
 
-    def __call__(self, stage: str, docs: Sequence[Document], options: Any, evidence: Any, progress: Any) -> list[Document | Rejected]:
+    def __call__(self, stage: str, docs: Sequence[Any], options: Any, evidence: Any, progress: Any) -> list:
         if not docs:
             return []
+        client = self.driver.client
         chunks = [list(docs[i : i + self.chunk_size]) for i in range(0, len(docs), self.chunk_size)]
-        shared = self._client.scatter(evidence, broadcast=True) if evidence is not None else None
-        futures = self._client.map(_apply_chunk, chunks, stage=stage, options=options, evidence=shared, pure=False)
-        results: list[Document | Rejected] = []
-        for chunk, future in zip(chunks, futures):  # gathered in submission order: output order = input order
+        shared = client.scatter(evidence, broadcast=True) if evidence is not None else None
+        futures = client.map(_apply_chunk, chunks, stage=stage, options=options, evidence=shared, pure=False)
+        results: list = []
+        for chunk, future in zip(chunks, futures):
             results.extend(future.result())
             if progress:
                 progress(stage, len(chunk), len(docs))
         return results
 
     def close(self) -> None:
-        self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
+        self.driver.close()
 
 
 def dask_mapper(scheduler: str | None, workers: int) -> DaskMapper:

@@ -189,16 +189,47 @@ def _arrow_row(kind: str, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+class ParquetTable:
+    """One output table written as Parquet to ``handle`` a row at a time, in the fixed schema of
+    ``kind``: rows are buffered ``batch`` at a time (one row group each), so memory does not grow
+    with the table. An empty table is the schema and no row group (a 0-row group breaks Hugging
+    Face datasets)."""
+
+    def __init__(self, kind: str, handle: Any, batch: int = 10_000) -> None:
+        self.kind, self.handle, self.batch = kind, handle, batch
+        self.rows: list[dict[str, Any]] = []
+        self.writer: Any = None
+
+    def __enter__(self) -> ParquetTable:
+        import pyarrow.parquet as pq
+
+        self.pa = _pa()
+        self.schema = schemas()[self.kind]
+        self.writer = pq.ParquetWriter(self.handle, self.schema)
+        return self
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(_arrow_row(self.kind, row))
+        if len(self.rows) >= self.batch:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self.rows:
+            self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
+            self.rows = []
+
+    def __exit__(self, kind: Any, value: Any, trace: Any) -> None:
+        if kind is None:
+            self._flush()
+        self.writer.close()
+
+
 def parquet_bytes(kind: str, rows: Sequence[dict[str, Any]]) -> bytes:
     """One output table as Parquet bytes, in the fixed schema of ``kind`` (rows as the JSONL writer makes them)."""
-    pa = _pa()
-    import pyarrow.parquet as pq
-
-    schema = schemas()[kind]
     buffer = io.BytesIO()
-    with pq.ParquetWriter(buffer, schema) as writer:
-        if rows:  # an empty table is the schema and no row group (a 0-row group breaks Hugging Face datasets)
-            writer.write_table(pa.Table.from_pylist([_arrow_row(kind, r) for r in rows], schema=schema))
+    with ParquetTable(kind, buffer) as table:
+        for row in rows:
+            table.add(row)
     return buffer.getvalue()
 
 

@@ -1,0 +1,660 @@
+"""The streaming run: a corpus of any size in bounded memory, resumable after a crash.
+
+``cleaner run`` drives the stage steps of :mod:`cleaner.steps` over batches
+(shards) of documents, spilled to a work folder (:mod:`cleaner.spill`):
+
+1. read in batches; each batch is extracted on a worker, which writes the
+   prepared documents as a shard and returns the batch's evidence counts;
+2. the evidence of all shards is merged (a fixed binary tree);
+3. each shard is stripped and signed on a worker (cleaned documents,
+   signatures and a few numbers per document go to disk);
+4. de-duplication in this process, over signatures and band keys only:
+   document numbers follow id order (an external merge of the shards' sorted
+   ids), signatures are a memory-mapped array, clusters come from
+   :func:`cleaner.neardup.clusters.guarded_clusters`; the canonical choice
+   of each group of copies is made on the workers, which read the members'
+   cleaned text back from the shards;
+5. canonical records are assembled on the workers into output parts (by
+   canonical id); the parts are concatenated, and the per-member rows merged
+   in id order, into the output folder, which is committed as one set.
+
+What this process holds per document is its shard and row, site code, date
+code, completeness, shingle count and its band keys while candidates are
+found: a few dozen bytes, never its text. The work folder records the shards
+that are done; the same command after a ``kill -9`` continues from there and
+gives byte-identical output. It is removed after a successful run.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import steps
+from .io.readers import ReadReport, iter_documents
+from .records import Document, Rejected
+from .spill import WorkFolder, iter_shard, load_array, merge_sorted, rejected_from_json, save_array, work_folder_for
+
+BATCH = 1000  # documents per shard: fixed, so that the shards (and the evidence tree) never depend on --workers
+PART_DOCUMENTS = 2000  # documents per output part
+
+
+def run_fingerprint(inputs: Sequence[str | os.PathLike[str]], options: Any, batch: int) -> str | None:
+    """What the shards of a run depend on; None when the input cannot be read twice (stdin)."""
+    from .cache import code_fingerprint, digest
+    from .io.readers import expand_inputs
+
+    stats = []
+    for root, path in expand_inputs(inputs):
+        if path is None:
+            return None
+        st = path.stat()
+        stats.append([str(root), str(path), st.st_size, st.st_mtime_ns])
+    plain = replace(options, workers=1, engine="local", scheduler=None)
+    return digest("stream", batch, [os.fspath(p) for p in inputs], stats, plain, code_fingerprint())
+
+
+PARTITION_BYTES = 8 << 20  # a Dask worker reads JSONL files in ranges of about this size
+
+
+def partition_inputs(inputs: Sequence[str | os.PathLike[str]], report: ReadReport, files_per_partition: int,
+                     size: int = PARTITION_BYTES) -> list[list[Any]]:
+    """The inputs as groups of partitions, each group one task: a byte range of a big JSONL file,
+    or up to ``files_per_partition`` whole files."""
+    from .errors import ConfigError
+    from .io.partitions import Partition, is_utf16, split_file
+    from .io.readers import _named_directly, expand_inputs, file_kind
+
+    groups: list[list[Any]] = []
+    small: list[Any] = []
+    for root, path in expand_inputs(inputs):
+        if path is None:
+            raise ConfigError("reading JSONL from stdin (-) needs the local engine")
+        assert root is not None
+        kind = file_kind(path)
+        if kind is None:
+            if not _named_directly(inputs, path):
+                report.ignored.append(path.as_posix())
+                continue
+            kind = "text"
+        if kind == "jsonl" and not path.name.lower().endswith(".gz") and not is_utf16(path):
+            import hashlib
+
+            if small:
+                groups.append(small)
+                small = []
+            digest = hashlib.sha256()
+            groups.extend([p] for p in split_file(root, path, size, digest))
+            report.files[path.as_posix()] = digest.hexdigest()
+        else:
+            small.append(Partition(str(root), str(path)))
+            if len(small) >= files_per_partition:
+                groups.append(small)
+                small = []
+    if small:
+        groups.append(small)
+    return groups
+
+
+class Driver:
+    """Where the steps run: one :class:`~cleaner.engines.pool.KillablePool` of local workers for the run."""
+
+    def __init__(self, workers: int) -> None:
+        from .engines.pool import KillablePool
+
+        self.pool = KillablePool(max(1, workers))
+
+    def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
+        """``(key, result)`` of every ``(key, step, args)`` task, as they finish."""
+        return self.pool.run(tasks, time_limit=time_limit)
+
+    def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
+        reduce_evidence_here(parts, out)
+
+    def recycle(self) -> None:
+        """New workers for the next steps: the strip step's workers hold the corpus evidence."""
+        self.pool.close()
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def kill(self) -> None:
+        self.pool.kill()
+
+
+def reduce_evidence_here(parts: Sequence[str], out: str) -> None:
+    """The shards' evidence merged in this process, in the fixed tree of :class:`cleaner.steps.TreeReducer`."""
+    reducer = steps.TreeReducer(lambda a, b: a.merge(b))
+    for part in parts:
+        reducer.add(steps.load_evidence(Path(part)))
+    merged = reducer.result()
+    if merged is None:
+        from .strip.corpus import CorpusEvidence
+
+        merged = CorpusEvidence()
+    steps.save_evidence(Path(out), steps.for_stripping(merged))
+
+
+class InlineDriver:
+    """Every step in this process, one after the other (no time limit): for profiling and tests."""
+
+    def reduce_evidence(self, parts: Sequence[str], out: str, scratch: str) -> None:
+        reduce_evidence_here(parts, out)
+
+    def map(self, tasks, time_limit: float | None = None) -> Iterator[tuple[Any, Any]]:
+        for key, fn, args in tasks:
+            yield key, fn(*args, skip={}, tick=_no_tick)
+
+    def close(self) -> None:
+        return None
+
+    kill = close
+
+
+def _no_tick() -> None:
+    return None
+
+
+def run_streaming(
+    inputs: Sequence[str | os.PathLike[str]],
+    out: str | os.PathLike[str],
+    options: Any,
+    progress: Any = None,
+    work: str | os.PathLike[str] | None = None,
+    batch: int | None = None,
+    driver: Any = None,
+) -> Any:
+    """Run every stage over ``inputs`` into the output folder ``out`` (see the module doc).
+
+    ``batch``: documents per shard (default ``BATCH``; the environment
+    variable ``CLEANER_SHARD_DOCUMENTS`` overrides it, for tests of resumed
+    runs). ``CLEANER_KEEP_WORK=1`` keeps the work folder after success.
+    """
+    batch = batch or int(os.environ.get("CLEANER_SHARD_DOCUMENTS") or BATCH)
+    out = Path(out)
+    steps.warm_up(options)
+    own_driver = driver is None
+    if driver is None:
+        if options.engine == "dask":
+            from .engines.dask import DaskDriver
+
+            driver = DaskDriver(options.scheduler, options.workers)
+        elif options.engine == "local":
+            driver = Driver(options.workers)
+        else:
+            from .errors import ConfigError
+
+            raise ConfigError(f"unknown engine {options.engine!r} (local or dask)")
+    try:
+        fingerprint = run_fingerprint(inputs, options, batch)
+        root = Path(work) if work is not None else work_folder_for(out)
+        folder = WorkFolder(root, fingerprint or os.urandom(16).hex())
+    except BaseException:
+        if own_driver:
+            driver.kill()
+        raise
+    try:
+        result = _run(inputs, out, options, progress, folder, driver, batch)
+    except BaseException:
+        if own_driver:
+            driver.kill()
+        raise
+    if own_driver:
+        driver.close()
+    if os.environ.get("CLEANER_KEEP_WORK") != "1":
+        folder.remove()
+    return result
+
+
+def _run(inputs, out, options, progress, folder, driver, batch):
+    from .io.writers import write_outputs
+    from .pipeline import RunResult, build_manifest, report_writer
+
+    timings: dict[str, float] = {}
+    report = ReadReport()
+    rejected: list[Rejected] = []
+
+    # 1. read + extract, shard by shard ------------------------------------------------
+    t0 = time.perf_counter()
+    shards: list[str] = []
+    read_count = 0
+
+    def extract_tasks():
+        nonlocal read_count
+        chunk: list[Document | Rejected] = []
+        for record in iter_documents(inputs, options.read, report):
+            chunk.append(record)
+            read_count += 1
+            if len(chunk) == batch:
+                yield from submit(chunk)
+                chunk = []
+        if chunk:
+            yield from submit(chunk)
+
+    def submit(chunk):
+        k = len(shards)
+        name = f"a-{k:06d}"
+        shards.append(name)
+        if not folder.done(name):
+            yield k, steps.extract_step, (chunk, str(folder.path(name + ".jsonl")), options, options.corpus_evidence)
+        elif progress:
+            progress("extract", len(chunk), None)
+
+    if getattr(driver, "reads_partitions", False):
+        # the workers read: the driver only cuts the inputs into partitions (and hashes the files on the way)
+        groups = partition_inputs(inputs, report, batch)
+
+        def extract_tasks():  # noqa: F811 - the partitioned form of the tasks above
+            for k, group in enumerate(groups):
+                name = f"a-{k:06d}"
+                shards.append(name)
+                if not folder.done(name):
+                    yield k, steps.read_extract_step, (group, str(folder.path(name + ".jsonl")), options, options.corpus_evidence)
+
+    for k, summary in driver.map(extract_tasks(), time_limit=options.time_limit):
+        folder.mark_done(shards[k], summary)
+        if progress:
+            progress("extract", summary["documents"] + len(summary["rejected"]), None)
+    if getattr(driver, "reads_partitions", False):
+        for name in shards:
+            summary = folder.summary(name)
+            read_count += summary["records"]
+            report.files.update(summary["files"])
+    timings["read"] = timings["extract"] = time.perf_counter() - t0
+
+    # 2. evidence: the shards' counts merged in a fixed tree ------------------------------
+    t0 = time.perf_counter()
+    prepared = 0
+    html_read = 0
+    parts: list[str] = []
+    for name in shards:
+        summary = folder.summary(name)
+        prepared += summary["documents"]
+        rejected.extend(rejected_from_json(r) for r in summary["rejected"])
+        if summary["evidence"]:
+            parts.append(str(folder.path(name + ".evidence.json")))
+        html_read += summary["html"]
+    evidence = None
+    if options.corpus_evidence and prepared > 1:
+        evidence = str(folder.path("evidence.json"))
+        if not folder.done("evidence"):
+            driver.reduce_evidence(parts, evidence, str(folder.path("evidence-node")))
+            folder.mark_done("evidence", {})
+    timings["evidence"] = time.perf_counter() - t0
+
+    # 3. strip + sign ---------------------------------------------------------------------
+    t0 = time.perf_counter()
+    stripped = [f"b-{k:06d}" for k in range(len(shards))]
+
+    def strip_tasks():
+        for k, name in enumerate(stripped):
+            if folder.done(name):
+                if progress:
+                    progress("strip", folder.summary(name)["documents"], prepared)
+                continue
+            yield k, steps.strip_step, (str(folder.path(shards[k] + ".jsonl")), str(folder.path(name + ".jsonl")),
+                                        options, evidence)
+
+    for k, summary in driver.map(strip_tasks(), time_limit=options.time_limit):
+        folder.mark_done(stripped[k], summary)
+        if progress:
+            progress("strip", summary["documents"], prepared)
+    if hasattr(driver, "recycle"):
+        driver.recycle()
+    removed: Counter = Counter()
+    documents = html = 0
+    for name in stripped:
+        summary = folder.summary(name)
+        documents += summary["documents"]
+        html += summary["html"]
+        removed.update(summary["removed"])
+        rejected.extend(rejected_from_json(r) for r in summary["rejected"])
+    timings["strip"] = time.perf_counter() - t0
+
+    # 4. de-duplicate over signatures -------------------------------------------------------
+    t0 = time.perf_counter()
+    paths = [str(folder.path(name + ".jsonl")) for name in stripped]
+    table = number_documents(folder, stripped, options)
+    rejected.extend(table.duplicates)
+    documents -= len(table.duplicates)
+    if options.dedup:
+        place_signatures(folder, table, stripped, options, driver)
+        clusters, stats = cluster(folder, table, paths, options, driver)
+    else:
+        clusters, stats = None, {}
+    if progress:
+        progress("dedup", documents, documents)
+    timings["dedup"] = time.perf_counter() - t0
+
+    # 5. canonical records, output parts, the output folder ----------------------------------
+    t0 = time.perf_counter()
+    parts, assembled = assemble(folder, table, clusters, paths, options, driver)
+    if options.dedup:
+        sizes_out = clusters.sizes()
+        stats.update({
+            "documents": documents,
+            "empty_documents": int(np.count_nonzero(table.sizes == 0)),
+            "bands": stats.pop("bands"),
+            "rows": stats.pop("rows"),
+            "clusters": assembled["clusters"],
+            "clusters_with_copies": assembled["clusters_with_copies"],
+            "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
+            "split_by_chaining_guard": clusters.split_by_guard,
+            "detached_by_chaining_guard": clusters.detached,
+            "cross_copy_lines_removed": assembled["cross_copy_lines_removed"],
+        })
+        largest = stats["largest_cluster"]
+    else:
+        stats = {"documents": documents, "clusters": documents, "dedup": False}
+        largest = 1 if documents else 0
+    rejected.sort(key=lambda r: (r.id, r.stage))
+
+    def manifest() -> dict[str, Any]:
+        timings["write"] = time.perf_counter() - t0
+        m = build_manifest(
+            options,
+            counts={
+                "inputs": read_count,
+                "documents": documents,
+                "rejected": len(rejected),
+                "rejected_by_stage": dict(sorted(Counter(r.stage for r in rejected).items())),
+                "html_documents": html,
+                "records": assembled["clusters"],
+                "clusters_with_copies": assembled["clusters_with_copies"],
+                "largest_cluster": largest,
+                "removed_spans_by_kind": dict(sorted(removed.items())),
+            },
+            dedup_stats=stats,
+            timings=timings,
+        )
+        m["inputs"] = {
+            "paths": [os.fspath(p) for p in inputs],
+            "files": dict(sorted(report.files.items())),
+            "ignored_files": sorted(report.ignored),
+        }
+        return m
+
+    manifest_value: dict[str, Any] = {}
+
+    def final_manifest() -> dict[str, Any]:
+        manifest_value.update(manifest())
+        return manifest_value
+
+    written = write_outputs(
+        out, concatenated(parts), merged_member_rows(parts),
+        [r.to_dict() for r in sorted(rejected, key=lambda r: (r.id, r.stage, r.reason))],
+        final_manifest, options.formats,
+        extra=report_writer(options, lambda: (doc for path in paths for doc in iter_shard(Path(path)))),
+    )
+    if options.report:
+        written["report"] = str(out / "report.html")
+    return RunResult(canonicals=[], clusters=[], rejected=rejected, documents=[], manifest=manifest_value, written=written)
+
+
+class DocumentTable:
+    """Per document number (= rank in id order): where it is and what clustering needs."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.where = np.empty((n, 2), dtype=np.int32)  # (shard, row)
+        self.site = np.empty(n, dtype=np.int64)  # site code, -1 unknown (cleaner.neardup.site_codes)
+        self.date = np.empty(n, dtype=np.int64)  # rank of the date string among the dates; -1 none
+        self.words = np.empty(n, dtype=np.int64)  # completeness (prose words) of the cleaned text
+        self.sizes = np.zeros(n, dtype=np.int64)
+        self.sigs: np.ndarray | None = None
+        self.numbers: list[np.ndarray] | None = None  # per shard: each row's document number (-1: a duplicate id)
+        self.duplicates: list[Rejected] = []
+
+    def resize(self, n: int) -> None:
+        self.n = n
+        self.where = self.where[:n]
+        self.site, self.date, self.words, self.sizes = self.site[:n], self.date[:n], self.words[:n], self.sizes[:n]
+
+
+def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) -> DocumentTable:
+    """Number the documents in id order (an external merge of the shards' sorted ids) and gather
+    the per-document arrays; signatures go into one memory-mapped array in that order."""
+    counts = [folder.summary(name)["documents"] for name in stripped]
+    n = sum(counts)
+    table = DocumentTable(n)
+    def run_of(k: int, name: str):
+        for item in steps.iter_ids(str(folder.path(name + ".jsonl"))):
+            yield item[0], k, item
+
+    runs = [run_of(k, name) for k, name in enumerate(stripped) if counts[k]]
+    sites: dict[str, int] = {}
+    dates: dict[str, int] = {}
+    where: list[tuple[int, int]] = []
+    site_codes: list[int] = []
+    date_codes: list[int] = []
+    words_of: list[int] = []
+    numbers = [np.full(c, -1, dtype=np.int64) for c in counts]
+    previous: tuple[str, str] | None = None
+    for doc_id, k, (_, site, date, words, path, line, row) in merge_sorted(runs, key=lambda t: t[0]):
+        place = f"{path or '<stdin>'}:{line}" if line is not None else (path or "<stdin>")
+        if previous is not None and previous[0] == doc_id:
+            # two partitions read by different workers held one id: the later input is rejected, as a reader does
+            table.duplicates.append(Rejected(id=doc_id, stage="read", reason=f"duplicate id {doc_id!r}: already read from {previous[1]}",
+                                             path=path, line=line))
+            continue
+        previous = (doc_id, place)
+        numbers[k][row] = len(where)
+        where.append((k, row))
+        site_codes.append(sites.setdefault(site.strip().casefold(), len(sites)) if site and site.strip() else -1)
+        date_codes.append(-1 if date is None else dates.setdefault(date, len(dates)))
+        words_of.append(words)
+    table.resize(len(where))
+    if where:
+        table.where[:] = np.asarray(where, dtype=np.int32)
+    table.site[:] = np.asarray(site_codes, dtype=np.int64)
+    table.words[:] = np.asarray(words_of, dtype=np.int64)
+    ranked = np.empty(len(dates) + 1, dtype=np.int64)
+    ranked[-1] = -1
+    for r, d in enumerate(sorted(dates)):
+        ranked[dates[d]] = r
+    table.date[:] = ranked[np.asarray(date_codes, dtype=np.int64)] if date_codes else ranked[:0]
+    table.numbers = numbers
+    return table
+
+
+def place_signatures(folder: WorkFolder, table: DocumentTable, stripped: Sequence[str], options: Any, driver: Any) -> None:
+    """The signatures in document-number order, in one memory-mapped array, filled by the workers."""
+    path = folder.path("signatures.npy")
+    sigs = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint32, shape=(table.n, options.dedup_params.num_perm))
+    del sigs
+    tasks = []
+    for k, name in enumerate(stripped):
+        if table.numbers[k].size:
+            base = folder.path(name + ".jsonl")
+            rows = table.numbers[k] >= 0
+            table.sizes[table.numbers[k][rows]] = load_array(base.with_suffix(".sizes.npy"))[rows]
+            tasks.append((k, steps.place_signatures_step, (str(base), table.numbers[k], str(path))))
+    for _ in driver.map(tasks):
+        pass
+    table.numbers = None
+    table.sigs = load_array(path, mmap=True)
+    save_array(folder.path("sizes.npy"), table.sizes)
+    save_array(folder.path("sites.npy"), table.site)
+
+
+def _rank(table: DocumentTable, linked: np.ndarray) -> np.ndarray:
+    """:func:`cleaner.neardup.canonical.rank_documents` from the table: (-completeness of linked
+    documents, no date, date, id); document numbers are id order."""
+    words = np.where(linked, -table.words, 0)
+    no_date = table.date < 0
+    order = np.lexsort((np.arange(table.n), table.date, no_date, words))
+    rank = np.empty(table.n, dtype=np.int64)
+    rank[order] = np.arange(table.n)
+    return rank
+
+
+def _locations(table: DocumentTable, members: np.ndarray) -> list[tuple[int, int]]:
+    return [(int(s), int(r)) for s, r in table.where[members]]
+
+
+RANGE_DOCUMENTS = 1 << 16  # documents per band-key task
+BUCKET_DOCUMENTS = 1 << 18  # about this many documents' keys per bucket
+
+
+def candidates(folder: WorkFolder, table: DocumentTable, bands: int, rows: int, window: int, driver: Any):
+    """Candidate pairs of :func:`cleaner.neardup.lsh.candidate_pairs`, found bucket by bucket: band
+    keys are computed per range of documents and shuffled into buckets by key, so that all
+    documents sharing a key meet in one bucket task; the pairs are the same as one global pass."""
+    from .neardup.lsh import sorted_unique
+
+    n = table.n
+    if n < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    buckets = max(1, -(-n // BUCKET_DOCUMENTS))
+    signatures = str(folder.path("signatures.npy"))
+    ranges = list(range(0, n, RANGE_DOCUMENTS))
+    prefixes = [str(folder.path(f"bands-{k:05d}")) for k in range(len(ranges))]
+    tasks = [(k, steps.band_step, (signatures, lo, min(n, lo + RANGE_DOCUMENTS), n, bands, rows, buckets, prefixes[k]))
+             for k, lo in enumerate(ranges)]
+    for _ in driver.map(tasks):
+        pass
+    tasks = [(b, steps.bucket_step, ([f"{p}-{b:04d}.npz" for p in prefixes], bands, window)) for b in range(buckets)]
+    found = [pairs for _, pairs in driver.map(tasks)]
+    for p in prefixes:
+        for b in range(buckets):
+            Path(f"{p}-{b:04d}.npz").unlink(missing_ok=True)
+    if not found:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    pairs = np.concatenate(found, axis=1)
+    codes = sorted_unique(pairs[0] * n + pairs[1])
+    return codes // n, codes % n
+
+
+def cluster(folder: WorkFolder, table: DocumentTable, paths: Sequence[str], options: Any, driver: Any) -> tuple[Any, dict[str, Any]]:
+    """Clusters of the documents from their signatures, with the neardup building blocks."""
+    from .neardup import EdgeTest
+    from .neardup.clusters import components, guarded_clusters
+
+    params = options.dedup_params
+    bands, rows = params.band_rows
+    sigs = table.sigs
+    assert sigs is not None
+    ci, cj = candidates(folder, table, bands, rows, params.bucket_window, driver)
+    signatures, sizes_path, sites_path = (str(folder.path(f)) for f in ("signatures.npy", "sizes.npy", "sites.npy"))
+    keep_parts, by_containment = [], 0
+    chunk = 1 << 18
+    tasks = [(k, steps.verify_step, (np.stack([ci[s:s + chunk], cj[s:s + chunk]]), signatures, sizes_path, sites_path, params))
+             for k, s in enumerate(range(0, ci.size, chunk))]
+    results = dict(driver.map(tasks))
+    for k in range(len(tasks)):
+        mask, contained = results[k]
+        keep_parts.append(mask)
+        by_containment += contained
+    keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
+    ei, ej = ci[keep], cj[keep]
+    test = EdgeTest(sigs, table.sizes, table.site, params)  # the chaining guard's test, on the members only
+    stats: dict[str, Any] = {"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
+                             "containment_edges": by_containment, "bands": bands, "rows": rows}
+    del ci, cj, keep
+    linked = np.zeros(table.n, dtype=bool)
+    linked[ei] = linked[ej] = True
+    rank = _rank(table, linked)
+
+    # The canonical choice of every group of copies, made on the workers (it reads the members' texts).
+    labels = components(table.n, ei, ej)
+    sizes = np.bincount(labels) if table.n else np.zeros(0, np.int64)
+    multi = np.flatnonzero(sizes > 1)
+    chosen: dict[tuple[int, ...], int] = {}
+    if multi.size:
+        by_label = np.argsort(labels, kind="stable")
+        bounds = np.concatenate(([0], np.cumsum(sizes)))
+        groups = [by_label[bounds[g]:bounds[g + 1]] for g in multi]
+        tasks = []
+        batch: list = []
+        weight = 0
+        for members in groups:
+            batch.append((members.tolist(), _locations(table, members), rank[members].tolist()))
+            weight += members.size
+            if weight >= PART_DOCUMENTS:
+                tasks.append(batch)
+                batch, weight = [], 0
+        if batch:
+            tasks.append(batch)
+        for k, result in driver.map((k, steps.choose_step, (batch, list(paths))) for k, batch in enumerate(tasks)):
+            for (members, _, _), c in zip(tasks[k], result):
+                chosen[tuple(members)] = c
+        del tasks, groups
+
+    def choose(members: np.ndarray) -> int:
+        key = tuple(members.tolist())
+        hit = chosen.get(key)
+        if hit is not None:
+            return hit
+        # a part split off by the chaining guard: rare, chosen here
+        return steps.choose_step([(members.tolist(), _locations(table, members), rank[members].tolist())], list(paths))[0]
+
+    guard = test if params.guard is None else EdgeTest(sigs, table.sizes, table.site, replace(params, threshold=params.guard))
+    clusters = guarded_clusters(table.n, ei, ej, rank, guard, choose)
+    return clusters, stats
+
+
+def assemble(folder: WorkFolder, table: DocumentTable, clusters: Any, paths: Sequence[str], options: Any,
+             driver: Any) -> tuple[list[str], dict[str, int]]:
+    """Build the canonical records on the workers, in parts of consecutive canonical ids."""
+    from .neardup.lsh import pair_jaccard
+
+    def items() -> Iterator[tuple]:
+        if clusters is None:
+            for g in range(table.n):
+                yield ([g], _locations(table, np.array([g])), [1.0])
+            return
+        for c in np.argsort(clusters.canonical, kind="stable"):
+            members = clusters.members(int(c))
+            if members.size > 1:
+                sims = pair_jaccard(table.sigs, np.full(members.size, members[0]), members)
+                sims[0] = 1.0
+            else:
+                sims = np.ones(1)
+            yield (members.tolist(), _locations(table, members), sims.tolist())
+
+    parts: list[str] = []
+
+    def tasks():
+        batch: list = []
+        weight = 0
+        for item in items():
+            batch.append(item)
+            weight += len(item[0])
+            if weight >= PART_DOCUMENTS:
+                yield make(batch)
+                batch, weight = [], 0
+        if batch:
+            yield make(batch)
+
+    def make(batch):
+        k = len(parts)
+        parts.append(str(folder.path(f"part-{k:06d}")))
+        return k, steps.assemble_step, (batch, list(paths), parts[k], options.dedup_params if options.dedup else None)
+
+    totals: Counter = Counter()
+    for _, summary in driver.map(tasks()):
+        totals.update(summary)
+    return parts, {k: int(totals.get(k, 0)) for k in ("clusters", "clusters_with_copies", "cross_copy_lines_removed")}
+
+
+def concatenated(parts: Sequence[str]) -> Iterator[bytes]:
+    """``documents.jsonl`` lines: the parts in order (each already in canonical-id order)."""
+    for part in parts:
+        with open(part + ".documents", "rb") as handle:
+            for line in handle:
+                yield line.rstrip(b"\n")
+
+
+def merged_member_rows(parts: Sequence[str]) -> Iterator[bytes]:
+    """``clusters.jsonl`` lines in id order: an external merge of the parts' sorted runs."""
+    for _, line in merge_sorted((steps.iter_member_rows(p) for p in parts), key=lambda t: t[0]):
+        yield line
+

@@ -1,0 +1,229 @@
+"""The streaming run: same bytes as the in-memory pipeline, resumable after kill -9, killable workers.
+
+A run streams only with de-duplication off (``cleaner.pipeline.streams``: the streaming
+de-duplication is not yet the one of ``cleaner.neardup.dedup_documents``), so the streaming runs
+here are ``dedup=False`` ones, compared with the in-memory pipeline under the same options."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from pathlib import Path
+
+import pytest
+
+from cleaner import stream
+from cleaner.pipeline import RunOptions, run_paths
+
+TABLES = ("documents.jsonl", "clusters.jsonl", "rejected.jsonl")
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {name: (folder / name).read_bytes() for name in TABLES}
+
+
+def make_corpus(path: Path, samples: Path, replicas: int) -> Path:
+    """JSONL records made from the samples: replica r swaps the words of long lines (the story) by a
+    mapping of its own, so copies within a replica stay near-duplicates and replicas differ."""
+    texts = [(p.stem, p.read_text(encoding="utf-8")) for p in sorted(samples.rglob("*.txt"))]
+    vocab = sorted({w for _, t in texts for w in re.findall(r"[A-Za-z]{4,}", t)})
+    with open(path, "w", encoding="utf-8") as handle:
+        for r in range(replicas):
+            def swap(m: re.Match) -> str:
+                return vocab[zlib.crc32(f"{r}:{m.group(0)}".encode()) % len(vocab)]
+
+            for k, (name, text) in enumerate(texts):
+                lines = [re.sub(r"[A-Za-z]{4,}", swap, ln) if r and ln.count(" ") >= 7 else ln for ln in text.split("\n")]
+                for copy in range(2):  # two sites carry each story
+                    record = {"id": f"r{r:04d}-{name}-{copy}", "site": f"Site {(k + copy) % 5}", "text": "\n".join(lines)}
+                    handle.write(json.dumps(record) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> dict[str, bytes]:
+    from conftest import SAMPLES
+
+    out = tmp_path_factory.mktemp("memory")
+    run_paths([str(SAMPLES)], out, RunOptions(streaming=False, dedup=False))
+    return files(out)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_streaming_run_writes_the_bytes_of_the_in_memory_pipeline(tmp_path: Path, samples: Path, reference, workers: int) -> None:
+    result = run_paths([str(samples)], tmp_path / "out", RunOptions(workers=workers, dedup=False))
+    assert files(tmp_path / "out") == reference
+    assert result.manifest["counts"]["inputs"] == 6
+    assert not stream.work_folder_for(tmp_path / "out").exists()  # the work folder goes after success
+
+
+def test_a_run_that_de_duplicates_is_held_in_memory(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("a de-duplicating run took the streaming path")
+
+    monkeypatch.setattr(stream, "run_streaming", refuse)
+    run_paths([str(samples)], tmp_path / "default", RunOptions())
+    run_paths([str(samples)], tmp_path / "memory", RunOptions(streaming=False))
+    assert files(tmp_path / "default") == files(tmp_path / "memory")
+    assert json.loads((tmp_path / "default" / "clusters.jsonl").read_text().splitlines()[0])["cluster"]
+    assert not stream.work_folder_for(tmp_path / "default").exists()
+
+
+def test_tiny_shards_partitions_and_buckets_change_nothing(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=6)
+    memory = tmp_path / "memory"
+    run_paths([str(corpus)], memory, RunOptions(streaming=False, dedup=False))
+
+    class PartitionDriver(stream.InlineDriver):
+        reads_partitions = True  # as the Dask driver: the steps read byte ranges of the file themselves
+
+    monkeypatch.setattr(stream, "PARTITION_BYTES", 4000)
+    monkeypatch.setattr(stream, "BUCKET_DOCUMENTS", 8)
+    monkeypatch.setattr(stream, "RANGE_DOCUMENTS", 7)
+    monkeypatch.setattr(stream, "PART_DOCUMENTS", 5)
+    for driver, out in ((stream.InlineDriver(), "inline"), (PartitionDriver(), "partitions")):
+        stream.run_streaming([str(corpus)], tmp_path / out, RunOptions(dedup=False), driver=driver, batch=9)
+        assert files(tmp_path / out) == files(memory), out
+    manifest = json.loads((tmp_path / "partitions" / "manifest.json").read_text())
+    assert manifest["inputs"] == json.loads((memory / "manifest.json").read_text())["inputs"]
+
+
+def test_a_duplicate_id_across_partitions_is_rejected_as_a_reader_does(tmp_path: Path) -> None:
+    text = "Town opens library\n\nThe town opened its new library on Saturday after two years of work.\n"
+    (tmp_path / "in").mkdir()
+    for name in ("a", "b"):
+        (tmp_path / "in" / f"{name}.jsonl").write_text(json.dumps({"id": "same", "text": text}) + "\n")
+
+    class PartitionDriver(stream.InlineDriver):
+        reads_partitions = True
+
+    stream.run_streaming([str(tmp_path / "in")], tmp_path / "out", RunOptions(dedup=False), driver=PartitionDriver(), batch=1)
+    stream.run_streaming([str(tmp_path / "in")], tmp_path / "local", RunOptions(dedup=False), driver=stream.InlineDriver())
+    assert files(tmp_path / "out") == files(tmp_path / "local")
+    assert "duplicate id 'same'" in (tmp_path / "out" / "rejected.jsonl").read_text()
+
+
+def _hang_on(doc_id: str, how: str):
+    from cleaner import pipeline
+
+    real = pipeline.apply_stage
+
+    def apply_stage(stage, doc, options, evidence=None):
+        if doc.id == doc_id and stage == "extract":
+            if how == "hang":
+                while True:  # a C parser that never returns cannot be told apart from this
+                    time.sleep(1)
+            os._exit(3)  # a crash in C code
+        return real(stage, doc, options, evidence)
+
+    return apply_stage
+
+
+@pytest.mark.parametrize("how", ["hang", "crash"])
+def test_a_hanging_or_crashing_document_is_rejected_and_the_rest_goes_on(tmp_path: Path, samples: Path, reference,
+                                                                          monkeypatch, how: str) -> None:
+    from cleaner import pipeline
+
+    extra = tmp_path / "in"
+    extra.mkdir()
+    (extra / "stuck.txt").write_text("A page that never finishes\n\nIts parse runs for ever in a library written in C.\n")
+    # workers are forked from this process, so they run the patched stage
+    monkeypatch.setattr(pipeline, "apply_stage", _hang_on("stuck", how))
+    started = time.monotonic()
+    run_paths([str(samples), str(extra)], tmp_path / "out", RunOptions(workers=2, time_limit=1.0, dedup=False))
+    assert time.monotonic() - started < 60
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["stage"]) for r in rejected] == [("stuck", "extract")]
+    assert ("time limit of 1 s" if how == "hang" else "worker process died (exit code 3)") in rejected[0]["reason"]
+    assert files(tmp_path / "out")["documents.jsonl"] == reference["documents.jsonl"]
+
+
+def _children(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [c.pid for c in psutil.Process(pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    import psutil
+
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_kill_9_then_the_same_command_continues_and_gives_the_same_bytes(tmp_path: Path, samples: Path) -> None:
+    pytest.importorskip("psutil")
+    corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=40)
+    env = dict(os.environ, CLEANER_SHARD_DOCUMENTS="20")
+    command = [sys.executable, "-m", "cleaner", "run", str(corpus), "-o", str(tmp_path / "out"), "--workers", "2", "--no-dedup"]
+    subprocess.run([*command[:5], "-o", str(tmp_path / "whole"), "--workers", "2", "--no-dedup"], env=env, check=True, capture_output=True)
+
+    work = stream.work_folder_for(tmp_path / "out")
+    run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(work.glob("b-*.done.json"))) < 2:
+        time.sleep(0.05)
+    workers = _children(run.pid)
+    assert run.poll() is None, "the run ended before it could be killed; make the corpus bigger"
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    done_before = sorted(p.name for p in work.glob("*.done.json"))
+    assert any(name.startswith("b-") for name in done_before)
+    assert not (tmp_path / "out").exists()  # nothing half-written where readers look
+    # the workers die with their parent (PR_SET_PDEATHSIG / a watch on the parent)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(p) for p in workers):
+        time.sleep(0.1)
+    assert workers and not any(_alive(p) for p in workers)
+
+    kept = {name: (work / name).stat().st_mtime_ns for name in done_before}
+    subprocess.run(command, env=dict(env, CLEANER_KEEP_WORK="1"), check=True, capture_output=True)
+    assert files(tmp_path / "out") == files(tmp_path / "whole")
+    # the shards done before the kill were not made again
+    assert all((work / name).stat().st_mtime_ns == mtime for name, mtime in kept.items())
+
+
+def test_an_unreachable_scheduler_is_a_quick_error_naming_it(tmp_path: Path, samples: Path) -> None:
+    pytest.importorskip("distributed")
+    import socket
+
+    from cleaner.errors import ConfigError
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=f"tcp://127.0.0.1:{port}"):
+        run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=f"tcp://127.0.0.1:{port}", dedup=False))
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_shard_changed_since_it_was_written_is_refused(tmp_path: Path) -> None:
+    from cleaner.records import Document
+    from cleaner.spill import DamagedShard, ShardReader, ShardWriter, _verified, iter_shard
+
+    path = tmp_path / "s.jsonl"
+    writer = ShardWriter(path)
+    for k in range(3):
+        writer.add(Document(id=f"d{k}", content="x", text=f"text {k}", source_text="x"))
+    writer.close()
+    assert [d.text for d in iter_shard(path)] == ["text 0", "text 1", "text 2"]
+    data = bytearray(path.read_bytes())
+    data[-3] ^= 1
+    path.write_bytes(bytes(data))
+    _verified.discard(str(path))
+    with pytest.raises(DamagedShard, match="changed since it was written"):
+        list(iter_shard(path))
+    with pytest.raises(DamagedShard):
+        ShardReader(path)
