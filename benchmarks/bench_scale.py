@@ -22,6 +22,12 @@ records, replicated with the story words swapped per replica), once, in
 workers files (it parallelises by file). ``--dask N`` also runs the N corpus
 on a real ``dask scheduler`` + ``--workers`` ``dask worker`` processes on
 127.0.0.1 and reports the driver's own peak RSS.
+
+Since the integ merge a run that de-duplicates is held in memory
+(:func:`cleaner.pipeline.streams`: the streaming de-duplication was not the
+one of ``cleaner.neardup.dedup_documents``); ``--no-dedup`` measures the
+streaming path (one record per input). The figures of the scale section of
+RESULTS.md were measured before, with the streaming de-duplication.
 """
 from __future__ import annotations
 
@@ -155,13 +161,15 @@ def main() -> None:
     parser.add_argument("--data", default="/work/scale_data")
     parser.add_argument("--datatrove", type=int, default=100000, help="size for the datatrove anchor (0: skip)")
     parser.add_argument("--dask", type=int, default=0, help="size for the real-scheduler Dask run (0: skip)")
+    parser.add_argument("--no-dedup", action="store_true", help="one record per input: the streaming path")
     args = parser.parse_args()
+    flags = ["--no-dedup"] if args.no_dedup else []
     data = Path(args.data)
     data.mkdir(parents=True, exist_ok=True)
     rows = []
     for n in [int(s) for s in args.sizes.split(",") if s]:
         path = corpus(data, n)
-        m = run_cleaner(path, data / f"out-{n}", args.workers)
+        m = run_cleaner(path, data / f"out-{n}", args.workers, flags)
         rows.append(("cleaner run", n, m))
         print(json.dumps({"tool": "cleaner", "n": n, **m}), flush=True)
     if args.dask:
@@ -169,7 +177,7 @@ def main() -> None:
         address, procs = start_dask(args.workers, data / "dask-logs")
         try:
             pids = [p.pid for p in procs[1:]]
-            m = run_cleaner(path, data / f"out-dask-{args.dask}", args.workers, ["--engine", "dask", "--scheduler", address],
+            m = run_cleaner(path, data / f"out-dask-{args.dask}", args.workers, ["--engine", "dask", "--scheduler", address, *flags],
                             extra_pids=pids)
         finally:
             for p in procs:

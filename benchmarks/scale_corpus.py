@@ -37,7 +37,7 @@ def main() -> None:
         while written < n:
             mapping: dict[str, str] = {}
 
-            def swap(match: re.Match) -> str:
+            def swap(match: re.Match, mapping: dict = mapping, replica: int = replica) -> str:
                 word = match.group(0)
                 new = mapping.get(word)
                 if new is None:

@@ -9,12 +9,13 @@ never the documents themselves:
 1. :func:`extract_step` - raw records -> prepared documents + the batch's
    corpus-evidence counts (line hashes per site, titles);
 2. :func:`strip_step` - prepared documents + the corpus evidence -> cleaned
-   documents (sorted by id within the shard), their MinHash signatures, and
-   the few numbers per document de-duplication needs;
-3. :func:`choose_step` - the canonical member of groups of copies;
-4. :func:`assemble_step` - clusters -> ``documents.jsonl`` and
-   ``clusters.jsonl`` parts (canonical records built from the members'
+   documents (sorted by id within the shard);
+3. :func:`assemble_step` - documents -> ``documents.jsonl`` and
+   ``clusters.jsonl`` parts (one record per document, built from its
    cleaned text read back from the shards).
+
+A streaming run does not de-duplicate yet (:func:`cleaner.pipeline.streams`):
+its steps must be those of :func:`cleaner.neardup.dedup_documents` first.
 
 Steps take ``skip`` (item index -> reason) and ``tick`` (called after each
 item) so that :class:`cleaner.engines.pool.KillablePool` can stop a worker in
@@ -28,11 +29,15 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .records import Document, Rejected
 from .spill import (
-    ShardStore, ShardWriter, _dumps, _loads, iter_shard, rejected_to_json, save_array, save_json,
+    ShardStore,
+    ShardWriter,
+    _dumps,
+    _loads,
+    iter_shard,
+    rejected_to_json,
+    save_json,
 )
 
 
@@ -205,7 +210,7 @@ def read_partition(partitions: Sequence[Any], options: Any, report: Any):
     is found when the documents are numbered (:func:`cleaner.stream.number_documents`).
     """
     from .io.partitions import iter_jsonl_file
-    from .io.readers import _read_file, file_kind, file_id, unique_ids
+    from .io.readers import _read_file, file_id, file_kind, unique_ids
 
     seen: dict[str, str] = {}
     for part in partitions:
@@ -249,15 +254,12 @@ def evidence_at(path: str | None) -> Any:
 
 def strip_step(source: str, shard: str, options: Any, evidence: str | None = None,
                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
-    """Strip a shard of prepared documents and sign the cleaned texts.
+    """Strip a shard of prepared documents.
 
     ``evidence`` is the path of the run's saved corpus evidence (or None).
-    Writes ``shard`` (cleaned documents, sorted by id), ``<shard>.sigs.npy``,
-    ``.sizes.npy`` and ``.ids`` (one JSON line per document: id, site, date,
-    completeness - what ranking and clustering need, in row order).
+    Writes ``shard`` (cleaned documents, sorted by id) and ``<shard>.ids``
+    (one line per document: id, path, line - in row order).
     """
-    from .neardup.canonical import completeness
-    from .neardup.minhash import sign_texts
     from .pipeline import apply_stage
 
     corpus = evidence_at(evidence)
@@ -279,15 +281,7 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
         tick()
     kept.sort(key=lambda d: d.id)
     path = Path(shard)
-    params = options.dedup_params
-    if options.dedup:
-        sigs, sizes = sign_texts([d.text or "" for d in kept], params.num_perm, params.seed, params.ngram)
-    else:
-        sigs, sizes = np.empty((len(kept), 0), np.uint32), np.zeros(len(kept), np.int64)
-    save_array(path.with_suffix(".sigs.npy"), sigs)
-    save_array(path.with_suffix(".sizes.npy"), sizes)
-    lines = [_dumps([d.id, d.site, d.date, completeness(d.text) if options.dedup else 0, d.origin.path, d.origin.line])
-             for d in kept]
+    lines = [_dumps([d.id, d.origin.path, d.origin.line]) for d in kept]
     from .spill import replace_file
 
     replace_file(path.with_suffix(".ids"), lambda h: h.write(b"".join(line + b"\n" for line in lines)))
@@ -304,84 +298,44 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
 
 
 def iter_ids(shard: str):
-    """(id, site, date, completeness, path, line, row) of a stripped shard, in row (= id) order."""
+    """(id, path, line, row) of a stripped shard, in row (= id) order."""
     with open(Path(shard).with_suffix(".ids"), "rb") as handle:
         for row, line in enumerate(handle):
             yield (*_loads(line), row)
 
 
-# -- step 3: the canonical choice of groups of copies ---------------------------------
-
-Located = tuple  # (document numbers, [(shard, row) of each], per-member values)
-
-
-def _documents(store: ShardStore, locations: Sequence[tuple[int, int]]) -> list[Document]:
-    return [store.get(shard, row) for shard, row in locations]
-
-
-def choose_step(groups: Sequence[Located], shards: Sequence[str],
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
-    """For each group (document numbers, their (shard, row), their ranks), the canonical member's
-    number, by :func:`cleaner.neardup.canonical.choose_canonical`."""
-    from .neardup.canonical import CopyTexts, choose_canonical
-
-    store = ShardStore([Path(s) for s in shards])
-    out = []
-    try:
-        for members, locations, rank in groups:
-            docs = _documents(store, locations)
-            out.append(int(members[choose_canonical(docs, list(rank), CopyTexts())]))
-            tick()
-    finally:
-        store.close()
-    return out
-
-
 # -- step 4: canonical records and the output parts -----------------------------------
 
-def assemble_step(clusters: Sequence[Located], shards: Sequence[str],
-                  part: str, dedup: Any, skip: dict[int, str] | None = None,
-                  tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
-    """Canonical records of consecutive clusters: (member numbers, their (shard, row), their
-    similarities to the canonical), members canonical first.
+def assemble_step(documents: Sequence[tuple[int, int, int]], shards: Sequence[str], part: str,
+                  skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
+    """The records of consecutive documents (number, shard, row), one per document
+    (:func:`cleaner.neardup.singleton_record`, as ``--no-dedup`` in memory).
 
     Writes ``<part>.documents`` (``documents.jsonl`` lines, in the order
-    given: by canonical id) and ``<part>.clusters`` (``<number> <line>`` per
-    member, sorted by document number: one sorted run of the external merge
-    that makes ``clusters.jsonl``). ``dedup`` is the DedupParams, or None for
-    ``--no-dedup`` records.
+    given: by id) and ``<part>.clusters`` (``<number> <line>`` per
+    document, sorted by number: one sorted run of the external merge
+    that makes ``clusters.jsonl``).
     """
-    from .io.writers import encode_row
-    from .neardup.canonical import CopyTexts, build_canonical
+    from .io.writers import cluster_rows, encode_row
+    from .neardup import singleton_record
 
     store = ShardStore([Path(s) for s in shards])
     member_rows: list[tuple[int, bytes]] = []
-    stats = Counter()
+    stats: Counter = Counter()
     base = Path(part)
-    tmp_docs = base.with_name(base.name + ".documents")
     from .spill import replace_file
 
     def write_docs(handle) -> None:
-        for members, locations, sims in clusters:
-            docs = _documents(store, locations)
-            if dedup is None:
-                canonical = build_canonical(docs, [1.0], cross_copy=False)
-            else:
-                canonical = build_canonical(docs, list(sims), min_copies=dedup.cross_copy_min_copies,
-                                            cross_copy=dedup.cross_copy, texts=CopyTexts())
+        for number, shard, row in documents:
+            canonical = singleton_record(store.get(shard, row))
             handle.write(encode_row(canonical.to_dict()))
             handle.write(b"\n")
-            c = canonical.cluster
-            for number, m in zip(members, c.members):
-                row = {"id": m.id, "cluster": c.id, "canonical_id": c.canonical_id, "similarity": round(m.similarity, 4)}
-                member_rows.append((int(number), encode_row(row)))
+            member_rows.extend((int(number), encode_row(r)) for r in cluster_rows([canonical.cluster]))
             stats["clusters"] += 1
-            stats["clusters_with_copies"] += c.size > 1
-            stats["cross_copy_lines_removed"] += sum(1 for s in canonical.removed if s.kind == "cross_copy")
             tick()
 
     try:
-        replace_file(tmp_docs, write_docs)
+        replace_file(base.with_name(base.name + ".documents"), write_docs)
     finally:
         store.close()
     member_rows.sort()
@@ -404,89 +358,3 @@ def save_evidence(path: Path, evidence: Any) -> None:
 
 def load_evidence(path: Path) -> Any:
     return evidence_from_json(json.loads(path.read_bytes()))
-
-
-# -- de-duplication steps: signatures in id order, band keys shuffled into buckets, verification --
-
-def place_signatures_step(shard: str, numbers: np.ndarray, signatures: str,
-                          skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> int:
-    """Write a stripped shard's signatures into the run's array (rows = document numbers)."""
-    base = Path(shard)
-    sigs = np.load(signatures, mmap_mode="r+")
-    rows = numbers >= 0  # -1: a duplicate id, rejected
-    sigs[numbers[rows]] = np.load(base.with_suffix(".sigs.npy"), allow_pickle=False)[rows]
-    sigs.flush()
-    return int(np.count_nonzero(rows))
-
-
-def band_step(signatures: str, lo: int, hi: int, n: int, bands: int, rows: int, buckets: int, prefix: str,
-              skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> int:
-    """Band keys of documents ``lo..hi-1``, shuffled: ``<prefix>-<bucket>.npz`` holds, per band, the
-    keys (low bits cleared as :func:`cleaner.neardup.lsh.candidate_pairs` clears them for ``n``
-    documents) and document numbers that fall into that bucket."""
-    from .neardup.lsh import band_keys
-
-    sigs = np.load(signatures, mmap_mode="r")
-    keys = band_keys(np.asarray(sigs[lo:hi]), bands, rows)
-    index_bits = max(1, (n - 1).bit_length())
-    numbers = np.arange(lo, hi, dtype=np.int64)
-    if index_bits <= 40:
-        keys &= ~np.uint64((1 << index_bits) - 1)
-        spread = keys >> np.uint64(index_bits)
-    else:
-        spread = keys
-    which = (spread % np.uint64(buckets)).astype(np.int64)
-    for bucket in range(buckets):
-        arrays = {}
-        for band in range(bands):
-            chosen = which[band] == bucket
-            arrays[f"k{band}"] = keys[band][chosen]
-            arrays[f"g{band}"] = numbers[chosen]
-        from .spill import replace_file
-
-        replace_file(Path(f"{prefix}-{bucket:04d}.npz"), lambda h: np.savez(h, **arrays))
-    return hi - lo
-
-
-def bucket_step(files: Sequence[str], bands: int, window: int,
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> np.ndarray:
-    """Candidate pairs (as codes ``i * n + j``, ``i < j``, ``n`` passed implicitly by the caller's
-    decoding) among the documents of one bucket: every document with a band key in this bucket,
-    from every range, so that each bucket is handled in one place. Returns sorted pairs (2, k)."""
-    from .neardup.lsh import candidate_pairs, sorted_unique
-
-    found = []
-    for band in range(bands):
-        keys, numbers = [], []
-        for f in files:
-            with np.load(f, allow_pickle=False) as data:
-                keys.append(data[f"k{band}"])
-                numbers.append(data[f"g{band}"])
-        k = np.concatenate(keys) if keys else np.empty(0, np.uint64)
-        g = np.concatenate(numbers) if numbers else np.empty(0, np.int64)
-        if k.size < 2:
-            continue
-        order = np.argsort(g, kind="stable")  # local positions in document-number order, as in one global pass
-        k, g = k[order], g[order]
-        i, j = candidate_pairs(k[None, :], window)
-        found.append(np.stack([g[i], g[j]]))
-        tick()
-    if not found:
-        return np.empty((2, 0), np.int64)
-    pairs = np.concatenate(found, axis=1)
-    if pairs.size == 0:
-        return np.empty((2, 0), np.int64)
-    big = int(pairs.max()) + 1
-    codes = sorted_unique(pairs[0] * big + pairs[1])
-    return np.stack([codes // big, codes % big])
-
-
-def verify_step(pairs: np.ndarray, signatures: str, sizes: str, sites: str, params: Any,
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, int]:
-    """Which candidate pairs are near-duplicates (:class:`cleaner.neardup.EdgeTest`): a mask, and how
-    many passed by containment."""
-    from .neardup import EdgeTest
-
-    test = EdgeTest(np.load(signatures, mmap_mode="r"), np.load(sizes), np.load(sites), params)
-    keep = test(pairs[0], pairs[1])
-    return keep, test.by_containment

@@ -6,23 +6,22 @@
 1. read in batches; each batch is extracted on a worker, which writes the
    prepared documents as a shard and returns the batch's evidence counts;
 2. the evidence of all shards is merged (a fixed binary tree);
-3. each shard is stripped and signed on a worker (cleaned documents,
-   signatures and a few numbers per document go to disk);
-4. de-duplication in this process, over signatures and band keys only:
-   document numbers follow id order (an external merge of the shards' sorted
-   ids), signatures are a memory-mapped array, clusters come from
-   :func:`cleaner.neardup.clusters.guarded_clusters`; the canonical choice
-   of each group of copies is made on the workers, which read the members'
-   cleaned text back from the shards;
-5. canonical records are assembled on the workers into output parts (by
-   canonical id); the parts are concatenated, and the per-member rows merged
-   in id order, into the output folder, which is committed as one set.
+3. each shard is stripped on a worker (cleaned documents go to disk);
+4. the documents are numbered in id order (an external merge of the
+   shards' sorted ids; a second copy of an id is rejected as a reader does);
+5. the records (one per document) are assembled on the workers into output
+   parts; the parts are concatenated, and the per-document rows merged in id
+   order, into the output folder, which is committed as one set.
 
-What this process holds per document is its shard and row, site code, date
-code, completeness, shingle count and its band keys while candidates are
-found: a few dozen bytes, never its text. The work folder records the shards
-that are done; the same command after a ``kill -9`` continues from there and
-gives byte-identical output. It is removed after a successful run.
+A streaming run does not de-duplicate (:func:`cleaner.pipeline.streams` sends
+such runs to the in-memory pipeline): the streaming de-duplication of the
+scale branch composed an earlier form of the neardup steps, and must call the
+steps of :func:`cleaner.neardup.dedup_documents` before it comes back.
+
+What this process holds per document is its shard and row, never its text.
+The work folder records the shards that are done; the same command after a
+``kill -9`` continues from there and gives byte-identical output. It is
+removed after a successful run.
 """
 from __future__ import annotations
 
@@ -39,7 +38,7 @@ import numpy as np
 from . import steps
 from .io.readers import ReadReport, iter_documents
 from .records import Document, Rejected
-from .spill import WorkFolder, iter_shard, load_array, merge_sorted, rejected_from_json, save_array, work_folder_for
+from .spill import WorkFolder, iter_shard, merge_sorted, rejected_from_json, work_folder_for
 
 BATCH = 1000  # documents per shard: fixed, so that the shards (and the evidence tree) never depend on --workers
 PART_DOCUMENTS = 2000  # documents per output part
@@ -317,42 +316,21 @@ def _run(inputs, out, options, progress, folder, driver, batch):
         rejected.extend(rejected_from_json(r) for r in summary["rejected"])
     timings["strip"] = time.perf_counter() - t0
 
-    # 4. de-duplicate over signatures -------------------------------------------------------
+    # 4. one record per document (a streaming run does not de-duplicate: cleaner.pipeline.streams) ---
     t0 = time.perf_counter()
     paths = [str(folder.path(name + ".jsonl")) for name in stripped]
     table = number_documents(folder, stripped, options)
     rejected.extend(table.duplicates)
     documents -= len(table.duplicates)
-    if options.dedup:
-        place_signatures(folder, table, stripped, options, driver)
-        clusters, stats = cluster(folder, table, paths, options, driver)
-    else:
-        clusters, stats = None, {}
     if progress:
         progress("dedup", documents, documents)
     timings["dedup"] = time.perf_counter() - t0
 
-    # 5. canonical records, output parts, the output folder ----------------------------------
+    # 5. records, output parts, the output folder ---------------------------------------------
     t0 = time.perf_counter()
-    parts, assembled = assemble(folder, table, clusters, paths, options, driver)
-    if options.dedup:
-        sizes_out = clusters.sizes()
-        stats.update({
-            "documents": documents,
-            "empty_documents": int(np.count_nonzero(table.sizes == 0)),
-            "bands": stats.pop("bands"),
-            "rows": stats.pop("rows"),
-            "clusters": assembled["clusters"],
-            "clusters_with_copies": assembled["clusters_with_copies"],
-            "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
-            "split_by_chaining_guard": clusters.split_by_guard,
-            "detached_by_chaining_guard": clusters.detached,
-            "cross_copy_lines_removed": assembled["cross_copy_lines_removed"],
-        })
-        largest = stats["largest_cluster"]
-    else:
-        stats = {"documents": documents, "clusters": documents, "dedup": False}
-        largest = 1 if documents else 0
+    parts, assembled = assemble(folder, table, paths, driver)
+    stats = {"documents": documents, "clusters": documents, "dedup": False}
+    largest = 1 if documents else 0
     rejected.sort(key=lambda r: (r.id, r.stage))
 
     def manifest() -> dict[str, Any]:
@@ -398,246 +376,49 @@ def _run(inputs, out, options, progress, folder, driver, batch):
 
 
 class DocumentTable:
-    """Per document number (= rank in id order): where it is and what clustering needs."""
+    """Per document number (= rank in id order): where it is (shard, row)."""
 
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self.where = np.empty((n, 2), dtype=np.int32)  # (shard, row)
-        self.site = np.empty(n, dtype=np.int64)  # site code, -1 unknown (cleaner.neardup.site_codes)
-        self.date = np.empty(n, dtype=np.int64)  # rank of the date string among the dates; -1 none
-        self.words = np.empty(n, dtype=np.int64)  # completeness (prose words) of the cleaned text
-        self.sizes = np.zeros(n, dtype=np.int64)
-        self.sigs: np.ndarray | None = None
-        self.numbers: list[np.ndarray] | None = None  # per shard: each row's document number (-1: a duplicate id)
-        self.duplicates: list[Rejected] = []
-
-    def resize(self, n: int) -> None:
-        self.n = n
-        self.where = self.where[:n]
-        self.site, self.date, self.words, self.sizes = self.site[:n], self.date[:n], self.words[:n], self.sizes[:n]
+    def __init__(self, where: np.ndarray, duplicates: list[Rejected]) -> None:
+        self.n = len(where)
+        self.where = where
+        self.duplicates = duplicates
 
 
 def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) -> DocumentTable:
-    """Number the documents in id order (an external merge of the shards' sorted ids) and gather
-    the per-document arrays; signatures go into one memory-mapped array in that order."""
+    """Number the documents in id order (an external merge of the shards' sorted ids); a second
+    document with an id already seen (two partitions read by different workers) is rejected."""
     counts = [folder.summary(name)["documents"] for name in stripped]
-    n = sum(counts)
-    table = DocumentTable(n)
+
     def run_of(k: int, name: str):
         for item in steps.iter_ids(str(folder.path(name + ".jsonl"))):
             yield item[0], k, item
 
     runs = [run_of(k, name) for k, name in enumerate(stripped) if counts[k]]
-    sites: dict[str, int] = {}
-    dates: dict[str, int] = {}
     where: list[tuple[int, int]] = []
-    site_codes: list[int] = []
-    date_codes: list[int] = []
-    words_of: list[int] = []
-    numbers = [np.full(c, -1, dtype=np.int64) for c in counts]
+    duplicates: list[Rejected] = []
     previous: tuple[str, str] | None = None
-    for doc_id, k, (_, site, date, words, path, line, row) in merge_sorted(runs, key=lambda t: t[0]):
+    for doc_id, k, (_, path, line, row) in merge_sorted(runs, key=lambda t: t[0]):
         place = f"{path or '<stdin>'}:{line}" if line is not None else (path or "<stdin>")
         if previous is not None and previous[0] == doc_id:
-            # two partitions read by different workers held one id: the later input is rejected, as a reader does
-            table.duplicates.append(Rejected(id=doc_id, stage="read", reason=f"duplicate id {doc_id!r}: already read from {previous[1]}",
-                                             path=path, line=line))
+            # the later input is rejected, as a reader does
+            duplicates.append(Rejected(id=doc_id, stage="read", reason=f"duplicate id {doc_id!r}: already read from {previous[1]}",
+                                       path=path, line=line))
             continue
         previous = (doc_id, place)
-        numbers[k][row] = len(where)
         where.append((k, row))
-        site_codes.append(sites.setdefault(site.strip().casefold(), len(sites)) if site and site.strip() else -1)
-        date_codes.append(-1 if date is None else dates.setdefault(date, len(dates)))
-        words_of.append(words)
-    table.resize(len(where))
-    if where:
-        table.where[:] = np.asarray(where, dtype=np.int32)
-    table.site[:] = np.asarray(site_codes, dtype=np.int64)
-    table.words[:] = np.asarray(words_of, dtype=np.int64)
-    ranked = np.empty(len(dates) + 1, dtype=np.int64)
-    ranked[-1] = -1
-    for r, d in enumerate(sorted(dates)):
-        ranked[dates[d]] = r
-    table.date[:] = ranked[np.asarray(date_codes, dtype=np.int64)] if date_codes else ranked[:0]
-    table.numbers = numbers
-    return table
+    return DocumentTable(np.asarray(where, dtype=np.int32).reshape(-1, 2), duplicates)
 
 
-def place_signatures(folder: WorkFolder, table: DocumentTable, stripped: Sequence[str], options: Any, driver: Any) -> None:
-    """The signatures in document-number order, in one memory-mapped array, filled by the workers."""
-    path = folder.path("signatures.npy")
-    sigs = np.lib.format.open_memmap(path, mode="w+", dtype=np.uint32, shape=(table.n, options.dedup_params.num_perm))
-    del sigs
-    tasks = []
-    for k, name in enumerate(stripped):
-        if table.numbers[k].size:
-            base = folder.path(name + ".jsonl")
-            rows = table.numbers[k] >= 0
-            table.sizes[table.numbers[k][rows]] = load_array(base.with_suffix(".sizes.npy"))[rows]
-            tasks.append((k, steps.place_signatures_step, (str(base), table.numbers[k], str(path))))
-    for _ in driver.map(tasks):
-        pass
-    table.numbers = None
-    table.sigs = load_array(path, mmap=True)
-    save_array(folder.path("sizes.npy"), table.sizes)
-    save_array(folder.path("sites.npy"), table.site)
-
-
-def _rank(table: DocumentTable, linked: np.ndarray) -> np.ndarray:
-    """:func:`cleaner.neardup.canonical.rank_documents` from the table: (-completeness of linked
-    documents, no date, date, id); document numbers are id order."""
-    words = np.where(linked, -table.words, 0)
-    no_date = table.date < 0
-    order = np.lexsort((np.arange(table.n), table.date, no_date, words))
-    rank = np.empty(table.n, dtype=np.int64)
-    rank[order] = np.arange(table.n)
-    return rank
-
-
-def _locations(table: DocumentTable, members: np.ndarray) -> list[tuple[int, int]]:
-    return [(int(s), int(r)) for s, r in table.where[members]]
-
-
-RANGE_DOCUMENTS = 1 << 16  # documents per band-key task
-BUCKET_DOCUMENTS = 1 << 18  # about this many documents' keys per bucket
-
-
-def candidates(folder: WorkFolder, table: DocumentTable, bands: int, rows: int, window: int, driver: Any):
-    """Candidate pairs of :func:`cleaner.neardup.lsh.candidate_pairs`, found bucket by bucket: band
-    keys are computed per range of documents and shuffled into buckets by key, so that all
-    documents sharing a key meet in one bucket task; the pairs are the same as one global pass."""
-    from .neardup.lsh import sorted_unique
-
-    n = table.n
-    if n < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    buckets = max(1, -(-n // BUCKET_DOCUMENTS))
-    signatures = str(folder.path("signatures.npy"))
-    ranges = list(range(0, n, RANGE_DOCUMENTS))
-    prefixes = [str(folder.path(f"bands-{k:05d}")) for k in range(len(ranges))]
-    tasks = [(k, steps.band_step, (signatures, lo, min(n, lo + RANGE_DOCUMENTS), n, bands, rows, buckets, prefixes[k]))
-             for k, lo in enumerate(ranges)]
-    for _ in driver.map(tasks):
-        pass
-    tasks = [(b, steps.bucket_step, ([f"{p}-{b:04d}.npz" for p in prefixes], bands, window)) for b in range(buckets)]
-    found = [pairs for _, pairs in driver.map(tasks)]
-    for p in prefixes:
-        for b in range(buckets):
-            Path(f"{p}-{b:04d}.npz").unlink(missing_ok=True)
-    if not found:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty
-    pairs = np.concatenate(found, axis=1)
-    codes = sorted_unique(pairs[0] * n + pairs[1])
-    return codes // n, codes % n
-
-
-def cluster(folder: WorkFolder, table: DocumentTable, paths: Sequence[str], options: Any, driver: Any) -> tuple[Any, dict[str, Any]]:
-    """Clusters of the documents from their signatures, with the neardup building blocks."""
-    from .neardup import EdgeTest
-    from .neardup.clusters import components, guarded_clusters
-
-    params = options.dedup_params
-    bands, rows = params.band_rows
-    sigs = table.sigs
-    assert sigs is not None
-    ci, cj = candidates(folder, table, bands, rows, params.bucket_window, driver)
-    signatures, sizes_path, sites_path = (str(folder.path(f)) for f in ("signatures.npy", "sizes.npy", "sites.npy"))
-    keep_parts, by_containment = [], 0
-    chunk = 1 << 18
-    tasks = [(k, steps.verify_step, (np.stack([ci[s:s + chunk], cj[s:s + chunk]]), signatures, sizes_path, sites_path, params))
-             for k, s in enumerate(range(0, ci.size, chunk))]
-    results = dict(driver.map(tasks))
-    for k in range(len(tasks)):
-        mask, contained = results[k]
-        keep_parts.append(mask)
-        by_containment += contained
-    keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
-    ei, ej = ci[keep], cj[keep]
-    test = EdgeTest(sigs, table.sizes, table.site, params)  # the chaining guard's test, on the members only
-    stats: dict[str, Any] = {"candidate_pairs": int(ci.size), "verified_edges": int(ei.size),
-                             "containment_edges": by_containment, "bands": bands, "rows": rows}
-    del ci, cj, keep
-    linked = np.zeros(table.n, dtype=bool)
-    linked[ei] = linked[ej] = True
-    rank = _rank(table, linked)
-
-    # The canonical choice of every group of copies, made on the workers (it reads the members' texts).
-    labels = components(table.n, ei, ej)
-    sizes = np.bincount(labels) if table.n else np.zeros(0, np.int64)
-    multi = np.flatnonzero(sizes > 1)
-    chosen: dict[tuple[int, ...], int] = {}
-    if multi.size:
-        by_label = np.argsort(labels, kind="stable")
-        bounds = np.concatenate(([0], np.cumsum(sizes)))
-        groups = [by_label[bounds[g]:bounds[g + 1]] for g in multi]
-        tasks = []
-        batch: list = []
-        weight = 0
-        for members in groups:
-            batch.append((members.tolist(), _locations(table, members), rank[members].tolist()))
-            weight += members.size
-            if weight >= PART_DOCUMENTS:
-                tasks.append(batch)
-                batch, weight = [], 0
-        if batch:
-            tasks.append(batch)
-        for k, result in driver.map((k, steps.choose_step, (batch, list(paths))) for k, batch in enumerate(tasks)):
-            for (members, _, _), c in zip(tasks[k], result):
-                chosen[tuple(members)] = c
-        del tasks, groups
-
-    def choose(members: np.ndarray) -> int:
-        key = tuple(members.tolist())
-        hit = chosen.get(key)
-        if hit is not None:
-            return hit
-        # a part split off by the chaining guard: rare, chosen here
-        return steps.choose_step([(members.tolist(), _locations(table, members), rank[members].tolist())], list(paths))[0]
-
-    guard = test if params.guard is None else EdgeTest(sigs, table.sizes, table.site, replace(params, threshold=params.guard))
-    clusters = guarded_clusters(table.n, ei, ej, rank, guard, choose)
-    return clusters, stats
-
-
-def assemble(folder: WorkFolder, table: DocumentTable, clusters: Any, paths: Sequence[str], options: Any,
-             driver: Any) -> tuple[list[str], dict[str, int]]:
-    """Build the canonical records on the workers, in parts of consecutive canonical ids."""
-    from .neardup.lsh import pair_jaccard
-
-    def items() -> Iterator[tuple]:
-        if clusters is None:
-            for g in range(table.n):
-                yield ([g], _locations(table, np.array([g])), [1.0])
-            return
-        for c in np.argsort(clusters.canonical, kind="stable"):
-            members = clusters.members(int(c))
-            if members.size > 1:
-                sims = pair_jaccard(table.sigs, np.full(members.size, members[0]), members)
-                sims[0] = 1.0
-            else:
-                sims = np.ones(1)
-            yield (members.tolist(), _locations(table, members), sims.tolist())
-
+def assemble(folder: WorkFolder, table: DocumentTable, paths: Sequence[str], driver: Any) -> tuple[list[str], dict[str, int]]:
+    """Build the records (one per document) on the workers, in parts of consecutive ids."""
     parts: list[str] = []
 
     def tasks():
-        batch: list = []
-        weight = 0
-        for item in items():
-            batch.append(item)
-            weight += len(item[0])
-            if weight >= PART_DOCUMENTS:
-                yield make(batch)
-                batch, weight = [], 0
-        if batch:
-            yield make(batch)
-
-    def make(batch):
-        k = len(parts)
-        parts.append(str(folder.path(f"part-{k:06d}")))
-        return k, steps.assemble_step, (batch, list(paths), parts[k], options.dedup_params if options.dedup else None)
+        for lo in range(0, table.n, PART_DOCUMENTS):
+            k = len(parts)
+            parts.append(str(folder.path(f"part-{k:06d}")))
+            numbers = range(lo, min(table.n, lo + PART_DOCUMENTS))
+            yield k, steps.assemble_step, ([(g, *map(int, table.where[g])) for g in numbers], list(paths), parts[k])
 
     totals: Counter = Counter()
     for _, summary in driver.map(tasks()):

@@ -75,8 +75,9 @@ def test_real_scheduler_output_equals_local(tmp_path: Path, samples: Path, sched
 
 def test_real_scheduler_on_a_split_jsonl_file(tmp_path: Path, samples: Path, scheduler: str, monkeypatch) -> None:
     """Workers read byte ranges of one JSONL file; ids and line numbers are those of one reader."""
-    from cleaner import stream
     from test_stream import make_corpus
+
+    from cleaner import stream
 
     corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=4)
     monkeypatch.setattr(stream, "PARTITION_BYTES", 6000)

@@ -34,7 +34,7 @@ def make_corpus(path: Path, samples: Path, replicas: int) -> Path:
     vocab = sorted({w for _, t in texts for w in re.findall(r"[A-Za-z]{4,}", t)})
     with open(path, "w", encoding="utf-8") as handle:
         for r in range(replicas):
-            def swap(m: re.Match) -> str:
+            def swap(m: re.Match, r: int = r) -> str:
                 return vocab[zlib.crc32(f"{r}:{m.group(0)}".encode()) % len(vocab)]
 
             for k, (name, text) in enumerate(texts):
@@ -74,7 +74,7 @@ def test_a_run_that_de_duplicates_is_held_in_memory(tmp_path: Path, samples: Pat
     assert not stream.work_folder_for(tmp_path / "default").exists()
 
 
-def test_tiny_shards_partitions_and_buckets_change_nothing(tmp_path: Path, samples: Path, monkeypatch) -> None:
+def test_tiny_shards_partitions_and_parts_change_nothing(tmp_path: Path, samples: Path, monkeypatch) -> None:
     corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=6)
     memory = tmp_path / "memory"
     run_paths([str(corpus)], memory, RunOptions(streaming=False, dedup=False))
@@ -83,8 +83,6 @@ def test_tiny_shards_partitions_and_buckets_change_nothing(tmp_path: Path, sampl
         reads_partitions = True  # as the Dask driver: the steps read byte ranges of the file themselves
 
     monkeypatch.setattr(stream, "PARTITION_BYTES", 4000)
-    monkeypatch.setattr(stream, "BUCKET_DOCUMENTS", 8)
-    monkeypatch.setattr(stream, "RANGE_DOCUMENTS", 7)
     monkeypatch.setattr(stream, "PART_DOCUMENTS", 5)
     for driver, out in ((stream.InlineDriver(), "inline"), (PartitionDriver(), "partitions")):
         stream.run_streaming([str(corpus)], tmp_path / out, RunOptions(dedup=False), driver=driver, batch=9)

@@ -246,7 +246,7 @@ class KillablePool:
             worker.kill()
         self._workers.clear()
 
-    def __enter__(self) -> "KillablePool":
+    def __enter__(self) -> KillablePool:
         return self
 
     def __exit__(self, *exc: Any) -> None:

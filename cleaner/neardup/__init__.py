@@ -155,9 +155,14 @@ class DedupResult:
     rejected: list[Rejected] = field(default_factory=list)  # inputs this stage could not place
 
 
+def singleton_record(doc: Document) -> Canonical:
+    """The record of a document alone in its story (``--no-dedup``; the streaming run's too)."""
+    return build_canonical([doc], [1.0], cross_copy=False)
+
+
 def singletons(docs: Sequence[Document]) -> DedupResult:
     """One record per input (``--no-dedup``), in the same record shape."""
-    canonicals = [build_canonical([d], [1.0], cross_copy=False) for d in sorted(docs, key=lambda d: d.id)]
+    canonicals = [singleton_record(d) for d in sorted(docs, key=lambda d: d.id)]
     canonicals.sort(key=lambda c: c.id)
     return DedupResult(
         clusters=sorted((c.cluster for c in canonicals), key=lambda c: c.id),
