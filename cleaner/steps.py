@@ -210,14 +210,14 @@ def read_partition(partitions: Sequence[Any], options: Any, report: Any):
     is found when the documents are numbered (:func:`cleaner.stream.number_documents`).
     """
     from .io.partitions import iter_jsonl_file
-    from .io.readers import _read_file, file_id, file_kind, unique_ids
+    from .io.readers import _read_file, file_id, file_kind, safe_name, unique_ids
 
     seen: dict[str, str] = {}
     for part in partitions:
         root, path = Path(part.root), Path(part.path)
         kind = file_kind(path) or "text"  # the driver only partitions files it reads (a named file is text)
         if part.start or part.end is not None:
-            records = iter_jsonl_file(path, file_id(root, path), path.as_posix(), options.read,
+            records = iter_jsonl_file(path, safe_name(file_id(root, path)), safe_name(path.as_posix()), options.read,
                                       start=part.start, end=part.end, first_line=part.first_line)
         else:
             records = _read_file(root, path, kind, options.read, report)

@@ -63,9 +63,11 @@ PARTITION_BYTES = 8 << 20  # a Dask worker reads JSONL files in ranges of about 
 
 
 def partition_inputs(inputs: Sequence[str | os.PathLike[str]], report: ReadReport, files_per_partition: int,
-                     size: int = PARTITION_BYTES) -> list[list[Any]]:
-    """The inputs as groups of partitions, each group one task: a byte range of a big JSONL file,
+                     size: int | None = None) -> list[list[Any]]:
+    """The inputs as groups of partitions, each group one task: a byte range of a big JSONL file
+    (about ``size`` bytes, default ``PARTITION_BYTES`` - read when called, so that tests can set it),
     or up to ``files_per_partition`` whole files."""
+    size = size or PARTITION_BYTES
     from .errors import ConfigError
     from .io.partitions import Partition, is_utf16, split_file
     from .io.readers import _named_directly, expand_inputs, file_kind

@@ -225,3 +225,53 @@ def test_a_shard_changed_since_it_was_written_is_refused(tmp_path: Path) -> None
         list(iter_shard(path))
     with pytest.raises(DamagedShard):
         ShardReader(path)
+
+
+def test_every_output_file_of_a_streaming_run_is_the_in_memory_runs(tmp_path: Path, samples: Path) -> None:
+    """Parquet beside JSONL, txt files, inputs.jsonl and the report: written by the one writer, the
+    report inside the committed set (no staging folder or work folder left)."""
+    formats = ("jsonl", "parquet", "txt")
+    run_paths([str(samples)], tmp_path / "memory", RunOptions(streaming=False, dedup=False, formats=formats))
+    result = run_paths([str(samples)], tmp_path / "stream", RunOptions(dedup=False, formats=formats))
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+    memory, streamed = tree(tmp_path / "memory"), tree(tmp_path / "stream")
+    assert sorted(streamed) == sorted(memory)
+    assert {"documents.parquet", "documents.jsonl", "inputs.jsonl", "report.html", "examples.jsonl"} <= set(streamed)
+    assert any(name.startswith("txt/") for name in streamed)
+    for name in streamed:
+        if name not in ("manifest.json", "report.html"):  # these two hold the run's timings
+            assert streamed[name] == memory[name], name
+    manifest = json.loads(streamed["manifest.json"])
+    assert manifest["inputs"]["files"]["file"] == "inputs.jsonl" and "txt_names" in manifest
+    assert result.written["report"] == str(tmp_path / "stream" / "report.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["memory", "stream"]
+
+
+def test_a_line_over_the_limit_in_a_later_partition_keeps_its_file_line_number(tmp_path: Path) -> None:
+    from cleaner.io.readers import ReadOptions
+
+    text = "Town opens library\n\nThe town opened its new library on Saturday after two years of work.\n"
+    lines = [json.dumps({"text": text + f"Story {k}.\n"}) for k in range(12)]
+    lines[8] = json.dumps({"text": "x" * 5000})
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+
+    class PartitionDriver(stream.InlineDriver):
+        reads_partitions = True
+
+    options = RunOptions(dedup=False, read=ReadOptions(max_document_bytes=3000))
+    stream.run_streaming([str(tmp_path / "in.jsonl")], tmp_path / "whole", options, driver=stream.InlineDriver())
+    old = stream.PARTITION_BYTES
+    stream.PARTITION_BYTES = 500  # line 9 starts in the second range
+    try:
+        from cleaner.io.readers import ReadReport
+
+        assert len(stream.partition_inputs([str(tmp_path / "in.jsonl")], ReadReport(), 2)) > 2  # the setting applies
+        stream.run_streaming([str(tmp_path / "in.jsonl")], tmp_path / "parts", options, driver=PartitionDriver(), batch=2)
+    finally:
+        stream.PARTITION_BYTES = old
+    rejected = [json.loads(line) for line in (tmp_path / "parts" / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["line"]) for r in rejected] == [("in:9", 9)]
+    assert files(tmp_path / "parts") == files(tmp_path / "whole")
