@@ -14,7 +14,6 @@ import platform
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, is_dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -48,7 +47,7 @@ class RunOptions:
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
     report: bool = True  # write OUT/report.html (and the examples it shows, OUT/examples.jsonl)
     keep: str = "canonical"  # "canonical": one record per story; "all": every input, annotated (cleaner.io.formats)
-    # wall-clock limit per document (seconds) in a streaming run: the worker is killed, the document rejected
+    # wall-clock limit per document (seconds) with more than one worker: the worker is killed, the document rejected
     time_limit: float | None = 60.0
     # spill to a work folder and stream the outputs (cleaner run); False: every record in memory (library)
     streaming: bool = True
@@ -110,14 +109,28 @@ Mapper = Callable[..., "list[Document | Rejected]"]
 """``mapper(stage, docs, options, evidence, progress) -> results in input order``."""
 
 
-def local_mapper(workers: int) -> Mapper:
-    """In-process for one worker, a process pool otherwise."""
+def local_mapper(workers: int, time_limit: float | None = None) -> Mapper:
+    """In-process for one worker, a process pool otherwise (``time_limit``: seconds per document)."""
     functions = {"extract": _prepare_one, "strip": _strip_one}
 
     def mapper(stage: str, docs: Sequence[Document], options: StripOptions, evidence: Any, progress: Progress | None):
-        return map_documents(functions[stage], docs, options, evidence, workers, progress, stage)
+        return map_documents(functions[stage], docs, options, evidence, workers, progress, stage, time_limit)
 
     return mapper
+
+
+def _stage_batch(fn: Callable[[Document], Document | Rejected], stage: str, docs: Sequence[Document],
+                 skip: dict[int, str], tick: Callable[[], None]) -> list[Document | Rejected]:
+    """A batch of one per-document stage on a :class:`~cleaner.engines.pool.KillablePool` worker:
+    an item in ``skip`` (it stopped or killed a worker) is rejected with the pool's reason."""
+    out: list[Document | Rejected] = []
+    for i, doc in enumerate(docs):
+        if i in skip:
+            out.append(Rejected(id=doc.id, stage=stage, reason=skip[i], path=doc.origin.path, line=doc.origin.line))
+        else:
+            out.append(fn(doc))
+        tick()
+    return out
 
 
 def map_documents(
@@ -128,8 +141,14 @@ def map_documents(
     workers: int = 1,
     progress: Progress | None = None,
     stage: str = "",
+    time_limit: float | None = None,
 ) -> list[Document | Rejected]:
-    """Apply a per-document stage, in order, in-process or over ``workers`` processes."""
+    """Apply a per-document stage, in order, in-process or over ``workers`` processes.
+
+    The processes are a :class:`~cleaner.engines.pool.KillablePool` (the streaming run's pool): a
+    document that runs longer than ``time_limit`` seconds, or kills its worker, is rejected with
+    the reason and the others go on. In-process (one worker) nothing can stop a document.
+    """
     if workers <= 1 or len(docs) < 2:
         _init_worker(options, evidence)
         out = []
@@ -138,14 +157,17 @@ def map_documents(
             if progress:
                 progress(stage, 1, len(docs))
         return out
+    from .engines.pool import KillablePool
+
     chunksize = max(1, min(64, len(docs) // (workers * 4) or 1))
-    out = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options, evidence, True)) as pool:
-        for result in pool.map(fn, docs, chunksize=chunksize):
-            out.append(result)
+    tasks = ((k, _stage_batch, (fn, stage, docs[lo:lo + chunksize])) for k, lo in enumerate(range(0, len(docs), chunksize)))
+    done: dict[int, list[Document | Rejected]] = {}
+    with KillablePool(workers, initializer=_init_worker, initargs=(options, evidence, True)) as pool:
+        for k, results in pool.run(tasks, time_limit=time_limit):
+            done[k] = results
             if progress:
-                progress(stage, 1, len(docs))
-    return out
+                progress(stage, len(results), len(docs))
+    return [result for k in sorted(done) for result in done[k]]
 
 
 def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None) -> Any:
@@ -224,7 +246,7 @@ def make_mapper(options: RunOptions) -> Mapper:
         from .errors import ConfigError
 
         raise ConfigError(f"unknown engine {options.engine!r} (local or dask)")
-    return local_mapper(options.workers)
+    return local_mapper(options.workers, options.time_limit)
 
 
 def run_documents(

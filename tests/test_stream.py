@@ -141,6 +141,27 @@ def test_a_hanging_or_crashing_document_is_rejected_and_the_rest_goes_on(tmp_pat
     assert files(tmp_path / "out")["documents.jsonl"] == reference["documents.jsonl"]
 
 
+@pytest.mark.parametrize("how", ["hang", "crash"])
+def test_a_hanging_document_in_a_de_duplicating_run_is_rejected_too(tmp_path: Path, samples: Path, monkeypatch,
+                                                                     how: str) -> None:
+    """The in-memory pipeline's pool is the streaming run's killable one."""
+    from cleaner import pipeline
+
+    run_paths([str(samples)], tmp_path / "reference", RunOptions(streaming=False))
+    extra = tmp_path / "in"
+    extra.mkdir()
+    (extra / "stuck.txt").write_text("A page that never finishes\n\nIts parse runs for ever in a library written in C.\n")
+    monkeypatch.setattr(pipeline, "apply_stage", _hang_on("stuck", how))
+    started = time.monotonic()
+    run_paths([str(samples), str(extra)], tmp_path / "out", RunOptions(workers=2, time_limit=1.0))
+    assert time.monotonic() - started < 60
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["stage"]) for r in rejected] == [("stuck", "extract")]
+    assert ("time limit of 1 s" if how == "hang" else "worker process died (exit code 3)") in rejected[0]["reason"]
+    for name in ("documents.jsonl", "clusters.jsonl"):
+        assert files(tmp_path / "out")[name] == files(tmp_path / "reference")[name]
+
+
 def _children(pid: int) -> list[int]:
     import psutil
 
