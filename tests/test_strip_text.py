@@ -688,3 +688,25 @@ def test_words_apart_by_non_breaking_spaces():
     assert count_words("Read\u00a0more") == 2
     assert count_words("The\u00a0board\u202fmet on Friday") == 5
     assert count_words("水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。") >= 10  # (no spaces: by characters)
+
+
+def test_wrapped_article_inside_an_unwrapped_template_is_reflowed():
+    """A page whose template (long headline lines, a footer) is not wrapped while its article is:
+    the article's lines are joined back, the template's lines are not."""
+    template = [f"Harbour authority news digest number {k}: the ferry timetable for the winter season, the fish "
+                f"quay works and the new marina berths explained for readers in part {k}" for k in range(12)]
+    page = "\n\n".join(template[:6]) + "\n\n" + _wrapped([P1, P2, P3, P4], 76) + "\n\n" + "\n\n".join(template[6:])
+    texts = [line.text for line in split_lines(page)]
+    assert all(p in texts for p in (P1, P2, P3, P4))
+    assert all(t in texts for t in template)
+
+
+def test_a_list_of_capitalised_headlines_near_one_column_is_not_reflowed():
+    heads = ["Harbour Board Approves Plan For The Northern Breakwater Works",
+             "'Ferry Timetable' Changes Announced For The Coming Winter Season",
+             "Fish Quay Traders Welcome Extended Opening Hours This Summer",
+             "'Lighthouse Keepers' Remembered At The Maritime Museum Today",
+             "Marina Berths Sold Out Within Hours Of Going On General Sale",
+             "Regional Government Confirms Funding For New Coastal Defences"]
+    text = "\n".join(heads * 3)
+    assert [line.text for line in split_lines(text)] == heads * 3
