@@ -710,3 +710,49 @@ def test_a_list_of_capitalised_headlines_near_one_column_is_not_reflowed():
              "Regional Government Confirms Funding For New Coastal Defences"]
     text = "\n".join(heads * 3)
     assert [line.text for line in split_lines(text)] == heads * 3
+
+
+HOWTO_STEPS = [
+    "Fill the bottom of the jar with a layer of small pebbles about two centimetres deep, so that the water "
+    "that drains from the soil has somewhere to collect and the roots of the plants never stand in it.",
+    "Add the charcoal.",
+    "Spread a thin layer of charcoal over the pebbles; it keeps the air in the jar fresh.",
+    "Add the soil and press it down gently with the back of a spoon.",
+    "Plant the ferns and mosses, the tallest at the back, and mist them with a little water.",
+]
+
+
+def test_a_body_goes_on_below_subheadings_lists_and_captions():
+    page = (
+        "Garden Notes\n\n* Home\n* Plants\n* Tools\n\nHow to plant a bottle garden\n\n"
+        "A bottle garden is a small world under glass: once it is closed it waters itself, and it needs "
+        "little more than a bright window and a look now and then to keep it growing for years.\n\n"
+        "A finished bottle garden (Photo archive)\n\nWhat you need:\n\nA large glass jar\nPebbles\n"
+        "Charcoal\nPotting soil\nSmall ferns and mosses\n\n"
+        + "".join(f"Step {k + 1}\n\n{step}\n\nThe jar after step {k + 1}\n\n" for k, step in enumerate(HOWTO_STEPS))
+        + "Tags\n\n* Gardening\n* Indoor plants\n\nSign in to post a reply.\n\nPlease explain (optional)\n\n"
+        "Sorry, the comments cannot be loaded right now. Try again.\n"
+    )
+    kept = strip_text(page).text.split("\n")
+    assert all(step in kept for step in HOWTO_STEPS)
+    assert "Sign in to post a reply." not in kept and "Sorry, the comments cannot be loaded right now. Try again." not in kept
+
+
+@pytest.mark.parametrize("language, trailer", [
+    ("en", 'Continue reading "Breakwater to be rebuilt" at Verran Coast Courier'),
+    ("en", "Read the full story on Verran Coast Courier"),
+    ("de", "Weiterlesen auf Verran Küstenbote"),
+    ("fr", "Lire la suite sur Le Courrier de Verran"),
+    ("es", "Seguir leyendo en El Correo de Verran"),
+])
+def test_a_previews_link_to_the_rest_of_the_story_is_noise(language, trailer):
+    page = f"{P1}\n\n{P2}\n\n{trailer}"
+    out = strip_text(page, language=language)
+    assert out.text.split("\n") == [P1, P2]
+    assert [(s.kind, page[s.start:s.end]) for s in out.removed] == [("see_also", trailer)]
+
+
+def test_prose_that_mentions_reading_on_is_kept():
+    line = "Skippers who want to keep reading the harbour plans can find them at the town hall on Mondays."
+    out = strip_text(f"{P1}\n\n{line}\n\n{P2}")
+    assert line in out.text.split("\n")
