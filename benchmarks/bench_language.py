@@ -59,8 +59,25 @@ def samples(eval_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
+def detect_with_own_classify(text: str | None) -> str | None:
+    """cleaner's detection (same sample, same thresholds) scored by py3langid's own Python walk
+    and float16 product, as before the compiled walk: the A/B of the speed branch in one run."""
+    from cleaner.strip import language
+
+    if not text:
+        return None
+    chosen = language.sample(text)
+    if sum(ch.isalpha() for ch in chosen) < language.MIN_LETTERS:
+        return None
+    code, probability = language._identifier().identifier.classify(chosen)
+    if probability < language.MIN_PROBABILITY or code == language.NO_LANGUAGE:
+        return None
+    return str(code)
+
+
 def detectors() -> dict[str, object]:
-    found: dict[str, object] = {"py3langid (cleaner.strip.language)": detect_language}
+    found: dict[str, object] = {"py3langid (cleaner.strip.language)": detect_language,
+                                "py3langid, its own classify (before the speed branch)": detect_with_own_classify}
     try:
         from lingua import LanguageDetectorBuilder
     except ImportError:
