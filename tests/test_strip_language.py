@@ -99,3 +99,11 @@ def test_classify_decides_as_py3langid_does():
         language, probability = detector.identifier.classify(text)
         ours = detector.classify(text)
         assert ours[0] == language and abs(ours[1] - probability) < 1e-4
+
+
+def test_letter_count_is_str_isalpha_on_every_code_point():
+    from cleaner.strip.langfeatures import letter_count
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert letter_count(every) == sum(ch.isalpha() for ch in every)
+    assert letter_count("") == 0 and letter_count("ab1 ç市") == 4

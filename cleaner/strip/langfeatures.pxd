@@ -12,3 +12,7 @@ cdef class FeatureWalk:
                    output="const int[:]", state=Py_ssize_t, k=Py_ssize_t, letter="unsigned char",
                    feature=int, counts="int[:]", seen_view="int[:]", j=Py_ssize_t)
     cpdef object features(self, bytes text)
+
+
+@cython.locals(count=Py_ssize_t, ch=Py_UCS4)
+cpdef Py_ssize_t letter_count(str text)

@@ -5,7 +5,8 @@ py3langid finds a text's features by walking a finite automaton over its UTF-8 b
 step per byte (``py3langid.langid.visit_counts``): on a 1,000-character sample that walk was 40% of
 a detection (~0.4 ms).  This module is that walk over the same model tables (pure-Python mode: the
 C types are in ``langfeatures.pxd``; compiled, a byte costs nanoseconds).  It returns the features
-as arrays, the form py3langid's scorer takes them in.  tests/test_language.py checks that the
+as arrays, the form py3langid's scorer takes them in; and :func:`letter_count`, the "too few
+letters to tell" check of :func:`cleaner.strip.language.detect_language`, as one compiled loop.  tests/test_language.py checks that the
 counts equal py3langid's own walk.
 """
 from __future__ import annotations
@@ -55,3 +56,12 @@ class FeatureWalk:
                 seen_view[j] = counts[found_view[j]]
                 counts[found_view[j]] = 0
         return indexes, seen
+
+
+def letter_count(text: str) -> int:
+    """How many characters of ``text`` are letters (``str.isalpha``), in one compiled loop."""
+    count = 0
+    for ch in text:
+        if ch.isalpha():
+            count += 1
+    return count
