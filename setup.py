@@ -7,7 +7,7 @@ results, about ten times slower; ``cleaner --version`` says which core runs).
 """
 from setuptools import Extension, setup
 
-COMPILED = ("segment", "hints", "_analysis")  # cleaner.strip._build.COMPILED
+COMPILED = ("segment", "hints", "_analysis", "langfeatures")  # cleaner.strip._build.COMPILED
 
 try:
     from Cython.Build import cythonize

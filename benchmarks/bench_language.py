@@ -59,8 +59,25 @@ def samples(eval_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
     return out
 
 
+def detect_with_own_classify(text: str | None) -> str | None:
+    """cleaner's detection (same sample, same thresholds) scored by py3langid's own Python walk
+    and float16 product, as before the compiled walk: the A/B of the speed branch in one run."""
+    from cleaner.strip import language
+
+    if not text:
+        return None
+    chosen = language.sample(text)
+    if sum(ch.isalpha() for ch in chosen) < language.MIN_LETTERS:
+        return None
+    code, probability = language._identifier().identifier.classify(chosen)
+    if probability < language.MIN_PROBABILITY or code == language.NO_LANGUAGE:
+        return None
+    return str(code)
+
+
 def detectors() -> dict[str, object]:
-    found: dict[str, object] = {"py3langid (cleaner.strip.language)": detect_language}
+    found: dict[str, object] = {"py3langid (cleaner.strip.language)": detect_language,
+                                "py3langid, its own classify (before the speed branch)": detect_with_own_classify}
     try:
         from lingua import LanguageDetectorBuilder
     except ImportError:
@@ -110,7 +127,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def pipeline_cost(eval_dir: Path) -> None:
     """What detection adds to a document's strip stage: ``prepare_document`` + ``strip_document``
-    on the aeb-text pages with the language detected, and with it given (``StripOptions(language="en")``)."""
+    on the aeb-text pages with the language detected, and with it given (``StripOptions(language="en")``);
+    and detected by py3langid's own classify, the A/B of the speed branch."""
     from cleaner.records import Document
     from cleaner.strip import StripOptions, prepare_document, strip_document
 
@@ -118,7 +136,13 @@ def pipeline_cost(eval_dir: Path) -> None:
     texts = [(eval_dir / "aeb-text" / "txt" / f"{k}.txt").read_text(encoding="utf-8") for k in sorted(truth)]
     print("| aeb-text, prepare_document + strip_document | docs | docs/s (CPU, one core, best of 3) |")
     print("|---|---|---|")
-    for label, language in (("language given (en)", "en"), ("language detected", None)):
+    import cleaner.strip as strip_package
+
+    ours = strip_package.detect_language
+    for label, language, detect in (("language given (en)", "en", ours), ("language detected", None, ours),
+                                    ("language detected, py3langid's own classify (before the speed branch)", None,
+                                     detect_with_own_classify)):
+        strip_package.detect_language = detect  # (what cleaner.strip.document_language calls)
         options = StripOptions(language=language)
         for text in texts:  # warm: every rule table the pages need is compiled once
             strip_document(prepare_document(Document(id="w", content=text, mode="text"), options), None, options)
@@ -129,6 +153,7 @@ def pipeline_cost(eval_dir: Path) -> None:
                 strip_document(prepare_document(Document(id="d", content=text, mode="text"), options), None, options)
             best = max(best, len(texts) / (time.process_time() - start))
         print(f"| {label} | {len(texts)} | {best:.0f} |")
+    strip_package.detect_language = ours
 
 
 if __name__ == "__main__":

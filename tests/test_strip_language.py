@@ -66,3 +66,44 @@ def test_html_detection_beats_template_lang_attribute():
     # too little text to tell: the page's own attribute
     short = "<html lang='fr-FR'><body><p>Oui.</p></body></html>"
     assert prepare_document(Document(id="s", content=short, mode="html")).language == "fr"
+
+
+MIXED = [GERMAN, FRENCH, "Городской совет во вторник решил превратить старую дорогу в тропу.",
+         "市议会周二晚上决定把废弃的铁路改建成一条步行道。", "Home | News | Sport | Weather\nSign in",
+         "The council voted on Tuesday to turn the disused railway into a footpath. " * 12, "!!! 123"]
+
+
+def test_feature_walk_counts_what_py3langid_counts():
+    from py3langid.langid import visit_counts
+
+    from cleaner.strip.language import _identifier
+
+    detector = _identifier()
+    model = detector.identifier
+    for text in MIXED + [""]:
+        data = model._encode(text)
+        theirs = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, data)
+        ours = detector.walk.features(data)
+        if theirs is None:
+            assert ours is None
+        else:
+            assert list(zip(ours[0].tolist(), ours[1].tolist())) == list(theirs.items())  # first-seen order too
+    assert not detector.walk.counts.any()  # every call leaves the counts zero for the next
+
+
+def test_classify_decides_as_py3langid_does():
+    from cleaner.strip.language import _identifier
+
+    detector = _identifier()
+    for text in MIXED:
+        language, probability = detector.identifier.classify(text)
+        ours = detector.classify(text)
+        assert ours[0] == language and abs(ours[1] - probability) < 1e-4
+
+
+def test_letter_count_is_str_isalpha_on_every_code_point():
+    from cleaner.strip.langfeatures import letter_count
+
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert letter_count(every) == sum(ch.isalpha() for ch in every)
+    assert letter_count("") == 0 and letter_count("ab1 ç市") == 4

@@ -688,3 +688,71 @@ def test_words_apart_by_non_breaking_spaces():
     assert count_words("Read\u00a0more") == 2
     assert count_words("The\u00a0board\u202fmet on Friday") == 5
     assert count_words("水库的水位已降至五十年来的最低点，当局周二表示，农民被要求减少灌溉。") >= 10  # (no spaces: by characters)
+
+
+def test_wrapped_article_inside_an_unwrapped_template_is_reflowed():
+    """A page whose template (long headline lines, a footer) is not wrapped while its article is:
+    the article's lines are joined back, the template's lines are not."""
+    template = [f"Harbour authority news digest number {k}: the ferry timetable for the winter season, the fish "
+                f"quay works and the new marina berths explained for readers in part {k}" for k in range(12)]
+    page = "\n\n".join(template[:6]) + "\n\n" + _wrapped([P1, P2, P3, P4], 76) + "\n\n" + "\n\n".join(template[6:])
+    texts = [line.text for line in split_lines(page)]
+    assert all(p in texts for p in (P1, P2, P3, P4))
+    assert all(t in texts for t in template)
+
+
+def test_a_list_of_capitalised_headlines_near_one_column_is_not_reflowed():
+    heads = ["Harbour Board Approves Plan For The Northern Breakwater Works",
+             "'Ferry Timetable' Changes Announced For The Coming Winter Season",
+             "Fish Quay Traders Welcome Extended Opening Hours This Summer",
+             "'Lighthouse Keepers' Remembered At The Maritime Museum Today",
+             "Marina Berths Sold Out Within Hours Of Going On General Sale",
+             "Regional Government Confirms Funding For New Coastal Defences"]
+    text = "\n".join(heads * 3)
+    assert [line.text for line in split_lines(text)] == heads * 3
+
+
+HOWTO_STEPS = [
+    "Fill the bottom of the jar with a layer of small pebbles about two centimetres deep, so that the water "
+    "that drains from the soil has somewhere to collect and the roots of the plants never stand in it.",
+    "Add the charcoal.",
+    "Spread a thin layer of charcoal over the pebbles; it keeps the air in the jar fresh.",
+    "Add the soil and press it down gently with the back of a spoon.",
+    "Plant the ferns and mosses, the tallest at the back, and mist them with a little water.",
+]
+
+
+def test_a_body_goes_on_below_subheadings_lists_and_captions():
+    page = (
+        "Garden Notes\n\n* Home\n* Plants\n* Tools\n\nHow to plant a bottle garden\n\n"
+        "A bottle garden is a small world under glass: once it is closed it waters itself, and it needs "
+        "little more than a bright window and a look now and then to keep it growing for years.\n\n"
+        "A finished bottle garden (Photo archive)\n\nWhat you need:\n\nA large glass jar\nPebbles\n"
+        "Charcoal\nPotting soil\nSmall ferns and mosses\n\n"
+        + "".join(f"Step {k + 1}\n\n{step}\n\nThe jar after step {k + 1}\n\n" for k, step in enumerate(HOWTO_STEPS))
+        + "Tags\n\n* Gardening\n* Indoor plants\n\nSign in to post a reply.\n\nPlease explain (optional)\n\n"
+        "Sorry, the comments cannot be loaded right now. Try again.\n"
+    )
+    kept = strip_text(page).text.split("\n")
+    assert all(step in kept for step in HOWTO_STEPS)
+    assert "Sign in to post a reply." not in kept and "Sorry, the comments cannot be loaded right now. Try again." not in kept
+
+
+@pytest.mark.parametrize("language, trailer", [
+    ("en", 'Continue reading "Breakwater to be rebuilt" at Verran Coast Courier'),
+    ("en", "Read the full story on Verran Coast Courier"),
+    ("de", "Weiterlesen auf Verran Küstenbote"),
+    ("fr", "Lire la suite sur Le Courrier de Verran"),
+    ("es", "Seguir leyendo en El Correo de Verran"),
+])
+def test_a_previews_link_to_the_rest_of_the_story_is_noise(language, trailer):
+    page = f"{P1}\n\n{P2}\n\n{trailer}"
+    out = strip_text(page, language=language)
+    assert out.text.split("\n") == [P1, P2]
+    assert [(s.kind, page[s.start:s.end]) for s in out.removed] == [("see_also", trailer)]
+
+
+def test_prose_that_mentions_reading_on_is_kept():
+    line = "Skippers who want to keep reading the harbour plans can find them at the town hall on Mondays."
+    out = strip_text(f"{P1}\n\n{line}\n\n{P2}")
+    assert line in out.text.split("\n")

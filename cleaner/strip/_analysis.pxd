@@ -77,6 +77,11 @@ cdef class Analysis:
 @cython.locals(best=double, current=double, score=double, start=Py_ssize_t, i=Py_ssize_t)
 cpdef object _best_run(list scores, Py_ssize_t lo, Py_ssize_t hi)
 
+cdef object _SPAN_SET_START, _SPAN_SET_END, _SPAN_SET_KIND, _SPAN_SET_REASON
+
+@cython.locals(span=object)
+cdef object _new_span(Py_ssize_t start, Py_ssize_t end, str kind, str reason)
+
 @cython.locals(k=Py_ssize_t, n=Py_ssize_t, start=Py_ssize_t, end=Py_ssize_t, merged=list)
 cpdef list _merge_spans(list spans, str source)
 

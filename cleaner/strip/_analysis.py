@@ -252,6 +252,50 @@ class Analysis:
                 self.announced.add(i)
         return last
 
+    def _extend_over_sections(self, end: int) -> int:
+        """A body goes on below subheadings, list items, captions and code lines between its
+        paragraphs (a how-to's "Step 2", an "Ingredients" list, a figure's caption): when the lines
+        after the body up to the next paragraph are only such short lines, none named noise by a
+        rule or the evidence (ads, see-also links and captions between paragraphs excepted), none
+        repeated in the document and none an end-of-article marker, the body takes them and the
+        paragraphs after them.  Each such gap costs the core search more than a short paragraph
+        after it brings, so the search alone keeps the first section only.  The sections taken must
+        hold more prose than the lines between them and a paragraph of article length (a footer of
+        widgets, tags and one-line prompts does not)."""
+        lines, cls, noise, barrier, repeated = self.lines, self.cls, self.noise, self.barrier, self.repeated
+        n = len(lines)
+        limit = self.options.max_section_gap
+        words = self.options.max_section_line_words
+        # (the sections taken hold more prose than the lines between them: the body ends at the
+        # last paragraph where that holds, not at the first section that is mostly headings)
+        balance = 0
+        last = end
+        paragraph = False
+        paragraph_words = self.options.min_unterminated_prose_words
+        i = end + 1
+        while i < n:
+            j = i
+            while j < n and cls[j] != _PROSE:
+                kind = noise[j]
+                if (barrier[j] or j in repeated or lines[j].words > words or j - i >= limit
+                        or (kind is not None and kind[0] not in _INLINE_NOISE)):
+                    return last
+                if kind is None:
+                    balance -= lines[j].end - lines[j].start
+                j += 1
+            if j >= n or j == i:
+                return last
+            balance += lines[j].end - lines[j].start
+            paragraph = paragraph or lines[j].words >= paragraph_words
+            while j + 1 < n and cls[j + 1] == _PROSE:
+                j += 1
+                balance += lines[j].end - lines[j].start
+                paragraph = paragraph or lines[j].words >= paragraph_words
+            if balance >= 0 and paragraph:
+                last = j
+            i = j + 1
+        return last
+
     def _introduced_by_headline(self, start: int) -> bool:
         """A headline-like line (not a rule's noise) at most three lines above ``start``."""
         seen = 0
@@ -676,7 +720,7 @@ class Analysis:
         share = self.options.earlier_share
         for start, end, total in sorted(runs):
             if total >= share * best:
-                return start, self._extend_over_list(end)
+                return start, self._extend_over_sections(self._extend_over_list(end))
         return None  # pragma: no cover - the best run always qualifies
 
     def _scores(self) -> list[float]:
@@ -964,6 +1008,23 @@ def _short(s: str, width: int = 60) -> str:
     return s if len(s) <= width else s[: width - 1] + "…"
 
 
+# Span is a frozen dataclass: its __init__ sets each field through object.__setattr__ in an
+# interpreted frame (1.6 us; an aeb-text page has ~70 removed spans, ~10% of its text stage).
+# The slots' own setters store the same four fields in a few C calls.
+_SPAN_SET_START, _SPAN_SET_END, _SPAN_SET_KIND, _SPAN_SET_REASON = (
+    getattr(Span, name).__set__ for name in Span.__slots__)  # (unpacking fails if Span's fields change)
+
+
+def _new_span(start: int, end: int, kind: str, reason: str) -> Span:
+    """``Span(start, end, kind, reason)``, built without the frozen dataclass's __init__."""
+    span = object.__new__(Span)
+    _SPAN_SET_START(span, start)
+    _SPAN_SET_END(span, end)
+    _SPAN_SET_KIND(span, kind)
+    _SPAN_SET_REASON(span, reason)
+    return span
+
+
 def _merge_spans(spans: list, source: str) -> list[Span]:
     """The removed spans, (start, end, (kind, reason)) in order, as Spans; adjacent spans of the
     same kind and reason become one (only whitespace between them)."""
@@ -976,5 +1037,5 @@ def _merge_spans(spans: list, source: str) -> list[Span]:
         while k < n and spans[k][2] == kind and not source[end:spans[k][0]].strip():
             end = spans[k][1]
             k += 1
-        merged.append(Span(start, end, kind[0], kind[1]))
+        merged.append(_new_span(start, end, kind[0], kind[1]))
     return merged

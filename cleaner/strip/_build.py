@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 # modules of cleaner/strip compiled by setup.py (pure-Python mode: types in the .pxd beside each)
-COMPILED = ("segment", "hints", "_analysis")
+COMPILED = ("segment", "hints", "_analysis", "langfeatures")
 _HERE = Path(__file__).resolve().parent
 
 

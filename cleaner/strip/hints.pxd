@@ -2,6 +2,8 @@
 cimport cython
 
 cdef int _ASCII
+cdef Py_ssize_t _MAX_KEYS
+cdef object _UNSEEN
 
 cdef class HintScan:
     cdef public object always
@@ -28,11 +30,15 @@ cdef class PrefixDispatch:
     cdef public dict compiled
     cdef public list levels
     cdef public tuple anyhow
+    cdef public dict by_key
 
     cpdef object pattern(self, tuple chosen)
 
-    @cython.locals(k=Py_ssize_t, levels=list, found=object)
+    @cython.locals(found=object)
     cpdef object pattern_for(self, str key)
+
+    @cython.locals(k=Py_ssize_t, levels=list, found=object)
+    cpdef object _choose(self, str key)
 
 @cython.locals(k=Py_ssize_t, c=Py_UCS4)
 cpdef str hint_text(str low)

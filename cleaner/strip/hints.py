@@ -21,6 +21,8 @@ import re
 DISPATCH_CHARS = 6  # how many first characters of a line choose the line and prefix rules it is matched against
 
 _ASCII = 128
+_MAX_KEYS = 50_000  # PrefixDispatch.by_key holds at most this many keys (emptied when full)
+_UNSEEN = object()
 
 
 class HintScan:
@@ -181,6 +183,9 @@ class PrefixDispatch:
                 chosen |= by_start.get(key[:k], set())
             self.levels[len(key)][key] = tuple(sorted(chosen))
         self.anyhow: tuple[int, ...] = tuple(sorted(anyhow))
+        # key -> its pattern, as lines meet the keys: a line then costs one lookup of its key
+        # (instead of one per key length and one of the chosen rules); bounded
+        self.by_key: dict[str, re.Pattern | None] = {}
 
     def pattern(self, chosen: tuple) -> re.Pattern | None:
         """The alternation of the chosen rules (None for none)."""
@@ -193,6 +198,14 @@ class PrefixDispatch:
 
     def pattern_for(self, key: str) -> re.Pattern | None:
         """``key``: the line's :func:`dispatch_key`."""
+        found = self.by_key.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            if len(self.by_key) >= _MAX_KEYS:
+                self.by_key.clear()
+            found = self.by_key[key] = self._choose(key)
+        return found
+
+    def _choose(self, key: str) -> re.Pattern | None:
         levels = self.levels
         for k in range(min(len(key), DISPATCH_CHARS), 0, -1):
             found = levels[k].get(key[:k])

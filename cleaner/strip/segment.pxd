@@ -26,11 +26,20 @@ cpdef Py_ssize_t count_words(str s)
 cpdef int ending_of(str s)
 
 
-@cython.locals(n=Py_ssize_t, k=Py_ssize_t, longer=Py_ssize_t, longer_chars=Py_ssize_t, chars=Py_ssize_t, width=Py_ssize_t, full=Py_ssize_t, full_chars=Py_ssize_t, tight=Py_ssize_t,
-               half=Py_ssize_t, widest=Py_ssize_t, length=Py_ssize_t, lengths=list)
+@cython.locals(n=Py_ssize_t, k=Py_ssize_t, low=Py_ssize_t, best=Py_ssize_t, end=Py_ssize_t, width=Py_ssize_t, full=Py_ssize_t, joins=Py_ssize_t, chained=Py_ssize_t,
+               lower=Py_ssize_t, followed=Py_ssize_t, column=Py_ssize_t, length=Py_ssize_t, lengths=list)
 cpdef Py_ssize_t wrap_width(str text, list lines)
 
-@cython.locals(k=Py_ssize_t, n=Py_ssize_t, room=Py_ssize_t, column=Py_ssize_t, out=list, first=Line, last=Line, nxt=Line)
+@cython.locals(k=Py_ssize_t, joins=Py_ssize_t, run=Py_ssize_t)
+cpdef Py_ssize_t _reading_on(str text, list lines, Py_ssize_t width)
+
+@cython.locals(k=Py_ssize_t, n=Py_ssize_t, out=list, first=Line, last=Line)
 cpdef list _reflow(str text, list lines, Py_ssize_t width)
 
 cpdef Py_ssize_t _end_column(str text, Line line)
+
+@cython.locals(column=Py_ssize_t, word=str)
+cpdef bint _goes_on(str text, Line last, Line nxt, Py_ssize_t width)
+
+@cython.locals(c=Py_UCS4)
+cpdef bint _starts_capitalised(str s)

@@ -94,15 +94,21 @@ def split_lines(text: str) -> list[Line]:
 
 # Hard-wrapped text (mail, plain-text archives, some wire feeds) cuts every paragraph into lines
 # of at most a fixed number of columns, most often 64 to 80.  The stage decides on paragraphs, so
-# such lines are joined back first.  A document is hard-wrapped when its lines stop at one width:
-# nine lines in ten, and nine characters in ten, are in lines at most WRAP_MAX_COLUMNS long; most
-# lines longer than half of that width end within WRAP_SLACK columns of it (most of them within
-# WRAP_TIGHT), and those lines hold most of the text.  Rows of a fixed-width table (columns apart by runs of spaces) are not wrapped
-# prose, and text without spaces between words (Chinese, Japanese) is not wrapped at words.
+# such lines are joined back first.  A document is hard-wrapped when many of its lines of words
+# stop at one width: the width is the column (WRAP_MIN_COLUMNS to WRAP_MAX_COLUMNS) at which the
+# most lines end within WRAP_TIGHT columns before it; most lines that end within WRAP_SLACK of it
+# end within WRAP_TIGHT (wrapped lines crowd at the width, lines of natural lengths do not), and
+# at least half of them, and WRAP_MIN_LINES in paragraphs of three lines or more, read on in the
+# next line (its first word would not have fitted).  A page's template (menus, headline lists, a footer) is often not wrapped when its article
+# is, so lines of other lengths elsewhere on the page do not decide.  Rows of a fixed-width table
+# (columns apart by runs of spaces) are not wrapped prose, and text without spaces between words
+# (Chinese, Japanese) is not wrapped at words.
 WRAP_MIN_COLUMNS = 50
 WRAP_MAX_COLUMNS = 100
 WRAP_SLACK = 25  # a wrapped line ends at most this many columns before the width (a long next word)
 WRAP_TIGHT = 12  # ... and most end within this many (the next word is a few characters long)
+WRAP_MIN_LINES = 6  # wrapped lines needed (fewer: a short note, whose line lengths say nothing)
+WRAP_WIDTH_NEAR = 3  # the width is at most this many columns left of where the most lines end
 
 
 def _end_column(text: str, line: Line) -> int:
@@ -112,53 +118,100 @@ def _end_column(text: str, line: Line) -> int:
 
 def wrap_width(text: str, lines: list[Line]) -> int:
     """The column at which the document's lines were hard-wrapped, or 0 when they were not."""
-    n = len(lines)
-    if n < 6:
-        return 0
-    longer = longer_chars = chars = 0
-    for k in range(n):
-        length = len(lines[k].text)
-        chars += length
-        if length > WRAP_MAX_COLUMNS + 10:
-            longer += 1
-            longer_chars += length
-    if 10 * longer > n or 10 * longer_chars > chars:  # (most documents: paragraphs on one line each)
-        return 0
     # (lines of words: a table row has runs of spaces, text in scripts without spaces has none)
     lengths = sorted([_end_column(text, line) for line in lines
                       if "   " not in line.text and line.text.count(" ") >= 4])
     n = len(lengths)
-    if n < 6:
+    if n < WRAP_MIN_LINES:
         return 0
-    width = lengths[(9 * n) // 10 - 1]
-    if not WRAP_MIN_COLUMNS <= width <= WRAP_MAX_COLUMNS:
+    # the width: the column that ends the densest window of WRAP_TIGHT columns (a sliding window
+    # over the sorted end columns; the window ends at a line's end column)
+    width = best = 0
+    low = 0
+    for k in range(n):
+        length = lengths[k]
+        while lengths[low] <= length - WRAP_TIGHT:
+            low += 1
+        if WRAP_MIN_COLUMNS <= length <= WRAP_MAX_COLUMNS and k - low + 1 >= best:
+            best = k - low + 1
+            width = length
+    if best < WRAP_MIN_LINES:
         return 0
-    full = half = full_chars = tight = 0
+    full = 0
     for length in lengths:
-        if length >= width // 2:
-            half += 1
-            if width - WRAP_SLACK <= length <= width + 10:
-                full += 1
-                full_chars += length
-                tight += width - WRAP_TIGHT <= length <= width
-    if 2 * tight < full:  # (wrapped lines crowd at the width; lines of natural lengths do not)
+        if width - WRAP_SLACK <= length <= width:
+            full += 1
+    if 2 * best < full:
         return 0
-    # (a page of many short lines, menus and links, may hold less text in its wrapped lines)
-    if full < 4 or 10 * full < 6 * half or (2 * full_chars < chars and full < 12):
+    # (and the lines at the width read on: the next line's first word would not have fitted.  A
+    # list of headlines or captions that happen to end near one column mostly leaves room.)  The
+    # window may end a column or two past the width (a line of the template); the width is the
+    # column near its end at which the most lines read on.
+    chained = 0
+    end = width
+    for column in range(end, end - WRAP_WIDTH_NEAR - 1, -1):
+        k = _reading_on(text, lines, column)
+        if k > chained:
+            chained, width = k, column
+    if chained < WRAP_MIN_LINES:
         return 0
-    widest = 0
-    for length in lengths:
-        if widest < length <= width + 10:
-            widest = length
-    return widest
+    # (of the lines at the width, at least half read on; and a wrapped sentence goes on in a word
+    # that is not capitalised often enough, where a list of headlines starts each line with a
+    # capital)
+    joins = followed = lower = 0
+    for k in range(len(lines) - 1):
+        column = _end_column(text, lines[k])
+        if width - WRAP_SLACK <= column <= width and text.count("\n", lines[k].end, lines[k + 1].start) == 1:
+            followed += 1
+            if _goes_on(text, lines[k], lines[k + 1], width):
+                joins += 1
+                lower += not _starts_capitalised(lines[k + 1].text)
+    if 2 * joins < followed or 3 * lower < joins:
+        return 0
+    return width
+
+
+def _starts_capitalised(s: str) -> bool:
+    """Whether the first letter of ``s`` is a capital (False in scripts without case)."""
+    for c in s:
+        if c.isalpha():
+            return c.isupper()
+    return False
+
+
+def _reading_on(text: str, lines: list[Line], width: int) -> int:
+    """How many lines go on in the next line (:func:`_goes_on`) when the width is ``width``,
+    counting only paragraphs of three lines or more: a wrapped paragraph runs on line after line,
+    while a line of a list or a template that happens to end near the width is followed by one
+    that happens to start with a long word once, not twice in a row."""
+    joins = run = 0
+    for k in range(len(lines) - 1):
+        if _goes_on(text, lines[k], lines[k + 1], width):
+            run += 1
+        else:
+            joins += run if run >= 2 else 0
+            run = 0
+    return joins + (run if run >= 2 else 0)
+
+
+def _goes_on(text: str, last: Line, nxt: Line, width: int) -> bool:
+    """Whether line ``nxt`` of a document wrapped at ``width`` goes on the paragraph that ``last``
+    ends: no blank line between, ``nxt`` is not a list item, ``last`` ends near the width (not past
+    it: a paragraph on one line) and the
+    first word of ``nxt`` would not have fitted on it (a wrapped line; a paragraph's last line
+    leaves room)."""
+    column = _end_column(text, last)
+    if (text.count("\n", last.end, nxt.start) != 1 or nxt.bullet or not width - WRAP_SLACK <= column <= width
+            or last.text.count(" ") < 4 or "   " in last.text or "   " in nxt.text):
+        return False
+    word = nxt.text.split(None, 1)[0]
+    return width - column - 1 < len(word) <= WRAP_SLACK
 
 
 def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
     """Lines of a hard-wrapped document joined into paragraphs.
 
-    Line k goes on in line k + 1 when no blank line is between them, line k + 1 is not a list
-    item, line k ends near the width and the first word of line k + 1 would not have fitted on it
-    (a wrapped line; a paragraph's last line leaves room).  A paragraph keeps its offsets in the
+    Line k goes on in line k + 1 when :func:`_goes_on`.  A paragraph keeps its offsets in the
     input; its text is the input's with the line breaks written as spaces (same length, so offsets
     into it are offsets into the input)."""
     out = []
@@ -167,16 +220,8 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
     while k < n:
         first = lines[k]
         last = first
-        while k + 1 < n:
-            nxt = lines[k + 1]
-            gap = text[last.end:nxt.start]
-            column = _end_column(text, last)
-            room = width - column - 1
-            word = nxt.text.split(None, 1)[0]
-            if (gap.count("\n") != 1 or nxt.bullet or column < width - WRAP_SLACK or len(word) <= room
-                    or len(word) > WRAP_SLACK or last.text.count(" ") < 4 or "   " in last.text or "   " in nxt.text):
-                break
-            last = nxt
+        while k + 1 < n and _goes_on(text, last, lines[k + 1], width):
+            last = lines[k + 1]
             k += 1
         if last is first:
             out.append(first)

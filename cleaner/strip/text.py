@@ -82,6 +82,8 @@ class TextOptions:
     min_prose_above_barrier: int = 300  # ... when at least this many characters of prose are above it
     title_bonus: float = 1.5  # a run of prose right below a headline-like line counts this much more
     max_list_items: int = 60  # a body ending in a colon takes up to this many list lines after it
+    max_section_gap: int = 15  # the body goes on below at most this many short lines (subheadings, list items) ...
+    max_section_line_words: int = 25  # ... each at most this many words
     headline_run: int = 4  # this many headline-like lines alternating with a repeated line are a link box
     repeat_in_document: int = 3  # a short line this often in one document is template
     # When site evidence would remove more than this share of a page's prose, the page is a copy of
