@@ -39,8 +39,8 @@ sys.path.insert(0, str(ROOT))
 from cleaner.neardup import DedupParams  # noqa: E402
 from cleaner.neardup.lsh import band_keys, candidate_pairs, containment_from_jaccard, pair_jaccard  # noqa: E402
 from cleaner.neardup.minhash import sign_texts, xxh32_hashfunc  # noqa: E402
-from cleaner.neardup.sign import sketch_texts  # noqa: E402
 from cleaner.neardup.shingles import normalise_bytes, shingle_bytes  # noqa: E402
+from cleaner.neardup.sign import sketch_texts  # noqa: E402
 
 
 def news_texts(eval_dir: Path, n: int, size: int = 2000) -> list[str]:

@@ -43,8 +43,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from cleaner.strip.corpus import gather_evidence
-from cleaner.strip.text import strip_text
+from cleaner.strip.corpus import gather_evidence  # noqa: E402 - after the path set-up
+from cleaner.strip.text import strip_text  # noqa: E402
 
 EVAL = Path(os.environ.get("CLEANER_EVAL", ROOT.parent / "shared" / "eval"))
 

@@ -378,9 +378,9 @@ def report(
     try:
         info = write_report(output)
     except CleanerError as exc:
-        raise _fail(str(exc))
+        raise _fail(str(exc)) from None
     except (OSError, ValueError, KeyError) as exc:  # a damaged output file: say which folder
-        raise _fail(f"{output}: cannot read the output files: {exc}")
+        raise _fail(f"{output}: cannot read the output files: {exc}") from None
     typer.echo(f"cleaner: wrote {info.path} ({info.bytes:,} bytes; {info.aggregate_s + info.render_s:.3f} s CPU)")
 
 

@@ -48,7 +48,7 @@ class Attribution:
     def is_empty(self) -> bool:
         return not (self.original_publisher or self.republished_by or self.notices)
 
-    def merge(self, other: "Attribution") -> "Attribution":
+    def merge(self, other: Attribution) -> Attribution:
         """Union of two attributions; the first original publisher wins."""
         return Attribution(
             original_publisher=self.original_publisher or other.original_publisher,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import cleaner
-from cleaner import Canonical, Document, Rejected, clean_html, clean_text, dedup, iter_clean, iter_run, run
+from cleaner import Canonical, Document, clean_html, clean_text, dedup, iter_clean, iter_run, run
 from cleaner.errors import ConfigError, InputError, NoContentError
 
 STORY = (

@@ -14,9 +14,9 @@ The probe pass rate is reported in benchmarks/results/text.md ("Generalisation p
 from __future__ import annotations
 
 import pytest
+from test_strip_text import _kind_of  # the kind of the removed span that covers a snippet
 
 from cleaner.strip.text import Stripped, strip_text
-from test_strip_text import _kind_of  # the kind of the removed span that covers a snippet
 
 HEADLINE = "Drought leaves Kell reservoir at its lowest level in fifty years"
 P1 = ("The reservoir that supplies the town of Kell and eleven surrounding villages has fallen to 18 per "

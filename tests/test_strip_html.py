@@ -310,11 +310,11 @@ TEXT = "Café “Ökonom” – 5 € naïve"
         (f"<html><head><meta charset='windows-1252'></head><body><p>{TEXT}</p></body></html>".encode("cp1252"), None),
         (f"<html><head><meta charset=\"iso-8859-1\"></head><body><p>{TEXT}</p></body></html>".encode("cp1252"), None),
         (f"<html><body><p>{TEXT}</p></body></html>".encode("cp1252"), "windows-1252"),
-        (f"<html><body><p>{TEXT}</p></body></html>".encode("utf-8"), None),
-        (codecs.BOM_UTF8 + f"<html><body><p>{TEXT}</p></body></html>".encode("utf-8"), None),
+        (f"<html><body><p>{TEXT}</p></body></html>".encode(), None),
+        (codecs.BOM_UTF8 + f"<html><body><p>{TEXT}</p></body></html>".encode(), None),
         (f"<html><body><p>{TEXT}</p></body></html>".encode("utf-16"), None),  # BOM included
         # the BOM wins over a wrong declaration
-        (codecs.BOM_UTF8 + f"<meta charset='latin-1'><p>{TEXT}</p>".encode("utf-8"), "iso-8859-1"),
+        (codecs.BOM_UTF8 + f"<meta charset='latin-1'><p>{TEXT}</p>".encode(), "iso-8859-1"),
         # a declaration the bytes contradict is not trusted
         (f"<meta charset='utf-8'><p>{TEXT}: à la carte, crème brûlée, déjà vu, façade.</p>".encode("cp1252"), None),
     ],

@@ -8,7 +8,13 @@ import pytest
 
 from cleaner.errors import ConfigError
 from cleaner.strip.rules import (
-    _compile, _make_rule, available_languages, check_pattern_safety, dispatch_key, load_rules, start_strings,
+    _compile,
+    _make_rule,
+    available_languages,
+    check_pattern_safety,
+    dispatch_key,
+    load_rules,
+    start_strings,
 )
 from cleaner.strip.segment import split_lines
 from cleaner.strip.text import Stripped, TextOptions, guess_title, strip_text

@@ -209,11 +209,11 @@ class ShingleBatch:
         self.counts = counts
 
     @classmethod
-    def from_texts(cls, texts: Sequence[str], ngram: int, scheme: str = "plain") -> "ShingleBatch":
+    def from_texts(cls, texts: Sequence[str], ngram: int, scheme: str = "plain") -> ShingleBatch:
         return cls(normalise_batch(texts, scheme), ngram)
 
     @classmethod
-    def from_normals(cls, normals: Sequence[bytes], ngram: int) -> "ShingleBatch":
+    def from_normals(cls, normals: Sequence[bytes], ngram: int) -> ShingleBatch:
         joined = b"".join(n + b"\x00" for n in normals)
         return cls(np.frombuffer(joined, dtype=np.uint8), ngram)
 

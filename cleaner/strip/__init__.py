@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from . import _build  # noqa: F401  (first: CLEANER_PURE_PYTHON picks the interpreted text core)
 from ..errors import CleanerError, ExtractionError
 from ..records import Attribution, Document, Rejected
+from . import _build  # noqa: F401  (first: CLEANER_PURE_PYTHON picks the interpreted text core)
 from .language import base_language, detect_language
 
 if TYPE_CHECKING:  # pragma: no cover - names of the annotations below
@@ -32,8 +32,8 @@ class StripOptions:
     # the language of every document whose input does not say; None: detect it per document
     # (cleaner.strip.language), English when the text is too short or unclear to tell
     language: str | None = None
-    text: "TextOptions | None" = None  # cleaner.strip.text.TextOptions; None = defaults
-    html: "HtmlOptions | None" = None  # cleaner.strip.html.HtmlOptions; None = defaults
+    text: TextOptions | None = None  # cleaner.strip.text.TextOptions; None = defaults
+    html: HtmlOptions | None = None  # cleaner.strip.html.HtmlOptions; None = defaults
     min_chars: int = 1  # a document with less article text than this is rejected, not emitted empty
 
     def __post_init__(self) -> None:

@@ -89,7 +89,7 @@ class CorpusEvidence:
                 if len(self.titles) > self.max_titles:
                     self.titles = _prune(self.titles, self.max_titles)
 
-    def merge(self, other: "CorpusEvidence") -> "CorpusEvidence":
+    def merge(self, other: CorpusEvidence) -> CorpusEvidence:
         """The evidence of both shards (a new object; neither input changes)."""
         merged = CorpusEvidence(
             min_support=self.min_support,
@@ -115,7 +115,7 @@ class CorpusEvidence:
             merged.titles = _prune(merged.titles, merged.max_titles)
         return merged
 
-    def for_document(self, site: str | None, title: str | None) -> "DocumentEvidence":
+    def for_document(self, site: str | None, title: str | None) -> DocumentEvidence:
         """What :func:`cleaner.strip.text.strip_text` consumes for one document."""
         own = _hash(_key(title)) if title else None
         site_docs = self.site_docs.get(site, 0) if site else 0
@@ -207,7 +207,7 @@ class DocumentEvidence:
         return digest.hexdigest()
 
 
-def line_hashes(lines: "list[Line] | str") -> list[int]:
+def line_hashes(lines: list[Line] | str) -> list[int]:
     """The distinct hashes of a document's line keys, sorted: what it adds to its site's counts."""
     if isinstance(lines, str):
         lines = split_lines(lines)
