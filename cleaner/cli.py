@@ -10,7 +10,6 @@ import dataclasses
 import json
 import logging
 import os
-import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -279,6 +278,8 @@ def check_before_work(inputs: List[str], output: str | None, options: Any, stdou
 
         probe_index(options.index, options.dedup_params)
     if options.engine == "dask" and options.scheduler:
+        from .engines.dask import check_scheduler
+
         check_scheduler(options.scheduler)
 
 
@@ -292,25 +293,6 @@ def check_output_location(inputs: List[str], output: str | os.PathLike[str]) -> 
         base = Path(str(item).split("*", 1)[0].split("?", 1)[0].split("[", 1)[0] or ".").resolve()
         if base == out:
             raise ConfigError(f"output folder {output} is the input folder {item}: the next run would read its own output; choose another -o")
-
-
-def check_scheduler(address: str, timeout: float = 5.0) -> None:
-    """Connect to a ``tcp://HOST:PORT`` Dask scheduler once, quickly: an unreachable one is named as
-    such in seconds (distributed would wait 30 s and the error would blame the output folder)."""
-    from urllib.parse import urlparse
-
-    parsed = urlparse(address if "://" in address else f"tcp://{address}")
-    if parsed.scheme not in ("tcp", "tls", "ws", "wss"):
-        return  # inproc:// and other transports: left to distributed
-    try:
-        port = parsed.port or 8786
-    except ValueError:
-        raise ConfigError(f"--scheduler {address}: the port must be a number") from None
-    try:
-        with socket.create_connection((parsed.hostname or "localhost", port), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({exc.strerror or exc})") from None
 
 
 def stream_documents(result: Any, options: Any) -> None:

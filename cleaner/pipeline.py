@@ -413,10 +413,15 @@ def run_paths(
 
         return run_streaming(inputs, out, options, progress, work=options.work)
     report = ReadReport()
-    t0 = time.perf_counter()
-    records = list(iter_documents(inputs, options.read, report))
-    read_time = time.perf_counter() - t0
-    result = run_documents(records, options, progress)
+    mapper = make_mapper(options)  # before reading: an unreachable Dask scheduler is named before any work
+    try:
+        t0 = time.perf_counter()
+        records = list(iter_documents(inputs, options.read, report))
+        read_time = time.perf_counter() - t0
+        result = run_documents(records, options, progress, mapper=mapper)
+    finally:
+        if hasattr(mapper, "close"):
+            mapper.close()
     result.manifest["timings_s"]["read"] = round(read_time, 4)
     result.manifest["inputs"] = {
         "paths": [os.fspath(p) for p in inputs],

@@ -272,6 +272,29 @@ def test_an_unreachable_scheduler_is_a_quick_error_naming_it(tmp_path: Path, sam
     assert not (tmp_path / "out").exists()
 
 
+def test_an_unreachable_scheduler_with_de_duplication_is_named_before_reading(tmp_path: Path, samples: Path,
+                                                                               monkeypatch) -> None:
+    """The in-memory (de-duplicating) path checks the scheduler before the inputs are read, as the streaming one does."""
+    pytest.importorskip("distributed")
+    import socket
+
+    from cleaner import pipeline
+    from cleaner.errors import ConfigError
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the inputs were read before the scheduler was checked")
+
+    monkeypatch.setattr(pipeline, "iter_documents", no_reading)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"):
+        run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=f"tcp://127.0.0.1:{port}"))
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_shard_changed_since_it_was_written_is_refused(tmp_path: Path) -> None:
     from cleaner.records import Document
     from cleaner.spill import DamagedShard, ShardReader, ShardWriter, _verified, iter_shard
