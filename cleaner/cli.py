@@ -10,7 +10,6 @@ import dataclasses
 import json
 import logging
 import os
-import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -102,6 +101,7 @@ def build_run_options(
     cache: str | None = None,
     keep: str | None = None,
     max_document_bytes: int | None = None,
+    time_limit: str | float | None = None,
     exclude: tuple[str, ...] = (),
 ):
     """RunOptions from CLI values over config values over defaults (shared with the pre-commit hook)."""
@@ -110,7 +110,7 @@ def build_run_options(
             config, mode=mode, no_dedup=no_dedup, threshold=threshold, num_perm=num_perm, workers=workers, formats=formats,
             language=language, index=index, corpus_evidence=corpus_evidence, id_field=id_field, text_field=text_field,
             html_field=html_field, engine=engine, scheduler=scheduler, cache=cache, keep=keep,
-            max_document_bytes=max_document_bytes, exclude=exclude,
+            max_document_bytes=max_document_bytes, time_limit=time_limit, exclude=exclude,
         )
     except ConfigError as exc:
         raise _fail(str(exc)) from None
@@ -140,6 +140,7 @@ def _build_run_options(config: dict[str, Any], **cli: Any):
     for name in ("workers", "threshold", "num_perm", "max_document_bytes"):
         value = _pick(cli[name], config, name, None)
         numbers[name] = check_number(name, value) if value is not None else None
+    time_limit = _time_limit(_pick(cli["time_limit"], config, "time_limit", None))
     engine = cli["engine"] or "local"
     if engine not in ("local", "dask"):
         raise ConfigError(f"--engine must be local or dask, not {engine!r}")
@@ -169,7 +170,23 @@ def _build_run_options(config: dict[str, Any], **cli: Any):
         scheduler=cli["scheduler"],
         cache=_pick(cli["cache"], config, "cache", None),
         keep=keep,
+        **({} if time_limit is False else {"time_limit": time_limit}),
     )
+
+
+def _time_limit(value: str | float | None) -> float | None | bool:
+    """``--time-limit`` / ``time_limit``: seconds, ``0`` or ``none`` for no limit (None); False: not given."""
+    if value is None:
+        return False
+    if isinstance(value, str):
+        if value.strip().lower() == "none":
+            return None
+        try:
+            value = float(value)
+        except ValueError:
+            raise ConfigError(f"--time-limit must be a number of seconds or none, not {value!r}") from None
+    seconds = check_number("time_limit", value)
+    return seconds or None
 
 
 @app.command()
@@ -179,7 +196,7 @@ def run(
     no_dedup: Optional[bool] = typer.Option(None, "--no-dedup", help="One record per input document instead of one per story.", show_default=False),
     threshold: Optional[float] = typer.Option(None, help="Jaccard threshold of near-duplicates (default: cleaner.neardup.DedupParams)."),
     num_perm: Optional[int] = typer.Option(None, "--num-perm", help="MinHash permutations (2 to 4096)."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Processes for the per-document stages (1 = in-process)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Processes for the per-document stages (1: one worker process, or in-process with --time-limit 0)."),
     mode: Optional[str] = typer.Option(None, help="auto | text | html (auto: detected per document)."),
     formats: Optional[List[str]] = typer.Option(None, "--format", "-f", help="jsonl (default), txt (adds one .txt per story), parquet. Repeatable: --format parquet --format jsonl writes both."),
     keep: Optional[str] = typer.Option(None, "--keep", help="canonical (default: one record per story) or all (every input document, annotated with its cluster, canonical_id, similarity and duplicate: true|false)."),
@@ -194,6 +211,7 @@ def run(
     engine: str = typer.Option("local", help="local (in-process or a process pool) or dask (dask.distributed)."),
     scheduler: Optional[str] = typer.Option(None, help="Dask scheduler address, with --engine dask (default: a local cluster of --workers processes)."),
     no_report: bool = typer.Option(False, "--no-report", help="Do not write OUT/report.html (nor OUT/examples.jsonl)."),
+    time_limit: Optional[str] = typer.Option(None, "--time-limit", metavar="SECONDS", help="Wall-clock limit per document: a worker stuck longer is killed and the document rejected (default 60; 0 or none: no limit, and one worker runs in-process)."),
 ) -> None:
     """Clean and de-duplicate a corpus; write one canonical record per story."""
     from .pipeline import run_paths
@@ -210,7 +228,7 @@ def run(
         config, mode=mode, no_dedup=no_dedup, threshold=threshold, num_perm=num_perm, workers=workers,
         formats=formats, language=language, index=index, corpus_evidence=corpus_evidence,
         id_field=id_field, text_field=text_field, html_field=html_field, engine=engine, scheduler=scheduler, cache=cache,
-        keep=keep, max_document_bytes=max_document_bytes,
+        keep=keep, max_document_bytes=max_document_bytes, time_limit=time_limit,
         exclude=() if to_stdout else (str(Path(output).resolve()),),
     )
     if no_report:
@@ -260,6 +278,8 @@ def check_before_work(inputs: List[str], output: str | None, options: Any, stdou
 
         probe_index(options.index, options.dedup_params)
     if options.engine == "dask" and options.scheduler:
+        from .engines.dask import check_scheduler
+
         check_scheduler(options.scheduler)
 
 
@@ -273,25 +293,6 @@ def check_output_location(inputs: List[str], output: str | os.PathLike[str]) -> 
         base = Path(str(item).split("*", 1)[0].split("?", 1)[0].split("[", 1)[0] or ".").resolve()
         if base == out:
             raise ConfigError(f"output folder {output} is the input folder {item}: the next run would read its own output; choose another -o")
-
-
-def check_scheduler(address: str, timeout: float = 5.0) -> None:
-    """Connect to a ``tcp://HOST:PORT`` Dask scheduler once, quickly: an unreachable one is named as
-    such in seconds (distributed would wait 30 s and the error would blame the output folder)."""
-    from urllib.parse import urlparse
-
-    parsed = urlparse(address if "://" in address else f"tcp://{address}")
-    if parsed.scheme not in ("tcp", "tls", "ws", "wss"):
-        return  # inproc:// and other transports: left to distributed
-    try:
-        port = parsed.port or 8786
-    except ValueError:
-        raise ConfigError(f"--scheduler {address}: the port must be a number") from None
-    try:
-        with socket.create_connection((parsed.hostname or "localhost", port), timeout=timeout):
-            pass
-    except OSError as exc:
-        raise ConfigError(f"cannot reach the Dask scheduler at {address} ({exc.strerror or exc})") from None
 
 
 def stream_documents(result: Any, options: Any) -> None:

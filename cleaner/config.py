@@ -24,6 +24,7 @@ Keys (all optional):
 ``html_field``      HTML field of JSONL/Parquet records (``"html"``)
 ``keep``            ``"canonical"`` (one record per story) or ``"all"`` (every input, annotated)
 ``max_document_bytes``  a larger document is rejected (default 20,000,000)
+``time_limit``      wall-clock seconds per document (default 60; ``0``: no limit)
 ==================  ========================================================
 """
 from __future__ import annotations
@@ -58,6 +59,7 @@ KEYS: dict[str, type | tuple[type, ...]] = {
     "html_field": str,
     "keep": str,
     "max_document_bytes": int,
+    "time_limit": (float, int),
 }
 MODES = ("auto", "text", "html")
 FORMATS = ("jsonl", "txt", "parquet")
@@ -71,6 +73,7 @@ NUMBER_LIMITS: dict[str, tuple[float, float]] = {
     "workers": (1, 512),
     "threshold": (0.0, 1.0),  # exclusive at 0: see check_number
     "max_document_bytes": (1, 1 << 34),
+    "time_limit": (0, 7 * 24 * 3600),  # seconds per document; 0: no limit
 }
 
 
@@ -79,7 +82,7 @@ def check_number(name: str, value: Any, source: str = "") -> Any:
     where = f"{source}: " if source else ""
     option = "--" + name.replace("_", "-")
     low, high = NUMBER_LIMITS[name]
-    integral = name != "threshold"
+    integral = name not in ("threshold", "time_limit")
     if isinstance(value, bool) or not isinstance(value, (int, float)) or (integral and not float(value).is_integer()):
         kind = "a whole number" if integral else "a number"
         raise ConfigError(f"{where}{option} must be {kind}, not {value!r}")

@@ -47,7 +47,8 @@ class RunOptions:
     scheduler: str | None = None  # dask scheduler address; None = a LocalCluster of `workers` processes
     report: bool = True  # write OUT/report.html (and the examples it shows, OUT/examples.jsonl)
     keep: str = "canonical"  # "canonical": one record per story; "all": every input, annotated (cleaner.io.formats)
-    # wall-clock limit per document (seconds) with more than one worker: the worker is killed, the document rejected
+    # wall-clock limit per document (seconds): the per-document stages run in killable worker processes
+    # (one at --workers 1), a document over the limit is rejected; None: no limit (one worker: in-process)
     time_limit: float | None = 60.0
     # spill to a work folder and stream the outputs (cleaner run); False: every record in memory (library)
     streaming: bool = True
@@ -110,7 +111,7 @@ Mapper = Callable[..., "list[Document | Rejected]"]
 
 
 def local_mapper(workers: int, time_limit: float | None = None) -> Mapper:
-    """In-process for one worker, a process pool otherwise (``time_limit``: seconds per document)."""
+    """A killable process pool (``time_limit``: seconds per document); in-process for one worker without a limit."""
     functions = {"extract": _prepare_one, "strip": _strip_one}
 
     def mapper(stage: str, docs: Sequence[Document], options: StripOptions, evidence: Any, progress: Progress | None):
@@ -147,9 +148,12 @@ def map_documents(
 
     The processes are a :class:`~cleaner.engines.pool.KillablePool` (the streaming run's pool): a
     document that runs longer than ``time_limit`` seconds, or kills its worker, is rejected with
-    the reason and the others go on. In-process (one worker) nothing can stop a document.
+    the reason and the others go on. With a time limit even one worker is such a process (a hang
+    in C code cannot be stopped in-process); in-process only without one.
     """
-    if workers <= 1 or len(docs) < 2:
+    if not docs:
+        return []
+    if time_limit is None and (workers <= 1 or len(docs) < 2):
         _init_worker(options, evidence)
         out = []
         for doc in docs:
@@ -410,10 +414,15 @@ def run_paths(
 
         return run_streaming(inputs, out, options, progress, work=options.work)
     report = ReadReport()
-    t0 = time.perf_counter()
-    records = list(iter_documents(inputs, options.read, report))
-    read_time = time.perf_counter() - t0
-    result = run_documents(records, options, progress)
+    mapper = make_mapper(options)  # before reading: an unreachable Dask scheduler is named before any work
+    try:
+        t0 = time.perf_counter()
+        records = list(iter_documents(inputs, options.read, report))
+        read_time = time.perf_counter() - t0
+        result = run_documents(records, options, progress, mapper=mapper)
+    finally:
+        if hasattr(mapper, "close"):
+            mapper.close()
     result.manifest["timings_s"]["read"] = round(read_time, 4)
     result.manifest["inputs"] = {
         "paths": [os.fspath(p) for p in inputs],

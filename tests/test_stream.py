@@ -162,6 +162,50 @@ def test_a_hanging_document_in_a_de_duplicating_run_is_rejected_too(tmp_path: Pa
         assert files(tmp_path / "out")[name] == files(tmp_path / "reference")[name]
 
 
+@pytest.mark.parametrize("how", ["hang", "crash"])
+def test_one_worker_runs_the_stages_in_a_killable_process_too(tmp_path: Path, samples: Path, monkeypatch,
+                                                               how: str) -> None:
+    """--workers 1 (the CLI default) with a time limit: one worker process, so a hang in C code is stopped."""
+    from cleaner import pipeline
+
+    started = time.monotonic()
+    run_paths([str(samples)], tmp_path / "reference", RunOptions(workers=1, time_limit=1.0))
+    reference_s = time.monotonic() - started
+    extra = tmp_path / "in"
+    extra.mkdir()
+    (extra / "stuck.txt").write_text("A page that never finishes\n\nIts parse runs for ever in a library written in C.\n")
+    monkeypatch.setattr(pipeline, "apply_stage", _hang_on("stuck", how))
+    started = time.monotonic()
+    run_paths([str(samples), str(extra)], tmp_path / "out", RunOptions(workers=1, time_limit=1.0))
+    # the stuck document costs at most its limit + 1 s more than the run without it
+    assert time.monotonic() - started < reference_s + 1.0 + 1.0
+    rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["id"], r["stage"]) for r in rejected] == [("stuck", "extract")]
+    assert ("time limit of 1 s" if how == "hang" else "worker process died (exit code 3)") in rejected[0]["reason"]
+    for name in ("documents.jsonl", "clusters.jsonl"):
+        assert files(tmp_path / "out")[name] == files(tmp_path / "reference")[name]
+
+
+def test_without_a_time_limit_one_worker_stays_in_process(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    from cleaner.engines import pool
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("a worker process was started")
+
+    monkeypatch.setattr(pool, "KillablePool", no_pool)
+    run_paths([str(samples)], tmp_path / "out", RunOptions(workers=1, time_limit=None))
+    assert (tmp_path / "out" / "documents.jsonl").stat().st_size > 0
+
+
+@pytest.mark.parametrize(("given", "expected"), [(None, 60.0), ("none", None), ("0", None), ("2.5", 2.5)])
+def test_the_time_limit_option(given, expected) -> None:
+    from cleaner.cli import build_run_options
+
+    assert build_run_options({}, time_limit=given).time_limit == expected
+    if given is not None and given != "none":
+        assert build_run_options({"time_limit": float(given)}).time_limit == expected
+
+
 def _children(pid: int) -> list[int]:
     import psutil
 
@@ -224,6 +268,29 @@ def test_an_unreachable_scheduler_is_a_quick_error_naming_it(tmp_path: Path, sam
     started = time.monotonic()
     with pytest.raises(ConfigError, match=f"tcp://127.0.0.1:{port}"):
         run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=f"tcp://127.0.0.1:{port}", dedup=False))
+    assert time.monotonic() - started < 10
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_unreachable_scheduler_with_de_duplication_is_named_before_reading(tmp_path: Path, samples: Path,
+                                                                               monkeypatch) -> None:
+    """The in-memory (de-duplicating) path checks the scheduler before the inputs are read, as the streaming one does."""
+    pytest.importorskip("distributed")
+    import socket
+
+    from cleaner import pipeline
+    from cleaner.errors import ConfigError
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the inputs were read before the scheduler was checked")
+
+    monkeypatch.setattr(pipeline, "iter_documents", no_reading)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.monotonic()
+    with pytest.raises(ConfigError, match=f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}"):
+        run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=f"tcp://127.0.0.1:{port}"))
     assert time.monotonic() - started < 10
     assert not (tmp_path / "out").exists()
 
