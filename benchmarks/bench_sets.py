@@ -55,6 +55,9 @@ from cleaner.strip import StripOptions, prepare_document, strip_document  # noqa
 from cleaner.strip.html import extract_html  # noqa: E402
 from cleaner.strip.language import detect_language  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_html import table  # noqa: E402 - one markdown table writer for the benchmarks
+
 WORK = ROOT / "benchmarks" / "_work" / "sets"
 SETS = ("aeb", "aeb-text", "readability", "readability-txt", "syndication-html", "syndication-txt")
 
@@ -279,12 +282,6 @@ def save(set_name: str, system: str, pred: dict[str, str]) -> None:
     with (folder / f"{slug}.jsonl").open("w", encoding="utf-8") as f:
         for doc_id, text in pred.items():
             f.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-
-
-def table(rows: list[list[str]], header: list[str]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:
