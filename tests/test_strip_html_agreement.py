@@ -105,3 +105,26 @@ def test_linked_subheadings_in_the_article_are_kept():
     text = extract_html(page).text
     assert "Game number 2 ($20)" in text
     assert "Home" not in text
+
+
+def test_second_opinion_takes_table_rows_the_other_extractor_kept_whole():
+    # short cells are not evidence one by one (a year, a name), but a row the other extractor
+    # wrote as one line is; a row it did not keep stays out
+    from selectolax.lexbor import LexborHTMLParser
+
+    from cleaner.strip.html import agreed_blocks, collect_blocks, main_content
+
+    paragraphs = "".join(f"<p>{_para('harbour', i)}</p>" for i in range(6))
+    rows = "".join(f"<tr><td>Film number {i} of the series</td><td>{1990 + i}</td></tr>" for i in range(4))
+    page = (f"<html><body><main><div class='body'>{paragraphs}</div>"
+            f"<div><div><table>{rows}<tr><td>Buy now</td><td>Share</td></tr></table></div></div></main></body></html>")
+    params = DensityParams()
+    tree = collect_blocks(LexborHTMLParser(page).body)
+    removed = [False] * len(tree.parent)
+    region, chosen = main_content(tree, params, removed)
+    assert not any("Film number" in b.text for b in chosen)
+    other = "\n".join([_para("harbour", 0), *(f"| Film number {i} of the series | {1990 + i} |" for i in range(4))])
+    texts = [b.text for b in agreed_blocks(tree, region, chosen, removed, other, params)]
+    for i in range(4):
+        assert f"Film number {i} of the series" in texts and str(1990 + i) in texts
+    assert "Buy now" not in texts and "Share" not in texts

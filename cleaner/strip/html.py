@@ -562,7 +562,7 @@ class DensityParams:
     sibling_share: float = 0.2  # a sibling of the best element joins with this share of its score
     sibling_prose: int = 80  # ... or when it is a paragraph at least this long with few links
     siblings: bool = True
-    linked_paragraph: int = 150  # in the article, a block this long is kept up to ...
+    linked_paragraph: int = 100  # in the article, a one-line block this long (a sentence with links in it) is kept up to ...
     linked_paragraph_density: float = 0.85  # ... this link density
     trim: str = "adjacent"  # outside the article-styled span keep: "none" (all), "fragments" (prose), "adjacent", "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
@@ -844,7 +844,8 @@ def agreed_blocks(
     styled differently; trafilatura decides block by block and may keep teasers.  A block is added
     when pruning left it, it lies within ``second_opinion_reach`` levels above the container
     (``region``), it is not a link list, its words occur in the other extractor's text (a
-    short block, such as a section heading: as a whole paragraph of it), and it is not the excerpt
+    short block: a section heading as a whole paragraph of it, a table cell or list item when its
+    row or list, read together, occurs there), and it is not the excerpt
     of a story teaser (a block right after a linked heading in the same item: a headline link
     and its summary).  Text only the other extractor has is never taken.
     """
@@ -862,6 +863,7 @@ def agreed_blocks(
             break
         top = parent[top]
     lo, hi = top, tree.end[top]
+    rows = _row_texts(tree, lo, hi, removed)
     out: list[Block] = []
     for k, block in enumerate(blocks):
         if id(block) in have:
@@ -875,12 +877,33 @@ def agreed_blocks(
         if block.chars >= params.min_chars:
             if f" {words} " not in other:
                 continue
-        elif words not in whole_lines or block.tag not in HEADINGS:
+        elif not (
+            (words in whole_lines and block.tag in HEADINGS)
+            or (
+                block.tag in _ITEM_TAGS
+                and len(row := rows.get(parent[block.owner], "")) >= params.min_chars
+                and f" {row} " in other
+            )
+        ):
             continue
         if k > 0 and _after_headline_link(blocks[k - 1], block, parent, params):
             continue
         out.append(block)
     return out
+
+
+# Cells of a table row and items of a list: short each, read together (a row, a list).
+_ITEM_TAGS = frozenset({"td", "th", "li", "dd", "dt"})
+
+
+def _row_texts(tree: BlockTree, lo: int, hi: int, removed: list[bool]) -> dict[int, str]:
+    """Per element of ``lo..hi``, the folded text of the blocks of its children, in page order: a
+    table row's cells or a list's items, which the other extractor writes as one line."""
+    parts: dict[int, list[str]] = {}
+    for block in tree.blocks:
+        if lo <= block.owner < hi and not removed[block.owner] and block.tag in _ITEM_TAGS:
+            parts.setdefault(tree.parent[block.owner], []).append(_folded(block.text))
+    return {up: " ".join(p for p in texts if p) for up, texts in parts.items()}
 
 
 def _after_headline_link(previous: Block, block: Block, parent: list[int], params: DensityParams) -> bool:
