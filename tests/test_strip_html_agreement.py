@@ -128,3 +128,23 @@ def test_second_opinion_takes_table_rows_the_other_extractor_kept_whole():
     for i in range(4):
         assert f"Film number {i} of the series" in texts and str(1990 + i) in texts
     assert "Buy now" not in texts and "Share" not in texts
+
+
+def test_prose_right_in_the_container_is_kept_past_a_link_label():
+    # the lists hold most of the text and so set the article's style; the two paragraphs before
+    # them sit right in the container, parted from the lists by a linked label
+    from selectolax.lexbor import LexborHTMLParser
+
+    from cleaner.strip.html import collect_blocks, main_content
+
+    items = "".join(f"<li>Feature {i} of the device is described in a short line</li>" for i in range(12))
+    page = ("<html><body><div class='entry'>"
+            f"<p>{_para('market', 1)}</p><p>{_para('market', 2)}</p>"
+            "<div class='more'><a href='/x'>Read also:</a></div>"
+            f"<h2>The device</h2><ul class='specs'>{items}</ul></div></body></html>")
+    params = DensityParams()
+    tree = collect_blocks(LexborHTMLParser(page).body)
+    _, blocks = main_content(tree, params, [False] * len(tree.parent))
+    texts = [b.text for b in blocks]
+    assert _para("market", 1) in texts and _para("market", 2) in texts
+    assert "Feature 11 of the device is described in a short line" in texts

@@ -651,11 +651,13 @@ def main_content(tree: BlockTree, params: DensityParams, removed: list[bool]) ->
     spans = [(c, tree.end[c]) for c in chosen]
     blocks = [b for b in tree.blocks if not removed[b.owner] and any(lo <= b.owner < hi for lo, hi in spans)]
     if params.trim != "none" and article_sig is not None:
-        blocks = _trim(tree, blocks, article_sig, params)
+        blocks = _trim(tree, blocks, article_sig, params, chosen)
     return chosen, blocks
 
 
-def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: DensityParams) -> list[Block]:
+def _trim(
+    tree: BlockTree, blocks: list[Block], article_sig: tuple, params: DensityParams, region: list[int] | tuple = ()
+) -> list[Block]:
     """Drop what precedes the first and follows the last article-styled paragraph
     (bylines, dates, captions, tags, bios, teasers).
 
@@ -678,9 +680,11 @@ def _trim(tree: BlockTree, blocks: list[Block], article_sig: tuple, params: Dens
     if params.trim == "adjacent":
         first = _extend(blocks, first, -1, prose, params)
         last = _extend(blocks, last, 1, prose, params)
-        # Prose sitting right beside the styled paragraphs (same parent) is
-        # article too, even past a link list: a lead styled differently.
-        homes = {tree.parent[blocks[k].owner] for k in styled}
+        # Prose sitting right beside the styled paragraphs (same parent), or
+        # right in the container (``region``), is article too, even past a
+        # link list: a lead styled differently, paragraphs before the lists
+        # that set the article's style.
+        homes = {tree.parent[blocks[k].owner] for k in styled} | set(region)
         return [
             b for k, b in enumerate(blocks) if first <= k <= last or (prose(b) and tree.parent[b.owner] in homes)
         ]
