@@ -148,3 +148,15 @@ def test_prose_right_in_the_container_is_kept_past_a_link_label():
     texts = [b.text for b in blocks]
     assert _para("market", 1) in texts and _para("market", 2) in texts
     assert "Feature 11 of the device is described in a short line" in texts
+
+
+def test_a_sentence_with_links_in_it_is_not_a_link_list():
+    from cleaner.strip.html import Block, is_link_list
+
+    params = DensityParams()
+    sentence = "The suspect, Michael Webb, was sentenced to life in prison last week."
+    headline = "Eleven Facts About Our Galaxy and the Stars In It Tonight"
+    as_block = lambda text, linked: Block(text, len(text), int(len(text) * linked), 0, "p")  # noqa: E731
+    assert not is_link_list(as_block(sentence, 0.6), params, params.link_density_max)
+    assert is_link_list(as_block(headline, 0.6), params, params.link_density_max)  # no sentence's end
+    assert is_link_list(as_block(sentence, 1.0), params, params.link_density_max)  # all links: a teaser

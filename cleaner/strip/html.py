@@ -564,6 +564,7 @@ class DensityParams:
     siblings: bool = True
     linked_paragraph: int = 100  # in the article, a one-line block this long (a sentence with links in it) is kept up to ...
     linked_paragraph_density: float = 0.85  # ... this link density
+    sentence_words: int = 8  # ... and so is a shorter one shaped like a sentence of at least this many words
     trim: str = "adjacent"  # outside the article-styled span keep: "none" (all), "fragments" (prose), "adjacent", "all"
     climb: int = 6  # levels the container may widen to gather paragraphs styled like its own
     climb_gain: float = 1.1  # ... when that adds at least this factor of such paragraphs
@@ -590,14 +591,23 @@ def is_prose(block: Block, params: DensityParams) -> bool:
 
 
 def is_linked_paragraph(block: Block, params: DensityParams) -> bool:
-    """A long one-line paragraph that is mostly links but still prose (names
-    linked to profiles, a linked story summary).  A link list is short items,
-    several <br>-separated lines, or nearly all links."""
+    """A one-line paragraph that is mostly links but still prose (names
+    linked to profiles, a linked story summary): long, or shaped like a
+    sentence.  A link list is short items without a sentence's end (headlines,
+    menu labels), several <br>-separated lines, or nearly all links."""
     return (
-        block.chars >= params.linked_paragraph
+        (block.chars >= params.linked_paragraph or _is_sentence(block.text, params))
         and block.link_density <= params.linked_paragraph_density
         and "\n" not in block.text
     )
+
+
+_SENTENCE_END = (".", "!", "?", "\u3002", "\uff01", "\uff1f")  # also the ideographic full stop, ！ and ？
+
+
+def _is_sentence(text: str, params: DensityParams) -> bool:
+    """Shaped like a sentence: enough words and a sentence's end (closing quotes and brackets aside)."""
+    return text.rstrip().rstrip("\"'\u201d\u2019\u00bb)]").endswith(_SENTENCE_END) and len(text.split()) >= params.sentence_words
 
 
 def _children(tree: BlockTree, i: int) -> Iterator[int]:
