@@ -46,5 +46,10 @@ cdef class PrefixDispatch:
     @cython.locals(k=Py_ssize_t, levels=list, found=object)
     cpdef object _choose(self, str key)
 
-@cython.locals(k=Py_ssize_t, c=Py_UCS4)
+@cython.locals(k=Py_ssize_t, code=Py_ssize_t)
 cpdef str hint_text(str low)
+
+cdef bytearray _FOLDED
+
+@cython.locals(known=int)
+cdef bint _changed_by_fold(Py_ssize_t code)

@@ -159,10 +159,25 @@ def hint_text(low: str) -> str:
     if low.isascii():
         return low
     for k in range(len(low)):
-        c = low[k]
-        if ord(c) >= 0x80 and _HINT_FOLD[ord(c)] != ord(c):  # (the table says which characters change)
+        code = ord(low[k])
+        if code >= 0x80 and _changed_by_fold(code):
             return low.translate(_HINT_FOLD)
     return low
+
+
+_FOLDED = bytearray(0x10000)  # per BMP character, filled as met: 1 = the fold keeps it, 2 = it changes it
+
+
+def _changed_by_fold(code: int) -> bool:
+    """Whether :data:`_HINT_FOLD` changes the character (the table says; its answers for the BMP
+    are kept in :data:`_FOLDED`, read without a dictionary look-up)."""
+    if code >= 0x10000:
+        return _HINT_FOLD[code] != code
+    known = _FOLDED[code]
+    if not known:
+        known = 2 if _HINT_FOLD[code] != code else 1
+        _FOLDED[code] = known
+    return known == 2
 
 
 def key_char(ch: str) -> str:
