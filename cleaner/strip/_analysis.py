@@ -170,11 +170,14 @@ class Analysis:
                     elif name not in self.attribution.republished_by:
                         self.attribution.republished_by.append(name)
 
-    def _match_tail(self, i: int, line: Line) -> None:
-        """A photo caption with its credit at the end of the line."""
+    def _match_tail(self, i: int, line: Line, window_hits=None) -> None:
+        """A photo caption with its credit at the end of the line.  ``window_hits``: the hint
+        scan of the line's last TAIL_WINDOW characters when the caller has it."""
         body = line.body
         rules = self.rules
-        hits = rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower())) >> len(rules.search)
+        if window_hits is None:
+            window_hits = rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower()))
+        hits = window_hits >> len(rules.search)
         low_body = None
         for t in range(len(rules.tail)):
             rule = rules.tail[t]
@@ -588,11 +591,12 @@ class Analysis:
         # the caption and link-row passes write into the analysis; what they wrote is the result
         noise = self.noise
         if hit is None and rules.tail:
-            # (the hints in the line's last TAIL_WINDOW characters)
-            tail_hits = (rules.hint_scan.hits(hint_low, len(hint_low) - TAIL_WINDOW) if len(body) <= cap
-                         else rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
+            # (the hints in the line's last TAIL_WINDOW characters; in a line that short, the
+            # whole line's, found above)
+            tail_hits = ((hits if len(hint_low) <= TAIL_WINDOW else rules.hint_scan.hits(hint_low, len(hint_low) - TAIL_WINDOW))
+                         if len(body) <= cap else rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
             if tail_hits & rules.tail_mask:
-                self._match_tail(i, line)
+                self._match_tail(i, line, hits if len(body) <= cap and len(body) <= TAIL_WINDOW else None)
         if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
             self._match_link_row(i, body)
         entry = (prose, None, noise[i], self.caption_at.pop(i, None),

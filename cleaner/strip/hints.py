@@ -1,3 +1,4 @@
+# cython: boundscheck=False, wraparound=False
 """The text facts the rule pass looks up for every line: which rules' hint strings occur in it
 (one scan of the line instead of a regular expression per rule), and which line and prefix rules
 its first characters allow (:class:`PrefixDispatch`).
@@ -25,16 +26,29 @@ _MAX_KEYS = 50_000  # PrefixDispatch.by_key holds at most this many keys (emptie
 _UNSEEN = object()
 
 
+_SINGLE, _PAIR, _OTHER = 1, 2, 4  # HintScan.starts flags: what a character can start
+_NO_THIRD = "\0"  # HintScan.thirds: the hint has no third character to compare first
+
+
 class HintScan:
     """The hints of a list of rules, ready to be looked for (rule ``r`` is bit ``1 << r``)."""
 
     def __init__(self, hints_by_rule: list[tuple[str, ...]]) -> None:
         self.always = 0  # rules tried on every line: no hint, or an empty one (it occurs everywhere)
-        self.pair_group = bytearray(_ASCII * _ASCII)  # ASCII pair c0 c1 -> 1 + index in self.groups
+        pair_group = bytearray(_ASCII * _ASCII)  # ASCII pair c0 c1 -> 1 + index in self.groups
         self.groups: list[tuple[tuple[str, int], ...]] = []  # per pair: (hint, rule bit)
+        # per pair: the third character of each of its hints (_NO_THIRD: none, or it is NUL), a
+        # cheap test before the string comparison
+        self.thirds: list[str] = []
         self.other: dict[str, tuple[tuple[str, int], ...]] = {}  # hints whose first two characters are not ASCII
         self.single: dict[str, int] = {}  # one-character hints -> rule bits
-        self.single_ascii = bytearray(_ASCII)  # ASCII one-character hints (1: look in ``single``)
+        # per character (its code point modulo 65536; a collision only costs a look-up): the
+        # flags of what it can start: a one-character hint, an ASCII pair's group, a pair of
+        # ``other``.  Most characters of a line start nothing and cost one read of this table.
+        starts = bytearray(65536)
+        # per group: a bit per ASCII character that is the third of one of its hints (a line
+        # whose third character is none of them skips the group)
+        third_mask = bytearray(16 * 256)
         by_pair: dict[str, list[tuple[str, int]]] = {}
         for r, hints in enumerate(hints_by_rule):
             bit = 1 << r
@@ -44,53 +58,69 @@ class HintScan:
             for hint in hints:
                 if len(hint) == 1:
                     self.single[hint] = self.single.get(hint, 0) | bit
-                    if ord(hint) < _ASCII:
-                        self.single_ascii[ord(hint)] = 1
+                    starts[ord(hint) & 0xFFFF] |= _SINGLE
                 else:
                     by_pair.setdefault(hint[:2], []).append((hint, bit))
         others: dict[str, list[tuple[str, int]]] = {}
         for pair, found in sorted(by_pair.items()):
-            if ord(pair[0]) < _ASCII and ord(pair[1]) < _ASCII:
-                if len(self.groups) >= 255:  # (a byte per pair; more groups go to the slower table)
-                    others[pair] = found
-                    continue
+            if ord(pair[0]) < _ASCII and ord(pair[1]) < _ASCII and len(self.groups) < 255:
+                # (a byte per pair; more groups go to the slower table)
                 self.groups.append(tuple(found))
-                self.pair_group[ord(pair[0]) * _ASCII + ord(pair[1])] = len(self.groups)
+                self.thirds.append("".join([hint[2] if len(hint) > 2 else _NO_THIRD for hint, _ in found]))
+                for hint, _ in found:  # (group g's bits at 16 * g; a hint of two characters takes any third)
+                    for code in ([ord(hint[2])] if len(hint) > 2 and ord(hint[2]) < _ASCII else range(_ASCII)):
+                        third_mask[16 * len(self.groups) + (code >> 3)] |= 1 << (code & 7)
+                pair_group[ord(pair[0]) * _ASCII + ord(pair[1])] = len(self.groups)
+                starts[ord(pair[0])] |= _PAIR
             else:
                 others[pair] = found
+                starts[ord(pair[0]) & 0xFFFF] |= _OTHER
         self.other = {pair: tuple(found) for pair, found in others.items()}
         # whether ``other`` holds ASCII pairs too (only past 255 groups): else ASCII pairs skip it
         self.other_ascii = any(ord(pair[0]) < _ASCII and ord(pair[1]) < _ASCII for pair in self.other)
+        self.pair_group = bytes(pair_group)
+        self.starts = bytes(starts)
+        self.third_mask = bytes(third_mask)
 
     def hits(self, s: str, start: int = 0) -> int:
         """The bits of the rules one of whose hints occurs in ``s[start:]`` (and of those without hints)."""
         bits = self.always
         n = len(s)
+        starts = self.starts
         pair_group = self.pair_group
         groups = self.groups
+        thirds = self.thirds
+        third_mask = self.third_mask
         other = self.other
         single = self.single
-        single_ascii = self.single_ascii
         other_ascii = self.other_ascii
         for p in range(max(start, 0), n):
             c0 = ord(s[p])
-            c1 = ord(s[p + 1]) if p + 1 < n else 0
-            if c0 < _ASCII:
-                if single_ascii[c0]:
-                    bits |= single[s[p]]
-                if c1 < _ASCII:
-                    g = pair_group[c0 * _ASCII + c1]
-                    if g:
-                        for hint, bit in groups[g - 1]:
-                            if not bits & bit and s.startswith(hint, p):
-                                bits |= bit
-                    if not other_ascii:
-                        continue
-            elif single:
+            flags = starts[c0 & 0xFFFF]
+            if not flags:
+                continue
+            if flags & _SINGLE:
                 found = single.get(s[p])
                 if found is not None:
                     bits |= found
-            if other and p + 1 < n:
+            if p + 1 >= n:
+                continue
+            c1 = ord(s[p + 1])
+            if flags & _PAIR and c0 < _ASCII and c1 < _ASCII:
+                g = pair_group[c0 * _ASCII + c1]
+                if g:
+                    c2 = ord(s[p + 2]) if p + 2 < n else 0
+                    if c2 < _ASCII and not third_mask[16 * g + (c2 >> 3)] >> (c2 & 7) & 1:
+                        continue  # (its hints need another third character; a pair is in one table only)
+                    entries = groups[g - 1]
+                    third = thirds[g - 1]
+                    for e in range(len(entries)):
+                        if ord(third[e]) != c2 and third[e] != _NO_THIRD:
+                            continue
+                        hint, bit = entries[e]
+                        if not bits & bit and s.startswith(hint, p):
+                            bits |= bit
+            if flags & _OTHER and (other_ascii or c0 >= _ASCII or c1 >= _ASCII):
                 entries = other.get(s[p:p + 2])
                 if entries is not None:
                     for hint, bit in entries:
@@ -129,10 +159,25 @@ def hint_text(low: str) -> str:
     if low.isascii():
         return low
     for k in range(len(low)):
-        c = low[k]
-        if ord(c) >= 0x80 and _HINT_FOLD[ord(c)] != ord(c):  # (the table says which characters change)
+        code = ord(low[k])
+        if code >= 0x80 and _changed_by_fold(code):
             return low.translate(_HINT_FOLD)
     return low
+
+
+_FOLDED = bytearray(0x10000)  # per BMP character, filled as met: 1 = the fold keeps it, 2 = it changes it
+
+
+def _changed_by_fold(code: int) -> bool:
+    """Whether :data:`_HINT_FOLD` changes the character (the table says; its answers for the BMP
+    are kept in :data:`_FOLDED`, read without a dictionary look-up)."""
+    if code >= 0x10000:
+        return _HINT_FOLD[code] != code
+    known = _FOLDED[code]
+    if not known:
+        known = 2 if _HINT_FOLD[code] != code else 1
+        _FOLDED[code] = known
+    return known == 2
 
 
 def key_char(ch: str) -> str:

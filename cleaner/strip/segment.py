@@ -24,6 +24,10 @@ class Line:
 
     def __init__(self, start: int, end: int, text: str, body: str, body_offset: int, bullet: bool,
                  words: int, ending: int) -> None:
+        self._set(start, end, text, body, body_offset, bullet, words, ending)
+
+    def _set(self, start: int, end: int, text: str, body: str, body_offset: int, bullet: bool,
+             words: int, ending: int) -> None:
         self.start = start  # offset of the first non-space character in the input
         self.end = end  # offset just after the last non-space character
         self.text = text  # input[start:end]
@@ -50,6 +54,15 @@ class Line:
 
     def __reduce__(self):
         return (Line, self._fields())
+
+
+def _new_line(start: int, end: int, text: str, body: str, body_offset: int, bullet: bool, words: int,
+              ending: int) -> Line:
+    """``Line(...)``; compiled, without a call through the type with a tuple of boxed arguments
+    (the stage makes one per input line)."""
+    line = Line.__new__(Line)
+    line._set(start, end, text, body, body_offset, bullet, words, ending)
+    return line
 
 
 def _blank(c: str) -> bool:
@@ -86,7 +99,7 @@ def split_lines(text: str) -> list[Line]:
             bullet = True
             if not body:
                 body, offset = s, 0
-        lines.append(Line(i, e, s, body, offset, bullet, count_words(body), ending_of(body)))
+        lines.append(_new_line(i, e, s, body, offset, bullet, count_words(body), ending_of(body)))
         i = j
     width = wrap_width(text, lines)
     return _reflow(text, lines, width) if width else lines
@@ -116,11 +129,43 @@ def _end_column(text: str, line: Line) -> int:
     return line.end - (text.rfind("\n", 0, line.start) + 1)
 
 
+def _end_columns(text: str, lines: list[Line]) -> list[int]:
+    """:func:`_end_column` of every line (the width search asks for each line's several times)."""
+    columns = []
+    for k in range(len(lines)):
+        columns.append(_end_column(text, lines[k]))
+    return columns
+
+
+_SPACED, _FEW_SPACES, _OF_WORDS = 0, 1, 2  # a line's spacing: a run of 3 spaces; else < 4 spaces; else words
+
+
+def _spacing(lines: list[Line], known: list[int], k: int) -> int:
+    """The spacing of line k: a line of words has 4 spaces or more and no run of three (a table row
+    has runs of spaces, text in scripts without spaces has none).  Worked out once per line, in
+    ``known`` (-1: not yet; the width search asks for some lines several times)."""
+    found = known[k]
+    if found < 0:
+        text = lines[k].text
+        found = _SPACED if "   " in text else _OF_WORDS if text.count(" ") >= 4 else _FEW_SPACES
+        known[k] = found
+    return found
+
+
 def wrap_width(text: str, lines: list[Line]) -> int:
     """The column at which the document's lines were hard-wrapped, or 0 when they were not."""
-    # (lines of words: a table row has runs of spaces, text in scripts without spaces has none)
-    lengths = sorted([_end_column(text, line) for line in lines
-                      if "   " not in line.text and line.text.count(" ") >= 4])
+    if len(lines) < WRAP_MIN_LINES:
+        return 0
+    columns = _end_columns(text, lines)
+    # (only lines that end between WRAP_MIN_COLUMNS - WRAP_SLACK and WRAP_MAX_COLUMNS can count
+    # below: a window ends at WRAP_MIN_COLUMNS to WRAP_MAX_COLUMNS and spans WRAP_TIGHT columns,
+    # the lines near the width span WRAP_SLACK; the others are left out before they are read)
+    spacing = [-1] * len(lines)
+    lengths = []
+    for k in range(len(lines)):
+        if WRAP_MIN_COLUMNS - WRAP_SLACK <= columns[k] <= WRAP_MAX_COLUMNS and _spacing(lines, spacing, k) == _OF_WORDS:
+            lengths.append(columns[k])
+    lengths.sort()
     n = len(lengths)
     if n < WRAP_MIN_LINES:
         return 0
@@ -150,7 +195,7 @@ def wrap_width(text: str, lines: list[Line]) -> int:
     chained = 0
     end = width
     for column in range(end, end - WRAP_WIDTH_NEAR - 1, -1):
-        k = _reading_on(text, lines, column)
+        k = _reading_on(text, lines, columns, spacing, column)
         if k > chained:
             chained, width = k, column
     if chained < WRAP_MIN_LINES:
@@ -160,10 +205,10 @@ def wrap_width(text: str, lines: list[Line]) -> int:
     # capital)
     joins = followed = lower = 0
     for k in range(len(lines) - 1):
-        column = _end_column(text, lines[k])
+        column = columns[k]
         if width - WRAP_SLACK <= column <= width and text.count("\n", lines[k].end, lines[k + 1].start) == 1:
             followed += 1
-            if _goes_on(text, lines[k], lines[k + 1], width):
+            if _goes_on(text, lines, columns, spacing, k, width):
                 joins += 1
                 lower += not _starts_capitalised(lines[k + 1].text)
     if 2 * joins < followed or 3 * lower < joins:
@@ -179,14 +224,14 @@ def _starts_capitalised(s: str) -> bool:
     return False
 
 
-def _reading_on(text: str, lines: list[Line], width: int) -> int:
+def _reading_on(text: str, lines: list[Line], columns: list[int], spacing: list[int], width: int) -> int:
     """How many lines go on in the next line (:func:`_goes_on`) when the width is ``width``,
     counting only paragraphs of three lines or more: a wrapped paragraph runs on line after line,
     while a line of a list or a template that happens to end near the width is followed by one
     that happens to start with a long word once, not twice in a row."""
     joins = run = 0
     for k in range(len(lines) - 1):
-        if _goes_on(text, lines[k], lines[k + 1], width):
+        if _goes_on(text, lines, columns, spacing, k, width):
             run += 1
         else:
             joins += run if run >= 2 else 0
@@ -194,18 +239,32 @@ def _reading_on(text: str, lines: list[Line], width: int) -> int:
     return joins + (run if run >= 2 else 0)
 
 
-def _goes_on(text: str, last: Line, nxt: Line, width: int) -> bool:
-    """Whether line ``nxt`` of a document wrapped at ``width`` goes on the paragraph that ``last``
-    ends: no blank line between, ``nxt`` is not a list item, ``last`` ends near the width (not past
-    it: a paragraph on one line) and the
+def _goes_on(text: str, lines: list[Line], columns: list[int], spacing: list[int], k: int, width: int) -> bool:
+    """Whether line k + 1 (``nxt``) of a document wrapped at ``width`` goes on the paragraph that
+    line k (``last``, ending at column ``columns[k]``, spacing :func:`_spacing`) ends: no blank line
+    between, neither has a run of spaces, ``last`` is a line of words, ``nxt`` is not
+    a list item, ``last`` ends near the width (not past it: a paragraph on one line) and the
     first word of ``nxt`` would not have fitted on it (a wrapped line; a paragraph's last line
     leaves room)."""
-    column = _end_column(text, last)
-    if (text.count("\n", last.end, nxt.start) != 1 or nxt.bullet or not width - WRAP_SLACK <= column <= width
-            or last.text.count(" ") < 4 or "   " in last.text or "   " in nxt.text):
+    column = columns[k]
+    if not width - WRAP_SLACK <= column <= width:  # (the cheapest test first: most lines fail it)
         return False
-    word = nxt.text.split(None, 1)[0]
-    return width - column - 1 < len(word) <= WRAP_SLACK
+    last = lines[k]
+    nxt = lines[k + 1]
+    if (nxt.bullet or _spacing(lines, spacing, k) != _OF_WORDS or _spacing(lines, spacing, k + 1) == _SPACED
+            or text.count("\n", last.end, nxt.start) != 1):
+        return False
+    word = _first_word_length(nxt.text)
+    return width - column - 1 < word <= WRAP_SLACK
+
+
+def _first_word_length(s: str) -> int:
+    """``len(s.split(None, 1)[0])`` for a line (it starts with a non-blank), without making the
+    split's strings."""
+    for k in range(len(s)):
+        if s[k].isspace():
+            return k
+    return len(s)
 
 
 def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
@@ -215,12 +274,14 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
     input; its text is the input's with the line breaks written as spaces (same length, so offsets
     into it are offsets into the input)."""
     out = []
+    columns = _end_columns(text, lines)
+    spacing = [-1] * len(lines)
     k = 0
     n = len(lines)
     while k < n:
         first = lines[k]
         last = first
-        while k + 1 < n and _goes_on(text, last, lines[k + 1], width):
+        while k + 1 < n and _goes_on(text, lines, columns, spacing, k, width):
             last = lines[k + 1]
             k += 1
         if last is first:
@@ -228,8 +289,8 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
         else:
             joined = text[first.start:last.end].replace("\r", " ").replace("\n", " ")
             body = joined[first.body_offset:]
-            out.append(Line(first.start, last.end, joined, body, first.body_offset, first.bullet,
-                            count_words(body), ending_of(body)))
+            out.append(_new_line(first.start, last.end, joined, body, first.body_offset, first.bullet,
+                                 count_words(body), ending_of(body)))
         k += 1
     return out
 
