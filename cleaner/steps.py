@@ -9,13 +9,18 @@ never the documents themselves:
 1. :func:`extract_step` - raw records -> prepared documents + the batch's
    corpus-evidence counts (line hashes per site, titles);
 2. :func:`strip_step` - prepared documents + the corpus evidence -> cleaned
-   documents (sorted by id within the shard);
-3. :func:`assemble_step` - documents -> ``documents.jsonl`` and
-   ``clusters.jsonl`` parts (one record per document, built from its
-   cleaned text read back from the shards).
-
-A streaming run does not de-duplicate yet (:func:`cleaner.pipeline.streams`):
-its steps must be those of :func:`cleaner.neardup.dedup_documents` first.
+   documents (sorted by id within the shard), signed when the run
+   de-duplicates (:func:`sign_shard`: :func:`cleaner.neardup.sign_batch`);
+3. :func:`place_step` - a shard's sketches into the run's memory-mapped
+   files, in founding order;
+4. :func:`verify_step` - a chunk of candidate pairs judged
+   (:func:`cleaner.neardup.judge_pairs`);
+5. :func:`choose_step` - the canonical copy of groups of copies
+   (:func:`cleaner.neardup.choose_member`);
+6. :func:`assemble_step` - clusters -> ``documents.jsonl`` and
+   ``clusters.jsonl`` parts (:func:`cleaner.neardup.story_record`, or one
+   record per document with ``--no-dedup``), built from the members' cleaned
+   text read back from the shards.
 
 Steps take ``skip`` (item index -> reason) and ``tick`` (called after each
 item) so that :class:`cleaner.engines.pool.KillablePool` can stop a worker in

@@ -9,16 +9,24 @@
 3. each shard is stripped on a worker (cleaned documents go to disk);
 4. the documents are numbered in id order (an external merge of the
    shards' sorted ids; a second copy of an id is rejected as a reader does);
-5. the records (one per document) are assembled on the workers into output
-   parts; the parts are concatenated, and the per-document rows merged in id
-   order, into the output folder, which is committed as one set.
+5. with de-duplication, the steps of :func:`cleaner.neardup.dedup_documents`
+   over the spill (:func:`deduplicate`): the strip step has signed each shard
+   (:func:`cleaner.steps.sign_shard`); the documents are put in founding order
+   (an external merge of the shards' founding runs); the workers place their
+   shards' sketches into memory-mapped files in that order; candidates come
+   from the band keys (numpy arrays of integers); the workers verify chunks
+   of candidate pairs and choose the canonical copy of every component with
+   copies; the chaining guard runs here over the edge list; without
+   de-duplication every document is its own cluster;
+6. the records are assembled on the workers into output parts (each
+   cluster's members read back from the shards); the parts are
+   concatenated, and the per-document rows merged in id order, into the
+   output folder, which is committed as one set.
 
-A streaming run does not de-duplicate (:func:`cleaner.pipeline.streams` sends
-such runs to the in-memory pipeline): the streaming de-duplication of the
-scale branch composed an earlier form of the neardup steps, and must call the
-steps of :func:`cleaner.neardup.dedup_documents` before it comes back.
-
-What this process holds per document is its shard and row, never its text.
+What this process holds per document is a few integers (its shard and row, its
+numbers in id and founding order, site code, shingle counts, rank, cluster),
+never its text; the signatures, leads and shingle samples are memory-mapped
+spill files.
 The work folder records the shards that are done; the same command after a
 ``kill -9`` continues from there and gives byte-identical output. It is
 removed after a successful run.
