@@ -43,6 +43,7 @@ from .spill import (
     _dumps,
     _loads,
     iter_shard,
+    load_json,
     rejected_to_json,
     replace_file,
     save_json,
@@ -326,7 +327,9 @@ def sign_shard(path: Path, docs: Sequence[Document], params: Any, corpus: Any) -
     from .neardup.canonical import completeness
     from .strip import evidence_site
 
-    sk, _ = sign_batch(docs, params, corpus, evidence_site)
+    sk, texts = sign_batch(docs, params, corpus, evidence_site)
+    # the articles that differ from the cleaned texts, for the canonical choice (not signed again)
+    save_json(path.with_suffix(".signed"), {str(r): t for r, (d, t) in enumerate(zip(docs, texts)) if t != (d.text or "")})
     # not memoised here: the cache would hold every text this worker strips
     scores = np.asarray([completeness.__wrapped__(d.text) for d in docs], dtype=np.int64)
     arrays = {"sigs": sk.sigs, "lead": sk.lead, "sizes": sk.sizes, "distinct": sk.distinct,
@@ -436,28 +439,43 @@ def verify_step(root: str, pairs: str, lo: int, hi: int, params: Any,
     return ok, jac, test.by_containment
 
 
-def _cluster_documents(store: ShardStore, locations: Sequence[tuple[int, int]], params: Any, evidence: str | None):
+class SignedTexts:
+    """The texts signed of documents by (shard, row) (:func:`sign_shard`'s ``.signed`` files, a
+    bounded number of shards' at a time)."""
+
+    def __init__(self, shards: Sequence[str]) -> None:
+        self.shards = list(shards)
+        self._loaded: dict[int, dict[str, str]] = {}
+
+    def get(self, shard: int, row: int, doc: Document) -> str:
+        table = self._loaded.get(shard)
+        if table is None:
+            if len(self._loaded) >= 64:
+                self._loaded.pop(next(iter(self._loaded)))
+            table = self._loaded[shard] = load_json(Path(self.shards[shard]).with_suffix(".signed"))
+        return table.get(str(row), doc.text or "")
+
+
+def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]]):
     """A group's documents read back from the spill, and their texts as signed (for the canonical choice)."""
-    from .neardup import article_texts, copy_texts
-    from .strip import evidence_site
+    from .neardup import copy_texts
 
     docs = [store.get(shard, row) for shard, row in locations]
-    return docs, copy_texts(docs, article_texts(docs, params, evidence_at(evidence), evidence_site)[0])
+    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)])
 
 
 def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str],
-                params: Any, evidence: str | None,
                 skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
     """The canonical member (its founding number) of each group (members, their (shard, row),
     their ranks): :func:`cleaner.neardup.choose_member`."""
     from .neardup import choose_member
     from .neardup.canonical import completeness
 
-    store = ShardStore([Path(s) for s in shards])
+    store, signed = ShardStore([Path(s) for s in shards]), SignedTexts(shards)
     out = []
     try:
         for members, locations, ranks in groups:
-            docs, texts = _cluster_documents(store, locations, params, evidence)
+            docs, texts = _cluster_documents(store, signed, locations)
             out.append(int(members[choose_member(docs, ranks, texts)]))
             tick()
     finally:
@@ -469,13 +487,13 @@ def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Se
 # -- the records and the output parts ----------------------------------------------------
 
 def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str], part: str,
-                  dedup: tuple[str, Any, str | None] | None = None,
+                  dedup: tuple[str, Any] | None = None,
                   skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
     """The records of consecutive clusters (members' founding numbers - canonical first -, their
     (shard, row), their document numbers in id order), built from the members' cleaned text read back
     from the shards.
 
-    ``dedup`` (the sketch folder, DedupParams, the evidence path): each record is
+    ``dedup`` (the sketch folder, DedupParams): each record is
     :func:`cleaner.neardup.story_record` with the members' similarities to the canonical; None
     (``--no-dedup``): one document per cluster, :func:`cleaner.neardup.singleton_record`.
     Writes ``<part>.documents`` (``documents.jsonl`` lines, in the order given: by canonical id)
@@ -487,7 +505,7 @@ def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Seque
     from .neardup import histogram, member_similarities, record_counts, singleton_record, story_record
     from .neardup.canonical import completeness
 
-    store = ShardStore([Path(s) for s in shards])
+    store, signed = ShardStore([Path(s) for s in shards]), SignedTexts(shards)
     test = edge_test(dedup[0], dedup[1]) if dedup is not None else None
     member_rows: list[tuple[int, bytes]] = []
     stats: Counter = Counter()
@@ -500,7 +518,7 @@ def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Seque
             if dedup is None:
                 canonical = singleton_record(store.get(*locations[0]))
             else:
-                docs, texts = _cluster_documents(store, locations, dedup[1], dedup[2])
+                docs, texts = _cluster_documents(store, signed, locations)
                 sims = member_similarities(test, np.asarray(members))
                 similarities.extend(sims[1:].tolist())
                 founder = docs[int(np.argmin(members))].id  # the member that entered first

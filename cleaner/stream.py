@@ -336,7 +336,7 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     documents -= len(table.duplicates)
     if options.dedup:
         left_out = sum(folder.summary(name).get("left_out_lines", 0) for name in stripped)
-        stats, clusters = deduplicate(folder, stripped, table, options, evidence, driver, left_out)
+        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out)
     else:
         stats, clusters = {"documents": documents, "clusters": documents, "dedup": False}, singleton_clusters(table)
     if progress:
@@ -345,7 +345,7 @@ def _run(inputs, out, options, progress, folder, driver, batch):
 
     # 5. records, output parts, the output folder ---------------------------------------------
     t0 = time.perf_counter()
-    dedup = (str(folder.root), options.dedup_params, evidence) if options.dedup else None
+    dedup = (str(folder.root), options.dedup_params) if options.dedup else None
     parts, assembled = assemble(folder, clusters, paths, driver, dedup)
     if options.dedup:
         if table.n:
@@ -435,7 +435,7 @@ def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) 
 
 
 def assemble(folder: WorkFolder, clusters: Any, paths: Sequence[str], driver: Any,
-             dedup: tuple[str, Any, str | None] | None) -> tuple[list[str], dict[str, Any]]:
+             dedup: tuple[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
     """Build the records on the workers (:func:`cleaner.steps.assemble_step`), in parts of about
     ``PART_DOCUMENTS`` members, clusters in canonical-id order."""
     from .neardup import HISTOGRAM_BINS
@@ -548,7 +548,7 @@ def founding_order(folder: WorkFolder, stripped: Sequence[str], table: DocumentT
     return where, number, sites, founding_of_row
 
 
-def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable, options: Any, evidence: str | None,
+def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable, options: Any,
                 driver: Any, left_out: int) -> tuple[dict[str, Any], Any]:
     """The steps of :func:`cleaner.neardup.dedup_documents` over the spilled shards: founding
     order, the sketches placed in founding order (memory-mapped files), candidates, verification on
@@ -647,7 +647,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def tasks():
         for k, batch in enumerate(choose_tasks()):
             batches[k] = [g[0] for g in batch]
-            yield k, steps.choose_step, (batch, paths, params, evidence)
+            yield k, steps.choose_step, (batch, paths)
 
     for k, picks in driver.map(tasks()):
         for members, pick in zip(batches.pop(k), picks):
@@ -656,7 +656,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def choose(members: np.ndarray) -> int:
         pick = chosen.get(members.tobytes())
         if pick is None:
-            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths, params, evidence))]))
+            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths))]))
         return int(pick)
 
     cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)
