@@ -61,10 +61,19 @@ def run_fingerprint(inputs: Sequence[str | os.PathLike[str]], options: Any, batc
     for root, path in expand_inputs(inputs):
         if path is None:
             return None
-        st = path.stat()
-        stats.append([str(root), str(path), st.st_size, st.st_mtime_ns])
+        try:
+            st = path.stat()
+        except OSError:  # a dangling link, a file gone: the reader rejects it with the reason
+            stats.append([_name(root), _name(path), None, None])
+            continue
+        stats.append([_name(root), _name(path), st.st_size, st.st_mtime_ns])
     plain = replace(options, workers=1, engine="local", scheduler=None)
-    return digest("stream", batch, [os.fspath(p) for p in inputs], stats, plain, code_fingerprint())
+    return digest("stream", batch, [_name(p) for p in inputs], stats, plain, code_fingerprint())
+
+
+def _name(path: Any) -> str:
+    """A path as text that any file name becomes (not UTF-8 ones too: their bytes in hex)."""
+    return os.fsencode(path).hex()
 
 
 PARTITION_BYTES = 8 << 20  # a Dask worker reads JSONL files in ranges of about this size
