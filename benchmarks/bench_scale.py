@@ -23,11 +23,10 @@ workers files (it parallelises by file). ``--dask N`` also runs the N corpus
 on a real ``dask scheduler`` + ``--workers`` ``dask worker`` processes on
 127.0.0.1 and reports the driver's own peak RSS.
 
-Since the integ merge a run that de-duplicates is held in memory
-(:func:`cleaner.pipeline.streams`: the streaming de-duplication was not the
-one of ``cleaner.neardup.dedup_documents``); ``--no-dedup`` measures the
-streaming path (one record per input). The figures of the scale section of
-RESULTS.md were measured before, with the streaming de-duplication.
+A run that de-duplicates streams (:func:`cleaner.pipeline.streams`: the
+streaming driver calls the steps of ``cleaner.neardup.dedup_documents``, same
+bytes as in memory); ``--no-dedup`` measures the streaming path with one
+record per input.
 """
 from __future__ import annotations
 

@@ -404,8 +404,8 @@ def run_paths(
 ) -> RunResult:
     """Read ``inputs``, run every stage and (when ``out`` is given) write the output folder.
 
-    With an output folder, no index, no stage cache, ``--keep canonical`` and
-    de-duplication off (:func:`streams`), the run streams (:mod:`cleaner.stream`:
+    With an output folder, no index, no stage cache and ``--keep canonical``
+    (:func:`streams`), the run streams (:mod:`cleaner.stream`:
     bounded memory, resumable); its result then holds the rejections and the
     manifest, not the records (they are in the files).
     """
@@ -441,18 +441,14 @@ def run_paths(
 
 
 def streams(options: RunOptions) -> bool:
-    """Whether a run with an output folder takes the streaming path (:mod:`cleaner.stream`).
+    """Whether a run with an output folder takes the streaming path (:mod:`cleaner.stream`), with
+    de-duplication or without (the streaming driver calls the steps of
+    :func:`cleaner.neardup.dedup_documents`: same bytes).
 
-    Not with an index or a stage cache (they hold the run in memory), not with ``--keep all``
-    (the streaming assembly writes canonical rows only), and not with de-duplication on: the
-    streaming de-duplication composed an earlier form of the neardup steps (before article-only
-    signing, exact verification from shingle samples, lead-signature candidates, the guard's
-    bridge and founding order), so it would write other clusters than
-    :func:`cleaner.neardup.dedup_documents`; such a run is held in memory until the streaming
-    driver calls the same steps.
+    Held in memory instead: a run with an index or a stage cache (they hold the run's documents and
+    signatures in memory), and ``--keep all`` (the streaming assembly writes canonical rows only).
     """
-    return options.streaming and options.index is None and options.cache is None and options.keep != "all" \
-        and not options.dedup
+    return options.streaming and options.index is None and options.cache is None and options.keep != "all"
 
 
 def report_writer(options: RunOptions, documents: Callable[[], Iterable[Document]]) -> Callable[[Path], None] | None:

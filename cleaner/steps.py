@@ -9,13 +9,18 @@ never the documents themselves:
 1. :func:`extract_step` - raw records -> prepared documents + the batch's
    corpus-evidence counts (line hashes per site, titles);
 2. :func:`strip_step` - prepared documents + the corpus evidence -> cleaned
-   documents (sorted by id within the shard);
-3. :func:`assemble_step` - documents -> ``documents.jsonl`` and
-   ``clusters.jsonl`` parts (one record per document, built from its
-   cleaned text read back from the shards).
-
-A streaming run does not de-duplicate yet (:func:`cleaner.pipeline.streams`):
-its steps must be those of :func:`cleaner.neardup.dedup_documents` first.
+   documents (sorted by id within the shard), signed when the run
+   de-duplicates (:func:`sign_shard`: :func:`cleaner.neardup.sign_batch`);
+3. :func:`place_step` - a shard's sketches into the run's memory-mapped
+   files, in founding order;
+4. :func:`verify_step` - a chunk of candidate pairs judged
+   (:func:`cleaner.neardup.judge_pairs`);
+5. :func:`choose_step` - the canonical copy of groups of copies
+   (:func:`cleaner.neardup.choose_member`);
+6. :func:`assemble_step` - clusters -> ``documents.jsonl`` and
+   ``clusters.jsonl`` parts (:func:`cleaner.neardup.story_record`, or one
+   record per document with ``--no-dedup``), built from the members' cleaned
+   text read back from the shards.
 
 Steps take ``skip`` (item index -> reason) and ``tick`` (called after each
 item) so that :class:`cleaner.engines.pool.KillablePool` can stop a worker in
@@ -29,6 +34,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .records import Document, Rejected
 from .spill import (
     ShardStore,
@@ -36,7 +43,9 @@ from .spill import (
     _dumps,
     _loads,
     iter_shard,
+    load_json,
     rejected_to_json,
+    replace_file,
     save_json,
 )
 
@@ -258,7 +267,8 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
 
     ``evidence`` is the path of the run's saved corpus evidence (or None).
     Writes ``shard`` (cleaned documents, sorted by id) and ``<shard>.ids``
-    (one line per document: id, path, line - in row order).
+    (one line per document: id, path, line - in row order); when the run
+    de-duplicates, also the documents' signatures (:func:`sign_shard`).
     """
     from .pipeline import apply_stage
 
@@ -285,6 +295,7 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
     from .spill import replace_file
 
     replace_file(path.with_suffix(".ids"), lambda h: h.write(b"".join(line + b"\n" for line in lines)))
+    left_out = sign_shard(path, kept, options.dedup_params, corpus) if options.dedup else 0
     writer = ShardWriter(path)
     try:
         for d in kept:
@@ -294,7 +305,7 @@ def strip_step(source: str, shard: str, options: Any, evidence: str | None = Non
         writer.abort()
         raise
     return {"documents": len(kept), "html": sum(1 for d in kept if d.mode == "html"), "rejected": rejected,
-            "removed": dict(removed)}
+            "removed": dict(removed), "left_out_lines": left_out}
 
 
 def iter_ids(shard: str):
@@ -304,44 +315,230 @@ def iter_ids(shard: str):
             yield (*_loads(line), row)
 
 
-# -- step 4: canonical records and the output parts -----------------------------------
+# -- de-duplication: the steps of cleaner.neardup.dedup_documents over spilled data -------
 
-def assemble_step(documents: Sequence[tuple[int, int, int]], shards: Sequence[str], part: str,
+def sign_shard(path: Path, docs: Sequence[Document], params: Any, corpus: Any) -> int:
+    """The sign step of a stripped shard (:func:`cleaner.neardup.sign_batch`, as in memory),
+    spilled beside it: ``<shard>.sign.npz`` (the :class:`~cleaner.neardup.sign.Sketches` rows and
+    each document's completeness, in row order) and ``<shard>.found`` (one line per document in
+    :func:`~cleaner.neardup.founding_key` order: the key, the row, the site key). Returns the
+    lines left out of the shingles."""
+    from .neardup import founding_key, sign_batch, site_key
+    from .neardup.canonical import completeness
+    from .strip import evidence_site
+
+    sk, texts = sign_batch(docs, params, corpus, evidence_site)
+    # the articles that differ from the cleaned texts, for the canonical choice (not signed again)
+    save_json(path.with_suffix(".signed"), {str(r): t for r, (d, t) in enumerate(zip(docs, texts)) if t != (d.text or "")})
+    # not memoised here: the cache would hold every text this worker strips
+    scores = np.asarray([completeness.__wrapped__(d.text) for d in docs], dtype=np.int64)
+    arrays = {"sigs": sk.sigs, "lead": sk.lead, "sizes": sk.sizes, "distinct": sk.distinct,
+              "sample_starts": sk.sample_starts, "sample_values": sk.sample_values, "completeness": scores}
+    replace_file(path.with_suffix(".sign.npz"), lambda h: np.savez(h, **arrays))
+    order = sorted(range(len(docs)), key=lambda r: founding_key(docs[r]))
+    lines = [_dumps([*founding_key(docs[r]), r, site_key(docs[r])]) for r in order]
+    replace_file(path.with_suffix(".found"), lambda h: h.write(b"".join(line + b"\n" for line in lines)))
+    return sk.left_out_lines
+
+
+def iter_found(shard: str):
+    """(founding key, row, site key) of a signed shard's documents, in founding order."""
+    with open(Path(shard).with_suffix(".found"), "rb") as handle:
+        for line in handle:
+            dateless, date, doc_id, row, site = _loads(line)
+            yield (dateless, date, doc_id), row, site
+
+
+def signed_arrays(shard: str) -> Any:
+    """The arrays :func:`sign_shard` spilled (a lazy ``NpzFile``: each array read when asked for)."""
+    return np.load(Path(shard).with_suffix(".sign.npz"), allow_pickle=False)
+
+
+# The run's sketches in founding order (row = founding number), in the work folder: the big
+# arrays (signatures, leads, shingle samples) memory-mapped, the per-document numbers as .npy.
+SKETCH_FILES = {"sigs": "dedup-sigs.npy", "lead": "dedup-lead.npy", "sample_values": "dedup-samples.npy",
+                "sizes": "dedup-sizes.npy", "distinct": "dedup-distinct.npy", "sample_starts": "dedup-starts.npy",
+                "sites": "dedup-sites.npy"}
+
+
+def create_sketch_files(root: str, n: int, num_perm: int, samples: int) -> None:
+    """Empty memory-mappable files for :func:`place_step` to fill (at least one sample value: a
+    zero-length file cannot be mapped)."""
+    from numpy.lib.format import open_memmap
+
+    from .neardup.sign import LEAD_PERM
+
+    for name, shape in (("sigs", (n, num_perm)), ("lead", (n, LEAD_PERM)), ("sample_values", (max(1, samples),))):
+        mm = open_memmap(Path(root) / SKETCH_FILES[name], mode="w+", dtype=np.uint32, shape=shape)
+        mm.flush()
+        del mm
+
+
+def place_step(shard: str, founding: np.ndarray, offsets: np.ndarray, root: str,
+               skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> int:
+    """Write a signed shard's rows into the run's sketch files: row r goes to founding number
+    ``founding[r]`` (-1: a duplicate id, left out), its shingle sample at ``offsets[r]``."""
+    base = Path(root)
+    keep = np.flatnonzero(founding >= 0)
+    with signed_arrays(shard) as data:
+        for name in ("sigs", "lead"):
+            target = np.load(base / SKETCH_FILES[name], mmap_mode="r+")
+            target[founding[keep]] = data[name][keep]
+            target.flush()
+            del target
+        starts, values = data["sample_starts"], data["sample_values"]
+    target = np.load(base / SKETCH_FILES["sample_values"], mmap_mode="r+")
+    for r in keep:
+        lo, hi = int(starts[r]), int(starts[r + 1])
+        at = int(offsets[r])
+        target[at : at + hi - lo] = values[lo:hi]
+    target.flush()
+    del target
+    tick()
+    return int(keep.size)
+
+
+_sketches: dict[tuple, Any] = {}
+
+
+def open_sketches(root: str) -> tuple[Any, np.ndarray]:
+    """(:class:`~cleaner.neardup.sign.Sketches`, site codes) of the run in founding order, opened once
+    per process (the big arrays memory-mapped, so that only the rows a step reads are loaded)."""
+    from .neardup.sign import Sketches
+
+    base = Path(root)
+    stamp = (root, (base / SKETCH_FILES["sizes"]).stat().st_mtime_ns)
+    if stamp not in _sketches:
+        _sketches.clear()
+        arrays = {name: np.load(base / file, mmap_mode="r", allow_pickle=False) for name, file in SKETCH_FILES.items()}
+        starts = np.asarray(arrays["sample_starts"])
+        sk = Sketches(arrays["sigs"], np.asarray(arrays["sizes"]), arrays["lead"], np.asarray(arrays["distinct"]),
+                      starts, arrays["sample_values"][: int(starts[-1])])
+        _sketches[stamp] = (sk, np.asarray(arrays["sites"]))
+    return _sketches[stamp]
+
+
+def edge_test(root: str, params: Any) -> Any:
+    """The run's :class:`cleaner.neardup.EdgeTest` over its spilled sketches."""
+    from .neardup import EdgeTest
+
+    sk, sites = open_sketches(root)
+    return EdgeTest(sk.sigs, sk.sizes, sites, params, sk)
+
+
+def verify_step(root: str, pairs: str, lo: int, hi: int, params: Any,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, np.ndarray, int]:
+    """Candidate pairs ``lo..hi-1`` of the run's pair file judged (:func:`cleaner.neardup.judge_pairs`):
+    (passes, Jaccard, edges by containment)."""
+    from .neardup import judge_pairs
+
+    test = edge_test(root, params)
+    both = np.load(pairs, mmap_mode="r")
+    ok, jac = judge_pairs(test, np.asarray(both[0, lo:hi]), np.asarray(both[1, lo:hi]))
+    tick()
+    return ok, jac, test.by_containment
+
+
+class SignedTexts:
+    """The texts signed of documents by (shard, row) (:func:`sign_shard`'s ``.signed`` files, a
+    bounded number of shards' at a time)."""
+
+    def __init__(self, shards: Sequence[str]) -> None:
+        self.shards = list(shards)
+        self._loaded: dict[int, dict[str, str]] = {}
+
+    def get(self, shard: int, row: int, doc: Document) -> str:
+        table = self._loaded.get(shard)
+        if table is None:
+            if len(self._loaded) >= 64:
+                self._loaded.pop(next(iter(self._loaded)))
+            table = self._loaded[shard] = load_json(Path(self.shards[shard]).with_suffix(".signed"))
+        return table.get(str(row), doc.text or "")
+
+
+def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]]):
+    """A group's documents read back from the spill, and their texts as signed (for the canonical choice)."""
+    from .neardup import copy_texts
+
+    docs = [store.get(shard, row) for shard, row in locations]
+    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)])
+
+
+def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str],
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
+    """The canonical member (its founding number) of each group (members, their (shard, row),
+    their ranks): :func:`cleaner.neardup.choose_member`."""
+    from .neardup import choose_member
+    from .neardup.canonical import completeness
+
+    store, signed = ShardStore([Path(s) for s in shards]), SignedTexts(shards)
+    out = []
+    try:
+        for members, locations, ranks in groups:
+            docs, texts = _cluster_documents(store, signed, locations)
+            out.append(int(members[choose_member(docs, ranks, texts)]))
+            tick()
+    finally:
+        store.close()
+        completeness.cache_clear()  # texts of this task only
+    return out
+
+
+# -- the records and the output parts ----------------------------------------------------
+
+def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str], part: str,
+                  dedup: tuple[str, Any] | None = None,
                   skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> dict[str, Any]:
-    """The records of consecutive documents (number, shard, row), one per document
-    (:func:`cleaner.neardup.singleton_record`, as ``--no-dedup`` in memory).
+    """The records of consecutive clusters (members' founding numbers - canonical first -, their
+    (shard, row), their document numbers in id order), built from the members' cleaned text read back
+    from the shards.
 
-    Writes ``<part>.documents`` (``documents.jsonl`` lines, in the order
-    given: by id) and ``<part>.clusters`` (``<number> <line>`` per
-    document, sorted by number: one sorted run of the external merge
-    that makes ``clusters.jsonl``).
+    ``dedup`` (the sketch folder, DedupParams): each record is
+    :func:`cleaner.neardup.story_record` with the members' similarities to the canonical; None
+    (``--no-dedup``): one document per cluster, :func:`cleaner.neardup.singleton_record`.
+    Writes ``<part>.documents`` (``documents.jsonl`` lines, in the order given: by canonical id)
+    and ``<part>.clusters`` (``<number> <line>`` per member, sorted by number: one sorted run of
+    the external merge that makes ``clusters.jsonl``). Returns the summed
+    :func:`cleaner.neardup.record_counts` and the histogram of the members' similarities.
     """
     from .io.writers import cluster_rows, encode_row
-    from .neardup import singleton_record
+    from .neardup import histogram, member_similarities, record_counts, singleton_record, story_record
+    from .neardup.canonical import completeness
 
-    store = ShardStore([Path(s) for s in shards])
+    store, signed = ShardStore([Path(s) for s in shards]), SignedTexts(shards)
+    test = edge_test(dedup[0], dedup[1]) if dedup is not None else None
     member_rows: list[tuple[int, bytes]] = []
     stats: Counter = Counter()
+    similarities: list[float] = []
     base = Path(part)
     from .spill import replace_file
 
     def write_docs(handle) -> None:
-        for number, shard, row in documents:
-            canonical = singleton_record(store.get(shard, row))
+        for members, locations, numbers in clusters:
+            if dedup is None:
+                canonical = singleton_record(store.get(*locations[0]))
+            else:
+                docs, texts = _cluster_documents(store, signed, locations)
+                sims = member_similarities(test, np.asarray(members))
+                similarities.extend(sims[1:].tolist())
+                founder = docs[int(np.argmin(members))].id  # the member that entered first
+                canonical = story_record(docs, sims, dedup[1], texts, founder)
             handle.write(encode_row(canonical.to_dict()))
             handle.write(b"\n")
-            member_rows.extend((int(number), encode_row(r)) for r in cluster_rows([canonical.cluster]))
-            stats["clusters"] += 1
+            number_of = {m.id: int(n) for m, n in zip(canonical.cluster.members, numbers)}
+            member_rows.extend((number_of[r["id"]], encode_row(r)) for r in cluster_rows([canonical.cluster]))
+            stats.update(record_counts(canonical))
             tick()
 
     try:
         replace_file(base.with_name(base.name + ".documents"), write_docs)
     finally:
         store.close()
+        completeness.cache_clear()
     member_rows.sort()
     replace_file(base.with_name(base.name + ".clusters"),
                  lambda h: h.write(b"".join(b"%d " % n + line + b"\n" for n, line in member_rows)))
-    return dict(stats)
+    return {"counts": dict(stats), "members_to_canonical": histogram(np.asarray(similarities))}
 
 
 def iter_member_rows(part: str):

@@ -9,16 +9,24 @@
 3. each shard is stripped on a worker (cleaned documents go to disk);
 4. the documents are numbered in id order (an external merge of the
    shards' sorted ids; a second copy of an id is rejected as a reader does);
-5. the records (one per document) are assembled on the workers into output
-   parts; the parts are concatenated, and the per-document rows merged in id
-   order, into the output folder, which is committed as one set.
+5. with de-duplication, the steps of :func:`cleaner.neardup.dedup_documents`
+   over the spill (:func:`deduplicate`): the strip step has signed each shard
+   (:func:`cleaner.steps.sign_shard`); the documents are put in founding order
+   (an external merge of the shards' founding runs); the workers place their
+   shards' sketches into memory-mapped files in that order; candidates come
+   from the band keys (numpy arrays of integers); the workers verify chunks
+   of candidate pairs and choose the canonical copy of every component with
+   copies; the chaining guard runs here over the edge list; without
+   de-duplication every document is its own cluster;
+6. the records are assembled on the workers into output parts (each
+   cluster's members read back from the shards); the parts are
+   concatenated, and the per-document rows merged in id order, into the
+   output folder, which is committed as one set.
 
-A streaming run does not de-duplicate (:func:`cleaner.pipeline.streams` sends
-such runs to the in-memory pipeline): the streaming de-duplication of the
-scale branch composed an earlier form of the neardup steps, and must call the
-steps of :func:`cleaner.neardup.dedup_documents` before it comes back.
-
-What this process holds per document is its shard and row, never its text.
+What this process holds per document is a few integers (its shard and row, its
+numbers in id and founding order, site code, shingle counts, rank, cluster),
+never its text; the signatures, leads and shingle samples are memory-mapped
+spill files.
 The work folder records the shards that are done; the same command after a
 ``kill -9`` continues from there and gives byte-identical output. It is
 removed after a successful run.
@@ -38,7 +46,7 @@ import numpy as np
 from . import steps
 from .io.readers import ReadReport, iter_documents
 from .records import Document, Rejected
-from .spill import WorkFolder, iter_shard, merge_sorted, rejected_from_json, work_folder_for
+from .spill import WorkFolder, iter_shard, merge_sorted, rejected_from_json, save_array, work_folder_for
 
 BATCH = 1000  # documents per shard: fixed, so that the shards (and the evidence tree) never depend on --workers
 PART_DOCUMENTS = 2000  # documents per output part
@@ -53,10 +61,19 @@ def run_fingerprint(inputs: Sequence[str | os.PathLike[str]], options: Any, batc
     for root, path in expand_inputs(inputs):
         if path is None:
             return None
-        st = path.stat()
-        stats.append([str(root), str(path), st.st_size, st.st_mtime_ns])
+        try:
+            st = path.stat()
+        except OSError:  # a dangling link, a file gone: the reader rejects it with the reason
+            stats.append([_name(root), _name(path), None, None])
+            continue
+        stats.append([_name(root), _name(path), st.st_size, st.st_mtime_ns])
     plain = replace(options, workers=1, engine="local", scheduler=None)
-    return digest("stream", batch, [os.fspath(p) for p in inputs], stats, plain, code_fingerprint())
+    return digest("stream", batch, [_name(p) for p in inputs], stats, plain, code_fingerprint())
+
+
+def _name(path: Any) -> str:
+    """A path as text that any file name becomes (not UTF-8 ones too: their bytes in hex)."""
+    return os.fsencode(path).hex()
 
 
 PARTITION_BYTES = 8 << 20  # a Dask worker reads JSONL files in ranges of about this size
@@ -186,6 +203,8 @@ def run_streaming(
             from .engines.dask import DaskDriver
 
             driver = DaskDriver(options.scheduler, options.workers)
+        elif options.engine == "local" and options.workers <= 1 and options.time_limit is None:
+            driver = InlineDriver()  # as the in-memory pipeline: no limit to keep, so no worker process
         elif options.engine == "local":
             driver = Driver(options.workers)
         else:
@@ -318,21 +337,34 @@ def _run(inputs, out, options, progress, folder, driver, batch):
         rejected.extend(rejected_from_json(r) for r in summary["rejected"])
     timings["strip"] = time.perf_counter() - t0
 
-    # 4. one record per document (a streaming run does not de-duplicate: cleaner.pipeline.streams) ---
+    # 4. number the documents in id order; de-duplicate (or one record per document) ----------
     t0 = time.perf_counter()
     paths = [str(folder.path(name + ".jsonl")) for name in stripped]
     table = number_documents(folder, stripped, options)
     rejected.extend(table.duplicates)
     documents -= len(table.duplicates)
+    if options.dedup:
+        left_out = sum(folder.summary(name).get("left_out_lines", 0) for name in stripped)
+        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out)
+    else:
+        stats, clusters = {"documents": documents, "clusters": documents, "dedup": False}, singleton_clusters(table)
     if progress:
         progress("dedup", documents, documents)
     timings["dedup"] = time.perf_counter() - t0
 
     # 5. records, output parts, the output folder ---------------------------------------------
     t0 = time.perf_counter()
-    parts, assembled = assemble(folder, table, paths, driver)
-    stats = {"documents": documents, "clusters": documents, "dedup": False}
-    largest = 1 if documents else 0
+    dedup = (str(folder.root), options.dedup_params) if options.dedup else None
+    parts, assembled = assemble(folder, clusters, paths, driver, dedup)
+    if options.dedup:
+        if table.n:
+            from .neardup import finish_stats
+
+            finish_stats(stats, options.dedup_params, clusters.sizes, clusters.set, clusters.guard, assembled["counts"],
+                         assembled["members_to_canonical"])
+        largest = stats["largest_cluster"]
+    else:
+        largest = 1 if documents else 0
     rejected.sort(key=lambda r: (r.id, r.stage))
 
     def manifest() -> dict[str, Any]:
@@ -345,8 +377,8 @@ def _run(inputs, out, options, progress, folder, driver, batch):
                 "rejected": len(rejected),
                 "rejected_by_stage": dict(sorted(Counter(r.stage for r in rejected).items())),
                 "html_documents": html,
-                "records": assembled["clusters"],
-                "clusters_with_copies": assembled["clusters_with_copies"],
+                "records": assembled["counts"]["clusters"],
+                "clusters_with_copies": assembled["counts"]["clusters_with_copies"],
                 "largest_cluster": largest,
                 "removed_spans_by_kind": dict(sorted(removed.items())),
             },
@@ -411,21 +443,44 @@ def number_documents(folder: WorkFolder, stripped: Sequence[str], options: Any) 
     return DocumentTable(np.asarray(where, dtype=np.int32).reshape(-1, 2), duplicates)
 
 
-def assemble(folder: WorkFolder, table: DocumentTable, paths: Sequence[str], driver: Any) -> tuple[list[str], dict[str, int]]:
-    """Build the records (one per document) on the workers, in parts of consecutive ids."""
+def assemble(folder: WorkFolder, clusters: Any, paths: Sequence[str], driver: Any,
+             dedup: tuple[str, Any] | None) -> tuple[list[str], dict[str, Any]]:
+    """Build the records on the workers (:func:`cleaner.steps.assemble_step`), in parts of about
+    ``PART_DOCUMENTS`` members, clusters in canonical-id order."""
+    from .neardup import HISTOGRAM_BINS
+
     parts: list[str] = []
 
     def tasks():
-        for lo in range(0, table.n, PART_DOCUMENTS):
-            k = len(parts)
-            parts.append(str(folder.path(f"part-{k:06d}")))
-            numbers = range(lo, min(table.n, lo + PART_DOCUMENTS))
-            yield k, steps.assemble_step, ([(g, *map(int, table.where[g])) for g in numbers], list(paths), parts[k])
+        batch: list[tuple[Any, list[tuple[int, int]], list[int]]] = []
+        members_in_batch = 0
+        for item in clusters:
+            batch.append(item)
+            members_in_batch += len(item[1])
+            if members_in_batch >= PART_DOCUMENTS:
+                yield submit(batch)
+                batch, members_in_batch = [], 0
+        if batch:
+            yield submit(batch)
 
-    totals: Counter = Counter()
+    def submit(batch):
+        k = len(parts)
+        parts.append(str(folder.path(f"part-{k:06d}")))
+        return k, steps.assemble_step, (batch, list(paths), parts[k], dedup)
+
+    counts: Counter = Counter(clusters=0, clusters_with_copies=0, copies_found=0, cross_copy_lines_removed=0)
+    histogram = np.zeros(len(HISTOGRAM_BINS) - 1, dtype=np.int64)
     for _, summary in driver.map(tasks()):
-        totals.update(summary)
-    return parts, {k: int(totals.get(k, 0)) for k in ("clusters", "clusters_with_copies", "cross_copy_lines_removed")}
+        counts.update(summary["counts"])
+        histogram += np.asarray(summary["members_to_canonical"], dtype=np.int64)
+    return parts, {"counts": counts, "members_to_canonical": histogram.tolist()}
+
+
+def singleton_clusters(table: DocumentTable) -> Iterator[tuple[Any, list[tuple[int, int]], list[int]]]:
+    """``--no-dedup``: every document its own cluster, in id order."""
+    for number in range(table.n):
+        shard, row = table.where[number]
+        yield None, [(int(shard), int(row))], [number]
 
 
 def concatenated(parts: Sequence[str]) -> Iterator[bytes]:
@@ -441,3 +496,177 @@ def merged_member_rows(parts: Sequence[str]) -> Iterator[bytes]:
     for _, line in merge_sorted((steps.iter_member_rows(p) for p in parts), key=lambda t: t[0]):
         yield line
 
+
+
+# -- de-duplication over the spill: the steps of cleaner.neardup.dedup_documents ----------------
+
+VERIFY_PAIRS = 50_000  # candidate pairs per verification task
+CHOOSE_MEMBERS = 2_000  # members of groups per canonical-choice task
+
+
+class StreamClusters:
+    """The clusters of a streaming run, as :func:`assemble` takes them: per cluster (members'
+    founding numbers, canonical first; their (shard, row); their id-order numbers), by canonical id.
+    Holds arrays of integers per document, never a document."""
+
+    def __init__(self, cluster_set: Any, guard: Any, sizes: np.ndarray, where: np.ndarray, number: np.ndarray) -> None:
+        self.set, self.guard, self.sizes = cluster_set, guard, sizes
+        self.where, self.number = where, number
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, list[tuple[int, int]], list[int]]]:
+        cs = self.set
+        for c in np.argsort(self.number[cs.canonical], kind="stable"):  # documents.jsonl: by canonical id
+            members = cs.members(int(c))
+            yield members, [(int(s), int(r)) for s, r in self.where[members]], self.number[members].tolist()
+
+
+def founding_order(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable):
+    """The documents in :func:`cleaner.neardup.founding_key` order (an external merge of the shards'
+    founding runs): per founding number its (shard, row), its id-order number and its site code;
+    per shard, each row's founding number (-1: a duplicate id, left out)."""
+    counts = [folder.summary(name)["documents"] for name in stripped]
+    number_of_row = [np.full(c, -1, dtype=np.int64) for c in counts]
+    by_shard = np.argsort(table.where[:, 0], kind="stable")
+    bounds = np.searchsorted(table.where[by_shard, 0], np.arange(len(stripped) + 1))
+    for k in range(len(stripped)):
+        chosen = by_shard[bounds[k] : bounds[k + 1]]
+        number_of_row[k][table.where[chosen, 1]] = chosen
+
+    def run_of(k: int, name: str):
+        for key, row, site in steps.iter_found(str(folder.path(name + ".jsonl"))):
+            yield key, k, row, site
+
+    n = table.n
+    where = np.empty((n, 2), dtype=np.int32)
+    number = np.empty(n, dtype=np.int64)
+    sites = np.full(n, -1, dtype=np.int64)
+    founding_of_row = [np.full(c, -1, dtype=np.int64) for c in counts]
+    codes: dict[str, int] = {}
+    f = 0
+    for _, k, row, site in merge_sorted((run_of(k, name) for k, name in enumerate(stripped) if counts[k]), key=lambda t: t[0]):
+        g = number_of_row[k][row]
+        if g < 0:
+            continue
+        where[f] = (k, row)
+        number[f] = g
+        if site is not None:
+            sites[f] = codes.setdefault(site, len(codes))
+        founding_of_row[k][row] = f
+        f += 1
+    assert f == n, (f, n)
+    return where, number, sites, founding_of_row
+
+
+def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable, options: Any,
+                driver: Any, left_out: int) -> tuple[dict[str, Any], Any]:
+    """The steps of :func:`cleaner.neardup.dedup_documents` over the spilled shards: founding
+    order, the sketches placed in founding order (memory-mapped files), candidates, verification on
+    the workers, ranks, the guarded clusters (canonical choices on the workers), and the clusters for
+    :func:`assemble`. Returns the stage's statistics so far and the clusters."""
+    from .neardup import candidates, chain_guard, dedup_documents, linked_rows, record_verification
+    from .neardup.canonical import rank_rows
+    from .neardup.clusters import components, guarded_clusters
+
+    params = options.dedup_params
+    n = table.n
+    if n == 0:
+        return dedup_documents([], params).stats, ()  # complete: nothing to assemble
+    where, number, sites, founding_of_row = founding_order(folder, stripped, table)
+
+    # the per-document numbers in founding order; the sketch files filled on the workers
+    sizes = np.zeros(n, dtype=np.int64)
+    distinct = np.zeros(n, dtype=np.int64)
+    scores = np.zeros(n, dtype=np.int64)
+    lengths = np.zeros(n, dtype=np.int64)
+    for k, name in enumerate(stripped):
+        rows = founding_of_row[k]
+        if not rows.size:
+            continue
+        keep = rows >= 0
+        with steps.signed_arrays(str(folder.path(name + ".jsonl"))) as data:
+            sizes[rows[keep]] = data["sizes"][keep]
+            distinct[rows[keep]] = data["distinct"][keep]
+            scores[rows[keep]] = data["completeness"][keep]
+            lengths[rows[keep]] = np.diff(data["sample_starts"])[keep]
+    starts = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    del lengths
+    root = str(folder.root)
+    steps.create_sketch_files(root, n, params.num_perm, int(starts[-1]))
+    for name, values in (("sizes", sizes), ("distinct", distinct), ("sample_starts", starts), ("sites", sites)):
+        save_array(folder.path(steps.SKETCH_FILES[name]), values)
+
+    def place_tasks():
+        for k, name in enumerate(stripped):
+            rows = founding_of_row[k]
+            if rows.size:
+                offsets = np.where(rows >= 0, starts[np.maximum(rows, 0)], 0)
+                yield k, steps.place_step, (str(folder.path(name + ".jsonl")), rows, offsets, root)
+
+    for _ in driver.map(place_tasks()):
+        pass
+
+    stats: dict[str, Any] = {"lines_left_out_of_shingles": left_out}
+    sk, _ = steps.open_sketches(root)
+    ci, cj = candidates(sk, params)
+    pairs = str(folder.path("dedup-pairs.npy"))
+    save_array(Path(pairs), np.stack([ci, cj]) if ci.size else np.empty((2, 0), dtype=np.int64))
+    chunks = list(range(0, ci.size, VERIFY_PAIRS))
+    judged: dict[int, tuple] = {}
+    for k, result in driver.map((k, steps.verify_step, (root, pairs, lo, min(ci.size, lo + VERIFY_PAIRS), params))
+                                for k, lo in enumerate(chunks)):
+        judged[k] = result
+    ok = np.concatenate([judged[k][0] for k in range(len(chunks))]) if chunks else np.zeros(0, dtype=bool)
+    jac = np.concatenate([judged[k][1] for k in range(len(chunks))]) if chunks else np.zeros(0)
+    record_verification(stats, ok, jac, sum(judged[k][2] for k in judged), params.verify == "exact")
+    ei, ej = ci[ok], cj[ok]
+    del ci, cj, ok, jac, judged
+
+    rank = rank_rows(np.where(linked_rows(n, ei, ej), scores, 0), np.arange(n, dtype=np.int64))
+    del scores
+    test = steps.edge_test(root, params)
+    guard = chain_guard(test, sk, steps.open_sketches(root)[1], params)
+    paths = [str(folder.path(name + ".jsonl")) for name in stripped]
+
+    def group(members: np.ndarray):
+        return members, [(int(s), int(r)) for s, r in where[members]], [int(rank[m]) for m in members]
+
+    # the canonical choice of every component with copies, on the workers (the groups as
+    # guarded_clusters asks for them); a part split off by the guard is asked for when it comes
+    labels = components(n, ei, ej)
+    group_sizes = np.bincount(labels)
+    by_label = np.argsort(labels, kind="stable")
+    bounds = np.concatenate(([0], np.cumsum(group_sizes)))
+    chosen: dict[bytes, int] = {}
+
+    def choose_tasks():
+        batch: list = []
+        total = 0
+        for g in np.flatnonzero(group_sizes > 1):
+            batch.append(group(by_label[bounds[g] : bounds[g + 1]]))
+            total += len(batch[-1][0])
+            if total >= CHOOSE_MEMBERS:
+                yield batch
+                batch, total = [], 0
+        if batch:
+            yield batch
+
+    batches: dict[int, list] = {}
+
+    def tasks():
+        for k, batch in enumerate(choose_tasks()):
+            batches[k] = [g[0] for g in batch]
+            yield k, steps.choose_step, (batch, paths)
+
+    for k, picks in driver.map(tasks()):
+        for members, pick in zip(batches.pop(k), picks):
+            chosen[members.tobytes()] = pick
+
+    def choose(members: np.ndarray) -> int:
+        pick = chosen.get(members.tobytes())
+        if pick is None:
+            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths))]))
+        return int(pick)
+
+    cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)
+    return stats, StreamClusters(cluster_set, guard, sizes, where, number)

@@ -64,7 +64,7 @@ def scheduler(tmp_path_factory):
                 p.kill()
 
 
-@pytest.mark.parametrize("dedup", [True, False])  # in memory (the Dask mapper) / streaming (the Dask driver)
+@pytest.mark.parametrize("dedup", [True, False])  # the streaming Dask driver, with and without de-duplication
 def test_real_scheduler_output_equals_local(tmp_path: Path, samples: Path, scheduler: str, dedup: bool) -> None:
     run_paths([str(samples)], tmp_path / "local", RunOptions(dedup=dedup))
     result = run_paths([str(samples)], tmp_path / "dask", RunOptions(engine="dask", scheduler=scheduler, dedup=dedup))
@@ -73,19 +73,25 @@ def test_real_scheduler_output_equals_local(tmp_path: Path, samples: Path, sched
     assert result.manifest["counts"]["inputs"] == 6
 
 
-def test_real_scheduler_on_a_split_jsonl_file(tmp_path: Path, samples: Path, scheduler: str, monkeypatch) -> None:
-    """Workers read byte ranges of one JSONL file; ids and line numbers are those of one reader."""
-    from test_stream import make_corpus
+@pytest.mark.parametrize("dedup", [True, False])
+def test_real_scheduler_on_a_split_jsonl_file(tmp_path: Path, samples: Path, scheduler: str, monkeypatch, dedup: bool) -> None:
+    """Workers read byte ranges of one JSONL file; ids and line numbers are those of one reader; the
+    de-duplication steps (placing, verification, canonical choices, records) run as tasks on them."""
+    from test_stream import make_story_corpus
 
     from cleaner import stream
 
-    corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=4)
+    corpus = make_story_corpus(tmp_path / "corpus.jsonl", 30)
     monkeypatch.setattr(stream, "PARTITION_BYTES", 6000)
-    # the streaming (partitioned) Dask driver runs with de-duplication off (cleaner.pipeline.streams)
-    run_paths([str(corpus)], tmp_path / "local", RunOptions(dedup=False))
-    run_paths([str(corpus)], tmp_path / "dask", RunOptions(engine="dask", scheduler=scheduler, dedup=False))
+    monkeypatch.setattr(stream, "VERIFY_PAIRS", 50)
+    monkeypatch.setattr(stream, "CHOOSE_MEMBERS", 10)
+    run_paths([str(corpus)], tmp_path / "local", RunOptions(dedup=dedup, streaming=False))
+    run_paths([str(corpus)], tmp_path / "dask", RunOptions(engine="dask", scheduler=scheduler, dedup=dedup))
     for name in TABLES:
         assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes()
+    if dedup:
+        manifest = __import__("json").loads((tmp_path / "dask" / "manifest.json").read_text())
+        assert manifest["dedup"]["split_by_chaining_guard"] > 0
 
 
 def test_local_cluster_output_equals_local(tmp_path: Path, samples: Path) -> None:

@@ -1,12 +1,13 @@
 """The streaming run: same bytes as the in-memory pipeline, resumable after kill -9, killable workers.
 
-A run streams only with de-duplication off (``cleaner.pipeline.streams``: the streaming
-de-duplication is not yet the one of ``cleaner.neardup.dedup_documents``), so the streaming runs
-here are ``dedup=False`` ones, compared with the in-memory pipeline under the same options."""
+With de-duplication on or off: the streaming driver calls the steps of
+``cleaner.neardup.dedup_documents`` over the spill, so its output is compared byte for byte with the
+in-memory pipeline's under the same options."""
 from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
 import subprocess
@@ -45,33 +46,126 @@ def make_corpus(path: Path, samples: Path, replicas: int) -> Path:
     return path
 
 
+def make_story_corpus(path: Path, stories: int, seed: int = 7) -> Path:
+    """Stories of made-up words, each carried by several sites: full copies (dated and undated, one
+    with a site line), a preview (its first paragraphs), and every third story a chain piece (the end
+    of one story and the start of the next, an edge to both: the chaining guard splits the two)."""
+    rng = random.Random(seed)
+    syllables = ["ka", "lo", "mi", "ran", "te", "su", "vo", "ne", "pli", "dor", "an", "ex", "qui", "bel", "tor", "ma"]
+    vocab = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+
+    def paragraph() -> str:
+        words = [rng.choice(vocab) for _ in range(rng.randint(18, 34))]
+        return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+    texts = [[paragraph() for _ in range(12)] for _ in range(stories)]
+    with open(path, "w", encoding="utf-8") as handle:
+        def put(**record) -> None:
+            handle.write(json.dumps(record) + "\n")
+
+        for k, lines in enumerate(texts):
+            title = " ".join(rng.choice(vocab) for _ in range(6)).capitalize()
+            day = f"2024-{1 + k % 12:02d}-{1 + k % 28:02d}"
+            body = "\n\n".join([title, *lines])
+            put(id=f"s{k:04d}-a", site=f"Site {k % 5}", date=day, text=body)
+            put(id=f"s{k:04d}-b", site=f"Site {(k + 1) % 5}", date=day, text=body + "\n\nFollow us for more news.")
+            put(id=f"s{k:04d}-c", site=f"Site {(k + 2) % 5}", text=body)
+            put(id=f"s{k:04d}-p", site="Preview Wire", date=day,
+                text="\n\n".join([title, *lines[:4], "Read the full story on our site."]))
+            if k % 3 == 0 and k + 1 < stories:
+                put(id=f"s{k:04d}-x", site="Chain Daily", date=day, text="\n\n".join([title, *lines[6:], *texts[k + 1][:6]]))
+    return path
+
+
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> dict[str, bytes]:
+def reference(tmp_path_factory) -> dict[bool, dict[str, bytes]]:
     from conftest import SAMPLES
 
-    out = tmp_path_factory.mktemp("memory")
-    run_paths([str(SAMPLES)], out, RunOptions(streaming=False, dedup=False))
-    return files(out)
+    out = {}
+    for dedup in (True, False):
+        folder = tmp_path_factory.mktemp("memory")
+        run_paths([str(SAMPLES)], folder, RunOptions(streaming=False, dedup=dedup))
+        out[dedup] = files(folder)
+    return out
 
 
+@pytest.mark.parametrize("dedup", [True, False])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_streaming_run_writes_the_bytes_of_the_in_memory_pipeline(tmp_path: Path, samples: Path, reference, workers: int) -> None:
-    result = run_paths([str(samples)], tmp_path / "out", RunOptions(workers=workers, dedup=False))
-    assert files(tmp_path / "out") == reference
+def test_streaming_run_writes_the_bytes_of_the_in_memory_pipeline(tmp_path: Path, samples: Path, reference, workers: int,
+                                                                 dedup: bool) -> None:
+    result = run_paths([str(samples)], tmp_path / "out", RunOptions(workers=workers, dedup=dedup))
+    assert files(tmp_path / "out") == reference[dedup]
     assert result.manifest["counts"]["inputs"] == 6
+    assert "write" in result.manifest["timings_s"]  # the streaming path's
     assert not stream.work_folder_for(tmp_path / "out").exists()  # the work folder goes after success
 
 
-def test_a_run_that_de_duplicates_is_held_in_memory(tmp_path: Path, samples: Path, monkeypatch) -> None:
+def test_what_stays_in_memory(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    """A de-duplicating run streams; an index, a stage cache or --keep all hold the run in memory."""
+    from cleaner.pipeline import streams
+
+    assert streams(RunOptions()) and streams(RunOptions(dedup=False))
+    for held in (RunOptions(index=str(tmp_path / "idx")), RunOptions(cache=str(tmp_path / "cache")), RunOptions(keep="all"),
+                 RunOptions(streaming=False)):
+        assert not streams(held)
+
     def refuse(*args, **kwargs):
-        raise AssertionError("a de-duplicating run took the streaming path")
+        raise AssertionError("a run with a stage cache took the streaming path")
 
     monkeypatch.setattr(stream, "run_streaming", refuse)
-    run_paths([str(samples)], tmp_path / "default", RunOptions())
+    run_paths([str(samples)], tmp_path / "cached", RunOptions(cache=str(tmp_path / "cache")))
     run_paths([str(samples)], tmp_path / "memory", RunOptions(streaming=False))
-    assert files(tmp_path / "default") == files(tmp_path / "memory")
-    assert json.loads((tmp_path / "default" / "clusters.jsonl").read_text().splitlines()[0])["cluster"]
-    assert not stream.work_folder_for(tmp_path / "default").exists()
+    assert files(tmp_path / "cached") == files(tmp_path / "memory")
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+def _same_run(streamed: Path, memory: Path) -> None:
+    """Same three tables, byte for byte, and the same manifest but for the timings and how it ran."""
+    assert files(streamed) == files(memory)
+    a, b = _manifest(streamed), _manifest(memory)
+    for m in (a, b):
+        m.pop("timings_s")
+        for how in ("streaming", "workers"):
+            m["parameters"].pop(how)
+    assert a == b
+
+
+def test_streaming_de_duplication_of_copies_previews_and_chains(tmp_path: Path, monkeypatch) -> None:
+    """Tiny shards, parts and task sizes (every step over many pieces, split components' choices asked for
+    one by one), partitions read by the steps, one and two worker processes: the in-memory bytes."""
+    corpus = make_story_corpus(tmp_path / "stories.jsonl", 30)
+    memory = tmp_path / "memory"
+    run_paths([str(corpus)], memory, RunOptions(streaming=False))
+    stats = _manifest(memory)["dedup"]
+    # the corpus exercises what the stage decides: copies, previews (containment), the chaining guard
+    assert stats["clusters_with_copies"] >= 20 and stats["containment_edges"] > 0
+    assert stats["split_by_chaining_guard"] > 0 and stats["chaining_guard"]["documents_moved"] > 0
+
+    class PartitionDriver(stream.InlineDriver):
+        reads_partitions = True  # as the Dask driver: the steps read byte ranges of the file themselves
+
+    monkeypatch.setattr(stream, "PARTITION_BYTES", 9000)
+    monkeypatch.setattr(stream, "PART_DOCUMENTS", 7)
+    monkeypatch.setattr(stream, "VERIFY_PAIRS", 13)
+    monkeypatch.setattr(stream, "CHOOSE_MEMBERS", 5)
+    for driver, out in ((stream.InlineDriver(), "inline"), (PartitionDriver(), "partitions"), (None, "pool")):
+        stream.run_streaming([str(corpus)], tmp_path / out, RunOptions(workers=2), driver=driver, batch=11)
+        _same_run(tmp_path / out, memory)
+
+
+def test_streaming_de_duplication_of_the_syndication_dev_set(tmp_path: Path) -> None:
+    from conftest import eval_path
+
+    corpus = eval_path("syndication-dev", "corpus.jsonl")
+    if not corpus.is_file():
+        pytest.skip("the syndication-dev set is not here")
+    run_paths([str(corpus)], tmp_path / "memory", RunOptions(streaming=False, workers=2))
+    run_paths([str(corpus)], tmp_path / "stream", RunOptions(workers=2))
+    _same_run(tmp_path / "stream", tmp_path / "memory")
+    assert _manifest(tmp_path / "memory")["dedup"]["lines_left_out_of_shingles"] > 0
 
 
 def test_tiny_shards_partitions_and_parts_change_nothing(tmp_path: Path, samples: Path, monkeypatch) -> None:
@@ -100,8 +194,8 @@ def test_a_duplicate_id_across_partitions_is_rejected_as_a_reader_does(tmp_path:
     class PartitionDriver(stream.InlineDriver):
         reads_partitions = True
 
-    stream.run_streaming([str(tmp_path / "in")], tmp_path / "out", RunOptions(dedup=False), driver=PartitionDriver(), batch=1)
-    stream.run_streaming([str(tmp_path / "in")], tmp_path / "local", RunOptions(dedup=False), driver=stream.InlineDriver())
+    stream.run_streaming([str(tmp_path / "in")], tmp_path / "out", RunOptions(), driver=PartitionDriver(), batch=1)
+    stream.run_streaming([str(tmp_path / "in")], tmp_path / "local", RunOptions(), driver=stream.InlineDriver())
     assert files(tmp_path / "out") == files(tmp_path / "local")
     assert "duplicate id 'same'" in (tmp_path / "out" / "rejected.jsonl").read_text()
 
@@ -138,7 +232,7 @@ def test_a_hanging_or_crashing_document_is_rejected_and_the_rest_goes_on(tmp_pat
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
     assert [(r["id"], r["stage"]) for r in rejected] == [("stuck", "extract")]
     assert ("time limit of 1 s" if how == "hang" else "worker process died (exit code 3)") in rejected[0]["reason"]
-    assert files(tmp_path / "out")["documents.jsonl"] == reference["documents.jsonl"]
+    assert files(tmp_path / "out")["documents.jsonl"] == reference[False]["documents.jsonl"]
 
 
 @pytest.mark.parametrize("how", ["hang", "crash"])
@@ -224,12 +318,16 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_kill_9_then_the_same_command_continues_and_gives_the_same_bytes(tmp_path: Path, samples: Path) -> None:
+@pytest.mark.parametrize("dedup", [False, True])
+def test_kill_9_then_the_same_command_continues_and_gives_the_same_bytes(tmp_path: Path, samples: Path, dedup: bool) -> None:
     pytest.importorskip("psutil")
     corpus = make_corpus(tmp_path / "corpus.jsonl", samples, replicas=40)
     env = dict(os.environ, CLEANER_SHARD_DOCUMENTS="20")
-    command = [sys.executable, "-m", "cleaner", "run", str(corpus), "-o", str(tmp_path / "out"), "--workers", "2", "--no-dedup"]
-    subprocess.run([*command[:5], "-o", str(tmp_path / "whole"), "--workers", "2", "--no-dedup"], env=env, check=True, capture_output=True)
+    flags = ["--workers", "2"] + ([] if dedup else ["--no-dedup"])
+    command = [sys.executable, "-m", "cleaner", "run", str(corpus), "-o", str(tmp_path / "out"), *flags]
+    subprocess.run([*command[:5], "-o", str(tmp_path / "whole"), *flags], env=env, check=True, capture_output=True)
+    if dedup:
+        assert _manifest(tmp_path / "whole")["dedup"]["clusters_with_copies"] > 0
 
     work = stream.work_folder_for(tmp_path / "out")
     run = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -315,12 +413,13 @@ def test_a_shard_changed_since_it_was_written_is_refused(tmp_path: Path) -> None
         ShardReader(path)
 
 
-def test_every_output_file_of_a_streaming_run_is_the_in_memory_runs(tmp_path: Path, samples: Path) -> None:
+@pytest.mark.parametrize("dedup", [False, True])
+def test_every_output_file_of_a_streaming_run_is_the_in_memory_runs(tmp_path: Path, samples: Path, dedup: bool) -> None:
     """Parquet beside JSONL, txt files, inputs.jsonl and the report: written by the one writer, the
     report inside the committed set (no staging folder or work folder left)."""
     formats = ("jsonl", "parquet", "txt")
-    run_paths([str(samples)], tmp_path / "memory", RunOptions(streaming=False, dedup=False, formats=formats))
-    result = run_paths([str(samples)], tmp_path / "stream", RunOptions(dedup=False, formats=formats))
+    run_paths([str(samples)], tmp_path / "memory", RunOptions(streaming=False, dedup=dedup, formats=formats))
+    result = run_paths([str(samples)], tmp_path / "stream", RunOptions(dedup=dedup, formats=formats))
 
     def tree(root: Path) -> dict[str, bytes]:
         return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

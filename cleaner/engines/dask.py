@@ -7,15 +7,20 @@ files) and submits the same steps a local run uses (:mod:`cleaner.steps`):
 * each worker reads its own partitions, extracts, and counts its evidence;
 * the evidence is merged by a tree reduction of merge tasks on the workers
   (:class:`cleaner.steps.TreeReducer`, the same tree a local run uses);
-* workers strip and sign their shards;
-* band keys are computed per range of documents and shuffled into buckets
-  by key, so every bucket is handled on one worker; candidate pairs are
-  verified on the workers;
+* workers strip and sign their shards, and place the sketches in founding
+  order into memory-mapped files of the work folder;
+* the driver computes the candidate pairs from the band keys (numpy arrays
+  of integers over the memory-mapped signatures: not yet shuffled to the
+  workers); chunks of candidate pairs are verified on the workers, and the
+  canonical copy of every component is chosen there;
 * connected components with the chaining guard run on the driver over the
   edge list (memory O(edges) plus a few numbers per document);
 * canonical records are assembled on the workers as output parts, which the
   driver concatenates (and merges in id order) into the same files as a
   local run.
+
+These are the steps of :mod:`cleaner.steps`, called by :func:`cleaner.stream.deduplicate`
+as for the local pool.
 
 Workers and driver share the work folder, so they must see one file system
 (one machine, or a shared mount). The scheduler address is checked before

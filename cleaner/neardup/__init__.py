@@ -19,6 +19,7 @@ estimation benchmark (``benchmarks/results/neardup.md``).
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
@@ -34,7 +35,7 @@ from .canonical import (
     group_key,
     rank_documents,
 )
-from .clusters import guarded_clusters
+from .clusters import ClusterSet, guarded_clusters
 from .lsh import (
     band_keys,
     candidate_pairs,
@@ -278,13 +279,19 @@ class ChainGuard:
         return held
 
 
+def site_key(doc: Document) -> str | None:
+    """The site a document is compared under (case-folded), None when unknown."""
+    return doc.site.strip().casefold() if doc.site and doc.site.strip() else None
+
+
 def site_codes(docs: Sequence[Document]) -> np.ndarray:
-    """An integer per site name (case-folded); -1 when unknown."""
+    """An integer per site name (:func:`site_key`); -1 when unknown."""
     codes: dict[str, int] = {}
     out = np.full(len(docs), -1, dtype=np.int64)
     for k, d in enumerate(docs):
-        if d.site and d.site.strip():
-            out[k] = codes.setdefault(d.site.strip().casefold(), len(codes))
+        key = site_key(d)
+        if key is not None:
+            out[k] = codes.setdefault(key, len(codes))
     return out
 
 
@@ -306,19 +313,32 @@ def merge_pairs(ai: np.ndarray, aj: np.ndarray, bi: np.ndarray, bj: np.ndarray, 
     return codes // n, codes % n
 
 
-def verify_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray, stats: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-    """The verified edges among candidate pairs; counts and the similarity histogram go to ``stats``."""
+def judge_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(passes, Jaccard) of candidate pairs: one piece of the verification, in any chunks
+    (``test.by_containment`` counts the pieces' containment edges)."""
     ok, jac, _, _, _ = test.judge(ci, cj)
-    stats["candidate_pairs"] = int(ci.size)
-    stats["verified_edges"] = int(np.count_nonzero(ok))
-    stats["rejected_at_verification"] = int(ci.size - np.count_nonzero(ok))
-    stats["containment_edges"] = test.by_containment
+    return ok, jac
+
+
+def record_verification(stats: dict[str, Any], ok: np.ndarray, jac: np.ndarray, by_containment: int, exact: bool) -> None:
+    """The verification's counts and similarity histogram in ``stats`` (``ok``, ``jac``: every candidate's)."""
+    passed = int(np.count_nonzero(ok))
+    stats["candidate_pairs"] = int(ok.size)
+    stats["verified_edges"] = passed
+    stats["rejected_at_verification"] = int(ok.size - passed)
+    stats["containment_edges"] = int(by_containment)
     stats["similarity_histogram"] = {
-        "measure": "exact shingle Jaccard" if test.sketches is not None else "estimated Jaccard (MinHash)",
+        "measure": "exact shingle Jaccard" if exact else "estimated Jaccard (MinHash)",
         "bins": [round(b, 1) for b in HISTOGRAM_BINS[:-1]],
         "verified_edges": histogram(jac[ok]),
         "rejected_candidates": histogram(jac[~ok]),
     }
+
+
+def verify_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray, stats: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The verified edges among candidate pairs; counts and the similarity histogram go to ``stats``."""
+    ok, jac = judge_pairs(test, ci, cj)
+    record_verification(stats, ok, jac, test.by_containment, test.sketches is not None)
     return ci[ok], cj[ok]
 
 
@@ -335,6 +355,115 @@ def founding_key(doc: Document) -> tuple:
     last), then smallest id. A cluster's founding member, whose id its id derives from, is
     the member that entered first - with an index, in the earliest run."""
     return (doc.date is None, doc.date or "", doc.id)
+
+
+def sign_batch(docs: Sequence[Document], params: DedupParams, evidence: Any = None,
+               evidence_sites: Callable[[Document], str | None] | None = None,
+               signer: Callable[[list[str], DedupParams], Sketches] | None = None) -> tuple[Sketches, list[str]]:
+    """The sign step of a batch: (:class:`Sketches`, the texts signed, :func:`article_texts`)."""
+    texts, left = article_texts(docs, params, evidence, evidence_sites)
+    out = (signer or sketch_with)(texts, params)
+    out.left_out_lines = left
+    return out, texts
+
+
+def article_texts(docs: Sequence[Document], params: DedupParams, evidence: Any = None,
+                  evidence_sites: Callable[[Document], str | None] | None = None) -> tuple[list[str], int]:
+    """The texts signed (:func:`~cleaner.neardup.sign.signing_texts`: the articles) and the lines
+    left out; ``evidence_sites(doc)`` is the site a document's lines were counted under in
+    ``evidence`` (default its ``site``). A pure function of each document and the evidence."""
+    sites = [evidence_sites(d) for d in docs] if evidence_sites is not None else None
+    return signing_texts(docs, params, evidence, sites)
+
+
+def copy_texts(docs: Sequence[Document], signed: Sequence[str]) -> CopyTexts:
+    """The copies' texts for the canonical choice: each judged against what was signed (the
+    article, where it differs from the cleaned text). ``signed[k]`` is ``docs[k]``'s."""
+    signed_as = {d.id: t for d, t in zip(docs, signed) if t is not (d.text or "")}
+    return CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
+
+
+def choose_member(group: Sequence[Document], ranks: Sequence[int], texts: CopyTexts,
+                  memo: MutableMapping[str, str] | None = None) -> int:
+    """Index (into ``group``) of a group's canonical copy: :func:`~cleaner.neardup.canonical.choose_canonical`,
+    remembered in ``memo`` (group key -> chosen id) when given."""
+    key = group_key(group) if memo is not None else None
+    if key is not None:
+        chosen = memo.get(key)
+        for k, d in enumerate(group):
+            if d.id == chosen:
+                return k
+    k = choose_canonical(group, list(ranks), texts)
+    if key is not None:
+        memo[key] = group[k].id
+    return k
+
+
+def chain_guard(test: EdgeTest, sk: Sketches, sites: np.ndarray, params: DedupParams) -> ChainGuard:
+    """The chaining guard of a run (its own Jaccard threshold when ``params.guard`` is set)."""
+    guard_test = test if params.guard is None else EdgeTest(sk.sigs, sk.sizes, sites, replace(params, threshold=params.guard), sk)
+    return ChainGuard(guard_test, params)
+
+
+def linked_rows(n: int, ei: np.ndarray, ej: np.ndarray) -> np.ndarray:
+    """Which rows have an edge: only they can share a cluster, so only their completeness is
+    computed (ranking the others by it decides nothing, and it is the costly part of ranking)."""
+    linked = np.zeros(n, dtype=bool)
+    linked[ei] = linked[ej] = True
+    return linked
+
+
+def member_similarities(test: EdgeTest, members: np.ndarray) -> np.ndarray:
+    """Member.similarity: each member's Jaccard to the canonical (``members[0]``; exact where
+    cheap, see :class:`EdgeTest`)."""
+    if members.size > 1:
+        sims = test.measures(np.full(members.size, members[0]), members)[0]
+        sims[0] = 1.0
+        return sims
+    return np.ones(1)
+
+
+def story_record(members: Sequence[Document], sims: np.ndarray, params: DedupParams, texts: CopyTexts,
+                 founder: str, memo: MutableMapping[str, str] | None = None) -> Canonical:
+    """One cluster's record (:func:`~cleaner.neardup.canonical.build_canonical`), ``members[0]`` canonical."""
+    return build_canonical(members, sims.tolist(), min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy,
+                           texts=texts, memo=memo, founder=founder)
+
+
+def record_counts(canonical: Canonical) -> Counter:
+    """What one written record adds to the stage's counts (summed over records, in any parts)."""
+    size = canonical.cluster.size
+    return Counter(clusters=1, clusters_with_copies=int(size > 1), copies_found=size - 1,
+                   cross_copy_lines_removed=sum(1 for s in canonical.removed if s.kind == "cross_copy"))
+
+
+def finish_stats(stats: dict[str, Any], params: DedupParams, sizes: np.ndarray, clusters: ClusterSet, guard: ChainGuard,
+                 written: Counter, members_to_canonical: list[int]) -> None:
+    """The stage's statistics after the records are written: ``sizes`` are this run's
+    documents' shingle counts, ``written`` the sum of :func:`record_counts`,
+    ``members_to_canonical`` the histogram of the members' similarities."""
+    bands, rows = params.band_rows
+    sizes_out = clusters.sizes()
+    reasons: dict[str, int] = {}
+    for m in clusters.moved:
+        why = guard.failed.get(int(m), "split off with a detached part")
+        reasons[why] = reasons.get(why, 0) + 1
+    stats["similarity_histogram"]["members_to_canonical"] = members_to_canonical
+    stats.update({
+        "documents": int(sizes.size),
+        "empty_documents": int(np.count_nonzero(sizes == 0)),
+        "bands": bands,
+        "rows": rows,
+        "clusters": int(written["clusters"]),
+        "clusters_with_copies": int(written["clusters_with_copies"]),
+        "copies_found": int(written["copies_found"]),
+        "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
+        "split_by_chaining_guard": clusters.split_by_guard,
+        "detached_by_chaining_guard": clusters.detached,
+        "chaining_guard": {"components_split": clusters.split_by_guard, "documents_moved": int(clusters.moved.size),
+                           "reasons": dict(sorted(reasons.items()))},
+        "cross_copy_lines_removed": int(written["cross_copy_lines_removed"]),
+    })
 
 
 def dedup_documents(
@@ -398,30 +527,16 @@ def dedup_documents(
         wanted_old = set()
     n_old = len(old_docs)
 
-    # the article texts that differ from the cleaned texts (template lines left out, or the
-    # source rescued): the canonical choice judges copies against what was signed
-    signed_as: dict[str, str] = {}
-
-    def sign(batch: list[Document]) -> Sketches:
-        sites = [evidence_sites(d) for d in batch] if evidence_sites is not None else None
-        texts, left = signing_texts(batch, params, evidence, sites)
-        for d, t in zip(batch, texts):
-            if t is not (d.text or ""):
-                signed_as[d.id] = t
-        out = (signer or sketch_with)(texts, params)
-        out.left_out_lines = left
-        return out
-
-    new_sk = sign(new_docs)
+    new_sk, new_texts = sign_batch(new_docs, params, evidence, evidence_sites, signer)
     all_docs = list(old_docs) + new_docs
     if n_old:
         # the index keeps signatures, not the samples of exact verification: old documents are
         # signed again (a pure function of their text); their stored signatures give the candidates
-        old_sk = sign(list(old_docs))
+        old_sk, old_texts = sign_batch(list(old_docs), params, evidence, evidence_sites, signer)
         old_sk.sigs = np.asarray(old_sigs, dtype=np.uint32)
         sk = Sketches.concatenate([old_sk, new_sk])
     else:
-        sk = new_sk
+        sk, old_texts = new_sk, []
     stats["lines_left_out_of_shingles"] = new_sk.left_out_lines
 
     pairs = index.candidates(new_sk.sigs, n_old, bands, rows) if index is not None else None
@@ -439,71 +554,29 @@ def dedup_documents(
         ei = np.concatenate([old_edges[:, 0], ei])
         ej = np.concatenate([old_edges[:, 1], ej])
 
-    # Only a document with an edge can share a cluster; for the others (singletons) completeness
-    # decides nothing, so it is not computed (it is the costly part of ranking).
-    linked = np.zeros(len(all_docs), dtype=bool)
-    linked[ei] = linked[ej] = True
-    rank = np.asarray(rank_documents(all_docs, linked), dtype=np.int64)
-    texts = CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
+    rank = np.asarray(rank_documents(all_docs, linked_rows(len(all_docs), ei, ej)), dtype=np.int64)
+    texts = copy_texts(all_docs, list(old_texts) + new_texts)
 
     def choose(members: np.ndarray) -> int:
-        group = [all_docs[i] for i in members]
-        key = group_key(group) if memo is not None else None
-        if key is not None:
-            chosen = memo.get(key)
-            for k, d in enumerate(group):
-                if d.id == chosen:
-                    return int(members[k])
-        k = choose_canonical(group, [int(rank[i]) for i in members], texts)
-        if key is not None:
-            memo[key] = group[k].id
-        return int(members[k])
+        return int(members[choose_member([all_docs[i] for i in members], [int(rank[i]) for i in members], texts, memo)])
 
-    guard_test = test if params.guard is None else EdgeTest(sk.sigs, sk.sizes, sites, replace(params, threshold=params.guard), sk)
-    guard = ChainGuard(guard_test, params)
+    guard = chain_guard(test, sk, sites, params)
     clusters = guarded_clusters(len(all_docs), ei, ej, rank, guard, choose, guard.bridge)
 
     canonicals: list[Canonical] = []
+    written: Counter = Counter()
     member_sims: list[float] = []
     for c in range(len(clusters)):
         members = clusters.members(c)
         if n_old and members.max() < n_old and not any(all_docs[i].id in wanted_old for i in members):
             continue  # none of this run's inputs in this cluster: written by an earlier run
-        # Member.similarity: Jaccard to the canonical (exact where cheap, see EdgeTest)
-        if members.size > 1:
-            sims = test.measures(np.full(members.size, members[0]), members)[0]
-            sims[0] = 1.0
-            member_sims.extend(sims[1:].tolist())
-        else:
-            sims = np.ones(1)
+        sims = member_similarities(test, members)
+        member_sims.extend(sims[1:].tolist())
         first = all_docs[int(members.min())].id  # rows are in founding order (old rows first)
-        canonicals.append(build_canonical(
-            [all_docs[i] for i in members], sims.tolist(),
-            min_copies=params.cross_copy_min_copies, cross_copy=params.cross_copy, texts=texts, memo=memo,
-            founder=first,
-        ))
+        canonical = story_record([all_docs[i] for i in members], sims, params, texts, first, memo)
+        written.update(record_counts(canonical))
+        canonicals.append(canonical)
     canonicals.sort(key=lambda c: c.id)
-    sizes_out = clusters.sizes()
-    moved = [int(m) for m in clusters.moved]
-    reasons: dict[str, int] = {}
-    for m in moved:
-        why = guard.failed.get(m, "split off with a detached part")
-        reasons[why] = reasons.get(why, 0) + 1
-    stats["similarity_histogram"]["members_to_canonical"] = histogram(np.asarray(member_sims))
-    stats.update({
-        "documents": len(new_docs),
-        "empty_documents": int(np.count_nonzero(new_sk.sizes == 0)),
-        "bands": bands,
-        "rows": rows,
-        "clusters": len(canonicals),
-        "clusters_with_copies": sum(1 for c in canonicals if c.cluster.size > 1),
-        "copies_found": sum(c.cluster.size - 1 for c in canonicals),
-        "largest_cluster": int(sizes_out.max()) if sizes_out.size else 0,
-        "split_by_chaining_guard": clusters.split_by_guard,
-        "detached_by_chaining_guard": clusters.detached,
-        "chaining_guard": {"components_split": clusters.split_by_guard, "documents_moved": len(moved),
-                           "reasons": dict(sorted(reasons.items()))},
-        "cross_copy_lines_removed": sum(1 for c in canonicals for s in c.removed if s.kind == "cross_copy"),
-    })
+    finish_stats(stats, params, new_sk.sizes, clusters, guard, written, histogram(np.asarray(member_sims)))
     clusters_out = sorted((c.cluster for c in canonicals), key=lambda c: c.id)
     return DedupResult(clusters=clusters_out, canonicals=canonicals, stats=stats, rejected=rejected)

@@ -27,6 +27,8 @@ import re
 from collections.abc import Callable, MutableMapping, Sequence
 from functools import lru_cache
 
+import numpy as np
+
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
 from .shingles import normalise_bytes
 
@@ -80,12 +82,19 @@ def rank_documents(docs: Sequence[Document], linked: Sequence[bool] | None = Non
     ``linked`` (optional): which documents can share a cluster at all; the
     others are ranked without their completeness, which only orders copies.
     """
-    keys = [(-completeness(d.text) if linked is None or linked[k] else 0, d.date is None, d.date or "", d.id)
-            for k, d in enumerate(docs)]
-    order = sorted(range(len(docs)), key=keys.__getitem__)
-    rank = [0] * len(docs)
-    for r, i in enumerate(order):
-        rank[i] = r
+    scores = np.asarray([completeness(d.text) if linked is None or linked[k] else 0 for k, d in enumerate(docs)], dtype=np.int64)
+    by_date = sorted(range(len(docs)), key=lambda k: (docs[k].date is None, docs[k].date or "", docs[k].id))
+    founding = np.empty(len(docs), dtype=np.int64)
+    founding[by_date] = np.arange(len(docs))
+    return rank_rows(scores, founding).tolist()
+
+
+def rank_rows(scores: np.ndarray, founding: np.ndarray) -> np.ndarray:
+    """:func:`rank_documents` from numbers (a streaming driver holds no documents): ``scores`` the
+    completeness that counts (0 where it does not), ``founding`` each document's position in
+    (date, id) order (undated last)."""
+    rank = np.empty(scores.size, dtype=np.int64)
+    rank[np.lexsort((founding, -scores))] = np.arange(scores.size)
     return rank
 
 
