@@ -9,11 +9,13 @@ id before anything is written.
 """
 from __future__ import annotations
 
+import gc
 import os
 import platform
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, is_dataclass
 from importlib import metadata as importlib_metadata
 from pathlib import Path
@@ -72,25 +74,31 @@ class RunResult:
 _worker_state: dict[str, Any] = {}
 
 
-def _init_worker(options: StripOptions, evidence: Any, child: bool = False) -> None:
+def _init_worker(options: StripOptions, evidence: Any, child: bool = False, docs: Sequence[Document] = ()) -> None:
     if child:  # a pool worker must not outlive its parent (kill -9 of the run)
         from .engines.pool import die_with_parent
 
         die_with_parent()
     _worker_state["options"] = options
     _worker_state["evidence"] = evidence
+    _worker_state["docs"] = docs  # a forked worker's own view of the parent's documents (tasks name ranges)
 
 
 def _prepare_one(doc: Document) -> Document | Rejected:
     return apply_stage("extract", doc, _worker_state["options"])
 
 
+def _evidence_one(doc: Document) -> Any:
+    return apply_stage("evidence", doc, _worker_state["options"])
+
+
 def _strip_one(doc: Document) -> Document | Rejected:
     return apply_stage("strip", doc, _worker_state["options"], _worker_state["evidence"])
 
 
-def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any = None) -> Document | Rejected:
-    """One per-document stage by name (local pool, in-process, Dask).
+def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any = None) -> Any:
+    """One per-document stage by name (local pool, in-process, Dask): a Document or a Rejected;
+    for ``evidence``, the document's part of the corpus evidence (:func:`evidence_part`) or a Rejected.
 
     A bug a strange document triggers must not end a run over a million
     others, nor lose that document: it is rejected with the error as reason.
@@ -98,6 +106,8 @@ def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any 
     try:
         if stage == "extract":
             return prepare_document(doc, options)
+        if stage == "evidence":
+            return evidence_part(doc)
         return strip_document(doc, evidence, options)
     except Exception as exc:  # noqa: BLE001 - reported per document, see above
         return Rejected(
@@ -106,13 +116,24 @@ def apply_stage(stage: str, doc: Document, options: StripOptions, evidence: Any 
         )
 
 
+def evidence_part(doc: Document) -> tuple[str | None, bytes, str | None]:
+    """:func:`cleaner.steps.document_evidence` with the line hashes as bytes (uint64): small to
+    send back from a worker and to keep in the stage cache."""
+    import numpy as np
+
+    from .steps import document_evidence
+
+    site, hashes, title = document_evidence(doc)
+    return site, np.asarray(hashes, dtype=np.uint64).tobytes(), title
+
+
 Mapper = Callable[..., "list[Document | Rejected]"]
 """``mapper(stage, docs, options, evidence, progress) -> results in input order``."""
 
 
 def local_mapper(workers: int, time_limit: float | None = None) -> Mapper:
     """A killable process pool (``time_limit``: seconds per document); in-process for one worker without a limit."""
-    functions = {"extract": _prepare_one, "strip": _strip_one}
+    functions = {"extract": _prepare_one, "evidence": _evidence_one, "strip": _strip_one}
 
     def mapper(stage: str, docs: Sequence[Document], options: StripOptions, evidence: Any, progress: Progress | None):
         return map_documents(functions[stage], docs, options, evidence, workers, progress, stage, time_limit)
@@ -132,6 +153,28 @@ def _stage_batch(fn: Callable[[Document], Document | Rejected], stage: str, docs
             out.append(fn(doc))
         tick()
     return out
+
+
+def _stage_range(fn: Callable[[Document], Document | Rejected], stage: str, lo: int, hi: int,
+                 skip: dict[int, str], tick: Callable[[], None]) -> list[Document | Rejected]:
+    """:func:`_stage_batch` over documents ``lo:hi`` of those the forked worker inherited: the
+    documents are not pickled to the worker, only their results back."""
+    return _stage_batch(fn, stage, _worker_state["docs"][lo:hi], skip, tick)
+
+
+def warm_up_stage(stage: str, docs: Sequence[Document], options: StripOptions) -> None:
+    """Load what ``stage`` needs (language model, the documents' rule tables, the HTML extractor)
+    once in the parent before workers are forked from it: each fresh worker would load it again."""
+    from .steps import warm_up
+    from .strip import rules_language
+    from .strip.rules import load_rules
+
+    warm_up(RunOptions(strip=options))
+    if stage == "extract" and any(d.mode == "html" for d in docs):
+        from .strip import html  # noqa: F401 - the extractor's libraries, imported once
+    if stage == "strip":
+        for language in sorted({rules_language(d, options) for d in docs}):
+            load_rules(language)
 
 
 def map_documents(
@@ -164,9 +207,17 @@ def map_documents(
     from .engines.pool import KillablePool
 
     chunksize = max(1, min(64, len(docs) // (workers * 4) or 1))
-    tasks = ((k, _stage_batch, (fn, stage, docs[lo:lo + chunksize])) for k, lo in enumerate(range(0, len(docs), chunksize)))
+    starts = range(0, len(docs), chunksize)
     done: dict[int, list[Document | Rejected]] = {}
-    with KillablePool(workers, initializer=_init_worker, initargs=(options, evidence, True)) as pool:
+    pool = KillablePool(workers, initializer=_init_worker)
+    if pool.forks:  # the workers inherit the documents and what the stage loaded (no pickling, no reloading)
+        warm_up_stage(stage, docs, options)
+        pool.set_initargs((options, evidence, True, docs))
+        tasks: Iterable = ((k, _stage_range, (fn, stage, lo, min(lo + chunksize, len(docs)))) for k, lo in enumerate(starts))
+    else:
+        pool.set_initargs((options, evidence, True))
+        tasks = ((k, _stage_batch, (fn, stage, docs[lo:lo + chunksize])) for k, lo in enumerate(starts))
+    with pool:
         for k, results in pool.run(tasks, time_limit=time_limit):
             done[k] = results
             if progress:
@@ -174,55 +225,58 @@ def map_documents(
     return [result for k in sorted(done) for result in done[k]]
 
 
-def gather_corpus_evidence(docs: Sequence[Document], cache: StageCache | None = None, key_memo: dict | None = None) -> Any:
-    """Corpus-level evidence over prepared documents (one pass, no I/O).
+def gather_corpus_evidence(
+    docs: Sequence[Document],
+    cache: StageCache | None = None,
+    key_memo: dict | None = None,
+    mapper: Mapper | None = None,
+    options: StripOptions | None = None,
+    progress: Progress | None = None,
+    rejected: list[Rejected] | None = None,
+) -> Any:
+    """Corpus-level evidence over prepared documents.
 
-    Lines are counted under each document's evidence site (its site, else its
-    template's stand-in). A document without a title gets a guessed one (the
-    site's real name helps: "Headline | Site"); with a cache, the guesses of
-    unchanged documents are reused (guessing is the costly part of the pass).
+    Each document's part (:func:`cleaner.steps.document_evidence`: its evidence
+    site, distinct line hashes and title, a guessed one for an untitled page)
+    is found by ``mapper`` (on the workers) or in-process, and with a cache
+    only for new or changed documents (guessing a title is the costly part).
+    The parts are then counted in input order. A document whose part fails is
+    rejected into ``rejected`` (stage ``evidence``) and counts for nothing.
     """
-    from .strip.corpus import gather_evidence
-    from .strip.text import guess_title
+    from .strip.corpus import CorpusEvidence
 
-    titles = [d.title for d in docs]
-    untitled = [i for i, t in enumerate(titles) if not t]
-    if untitled:
-        keys: dict[int, str] = {}
-        found: dict[str, Any] = {}
-        if cache is not None:
-            fixed = digest("title", code_fingerprint())
-            keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in untitled}
-            found = cache.get_many("title", keys.values())
-        fresh = {}
-        for i in untitled:
-            key = keys.get(i, str(i))
-            if key not in found:
-                fresh[key] = guess_title(docs[i].source_text or "", site=docs[i].site)
-            titles[i] = found.get(key, fresh.get(key))
-        if cache is not None:
-            cache.put_many("title", fresh)
-    sites = [evidence_site(d) for d in docs]
-    if cache is None:
-        return gather_evidence((site, d.source_text or "", t) for d, site, t in zip(docs, sites, titles))
-    # With a cache, each page's line hashes are kept too: counting a site's lines is then a
-    # dictionary update per line instead of a segmentation of every page on every run.
+    keys: list[str] = []
+    found: dict[str, Any] = {}
+    if cache is not None:
+        fixed = digest("evidence", code_fingerprint())
+        keys = [join_keys(fixed, memo_document_key(doc, key_memo)) for doc in docs]
+        found = cache.get_many("evidence", keys)
+    todo = [i for i in range(len(docs)) if not keys or keys[i] not in found]
+    if progress and len(todo) < len(docs):
+        progress("evidence", len(docs) - len(todo), len(docs))
+    todo_docs = [docs[i] for i in todo]
+    if mapper is None:
+        computed = [apply_stage("evidence", doc, options or StripOptions()) for doc in todo_docs]
+    else:
+        computed = mapper("evidence", todo_docs, options or StripOptions(), None, progress)
+    parts: list[Any] = [found.get(k) for k in keys] if keys else [None] * len(docs)
+    fresh = {}
+    for i, part in zip(todo, computed):
+        parts[i] = part
+        if keys and not isinstance(part, Rejected):
+            fresh[keys[i]] = part
+    if cache is not None:
+        cache.put_many("evidence", fresh)
     import numpy as np
 
-    from .strip.corpus import CorpusEvidence, line_hashes
-
-    sited = [i for i, site in enumerate(sites) if site]
-    fixed = digest("lines", code_fingerprint())
-    keys = {i: join_keys(fixed, memo_document_key(docs[i], key_memo)) for i in sited}
-    found = cache.get_many("lines", keys.values())
-    fresh = {keys[i]: np.asarray(line_hashes(docs[i].source_text or ""), dtype=np.uint64).tobytes()
-             for i in sited if keys[i] not in found}
-    cache.put_many("lines", fresh)
-    found.update(fresh)
     evidence = CorpusEvidence()
-    for i, (site, title) in enumerate(zip(sites, titles)):
-        hashes = np.frombuffer(found[keys[i]], dtype=np.uint64).tolist() if site else ()
-        evidence.add_hashed(site, hashes, title)
+    for part in parts:
+        if isinstance(part, Rejected):
+            if rejected is not None:
+                rejected.append(part)
+            continue
+        site, hashes, title = part
+        evidence.add_hashed(site, np.frombuffer(hashes, dtype=np.uint64).tolist(), title)
     return evidence
 
 
@@ -253,6 +307,22 @@ def make_mapper(options: RunOptions) -> Mapper:
     return local_mapper(options.workers, options.time_limit)
 
 
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """The cyclic garbage collector rarely, for a run over a corpus held in memory.
+
+    The documents, spans and evidence tables are millions of objects without
+    cycles; each full collection walks all of them again (measured: 7 % of an
+    in-process run's CPU). Restored afterwards: the caller's process keeps its own settings.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(max(before[0], 50_000), before[1], max(before[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def run_documents(
     records: Iterable[Document | Rejected],
     options: RunOptions = RunOptions(),
@@ -264,7 +334,8 @@ def run_documents(
     mapper = mapper or make_mapper(options)
     cache = StageCache(options.cache) if options.cache else None
     try:
-        return _run_stages(records, options, progress, mapper, cache)
+        with fewer_collections():
+            return _run_stages(records, options, progress, mapper, cache)
     finally:
         if own_mapper and hasattr(mapper, "close"):
             mapper.close()
@@ -341,7 +412,12 @@ def _run_stages(
     evidence = None
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
-        evidence = gather_corpus_evidence(docs, cache, key_memo)
+        failed: list[Rejected] = []
+        evidence = gather_corpus_evidence(docs, cache, key_memo, mapper, options.strip, progress, failed)
+        if failed:
+            rejected.extend(failed)
+            dropped = {r.id for r in failed}
+            docs = [d for d in docs if d.id not in dropped]
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -417,7 +493,8 @@ def run_paths(
     mapper = make_mapper(options)  # before reading: an unreachable Dask scheduler is named before any work
     try:
         t0 = time.perf_counter()
-        records = list(iter_documents(inputs, options.read, report))
+        with fewer_collections():
+            records = list(iter_documents(inputs, options.read, report))
         read_time = time.perf_counter() - t0
         result = run_documents(records, options, progress, mapper=mapper)
     finally:

@@ -83,9 +83,11 @@ def evidence_from_json(d: dict[str, Any]) -> Any:
 def document_evidence(doc: Document) -> tuple[str | None, list[int], str | None]:
     """What one prepared document adds to the corpus evidence: (site, line hashes, title).
 
-    The same decisions as :func:`cleaner.pipeline.gather_corpus_evidence`:
-    a document without a title gets the guessed one (one segmentation serves
-    both the guess and the line counts).
+    Every driver's one implementation (the in-memory path maps it through
+    :func:`cleaner.pipeline.evidence_part`): a document without a title gets
+    the guessed one, guessed with its own site's name (a real site, not the
+    template stand-in; "Headline | Site"); one segmentation serves both the
+    guess and the line counts.
     """
     from .strip import evidence_site
     from .strip.corpus import line_hashes
@@ -96,7 +98,7 @@ def document_evidence(doc: Document) -> tuple[str | None, list[int], str | None]
     text = doc.source_text or ""
     if doc.title:
         return site, (line_hashes(split_lines(text)) if site else []), doc.title
-    lines, guessed = analyse_title(text, site=site)
+    lines, guessed = analyse_title(text, site=doc.site)
     return site, (line_hashes(lines) if site else []), guessed
 
 

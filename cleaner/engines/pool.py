@@ -149,8 +149,15 @@ class KillablePool:
         self.time_limit = time_limit
         self._context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else "spawn")
         self._init = (initializer, initargs)
+        # forked workers start with a copy of the parent's memory: what it loaded, the data it holds
+        self.forks = self._context.get_start_method() == "fork"
         self._workers: list[_Worker] = []
         self.replaced = 0  # workers killed for a time limit or found dead
+
+    def set_initargs(self, initargs: tuple) -> None:
+        """The initializer's arguments for workers started from now on (with fork they are not
+        pickled: a forked worker gets the very objects)."""
+        self._init = (self._init[0], initargs)
 
     def _spawn(self) -> _Worker:
         worker = _Worker(self._context, *self._init)

@@ -91,6 +91,11 @@ def _pruned_summary(pruned: list[dict]) -> dict[str, int]:
     return dict(sorted(summary.items()))
 
 
+def rules_language(doc: Document, options: StripOptions) -> str:
+    """The language whose noise rules strip ``doc`` (its own, else the option's, else English)."""
+    return base_language(doc.language) or options.language or "en"
+
+
 def strip_document(doc: Document, evidence=None, options: StripOptions = StripOptions()) -> Document | Rejected:
     """Run the text noise rules on a prepared document.
 
@@ -105,7 +110,7 @@ def strip_document(doc: Document, evidence=None, options: StripOptions = StripOp
         if isinstance(doc, Rejected):
             return doc
     assert doc.source_text is not None
-    language = base_language(doc.language) or options.language or "en"
+    language = rules_language(doc, options)
     per_doc = evidence.for_document(evidence_site(doc), doc.title) if evidence is not None else None
     try:
         stripped = strip_text(
