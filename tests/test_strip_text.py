@@ -762,3 +762,37 @@ def test_prose_that_mentions_reading_on_is_kept():
     line = "Skippers who want to keep reading the harbour plans can find them at the town hall on Mondays."
     out = strip_text(f"{P1}\n\n{line}\n\n{P2}")
     assert line in out.text.split("\n")
+
+
+def test_code_block_and_chart_inside_body_are_kept():
+    """Code lines and a chart's number labels between paragraphs are neutral for the core: the
+    article goes on below them (an article about software or data), and they stay in it."""
+    code = ["fetch(url).then(function(res) {", "console.log(res.status);", "});",
+            "var total = items.length;", "}"]
+    chart = ["$915", "600", "300", "’17", "’18", "’19"]
+    text = (f"Harbour traffic in numbers\n\n{P1}\n\n" + "\n".join(code) + f"\n\n{P2}\n\n"
+            + "\n".join(chart) + f"\n\n{P3}\n")
+    out = strip_text(text)
+    assert out.text.split("\n") == [P1, *code, P2, *chart, P3]
+
+
+def test_words_of_spaced_cells_and_unspaced_scripts():
+    from cleaner.strip.segment import count_words, ending_of
+
+    assert count_words("Minecraft News      Powered by Tumblr        ") == 5  # (runs of spaces: one gap)
+    assert count_words("a  b   c") == 3
+    line = "市议会周二晚上决定把废弃的铁路改建成一条步行道，工程将于明年春天开始。"
+    assert count_words(line) == 1 + len(line) // 2  # (CJK: one word per two characters)
+    assert ending_of("工程将于明年春天开始，") == 1  # (full-width comma ends a clause)
+
+
+def test_unterminated_cjk_line_with_pauses_reads_as_prose():
+    from cleaner.strip._analysis import Analysis
+    from cleaner.strip.rules import load_rules
+
+    line = "玉峰道路一路上雲氣山嵐滯留山頭 順路下切蜿蜒道路後不久即抵達來到玉峰國小門口看見楓紅"
+    analysis = Analysis(line, load_rules("zh"), TextOptions(), None, None)
+    assert analysis.cls == [1]  # prose: long, and it pauses inside
+    headline = "玉峰道路一路上雲氣山嵐滯留山頭順路下切蜿蜒道路後不久即抵達來到玉峰國小門口看見楓紅"
+    analysis = Analysis(headline, load_rules("zh"), TextOptions(), None, None)
+    assert analysis.cls == [0]  # one run of characters without a pause: not prose by shape

@@ -87,3 +87,6 @@ cpdef list _merge_spans(list spans, str source)
 
 @cython.locals(k=Py_ssize_t, head=str, digits=bint)
 cpdef bint _is_table_row(str body, Py_ssize_t words)
+
+@cython.locals(first=Py_UCS4)
+cpdef bint _is_figure_or_code(str body)

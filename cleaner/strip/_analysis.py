@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..records import Attribution, Span
 from .hints import dispatch_key, hint_text
 from .rules import TAIL_WINDOW
-from .segment import Line, split_lines
+from .segment import Line, no_space_chars, split_lines
 
 if TYPE_CHECKING:  # pragma: no cover
     from .rules import RuleSet
@@ -92,7 +92,7 @@ class Analysis:
         self.in_headline_run: set[int] = set()  # lines of a run of headline-like lines
         self.announced: set[int] = set()  # lines of a list that a body line ending in ":" announced
         self.site_prose: list[int] = []  # prose lines that site evidence marked as boilerplate
-        self.table_row: set[int] = set()  # lines of a numeric table: neutral for the core, kept inside it
+        self.table_row: set[int] = set()  # lines of a numeric table, a code block or a chart: neutral for the core, kept inside it
         # line -> (offset in the line where a caption glued to its end starts, reason)
         self.caption_at: dict[int, tuple[int, str]] = {}
         self.attribution = Attribution()
@@ -121,6 +121,11 @@ class Analysis:
         another language than the table's), a long line with clause commas and
         mostly lower-case words reads as prose too.
         """
+        if not body.isascii() and 2 * no_space_chars(body) >= len(body):
+            # Chinese, Japanese: no spaces to count function words by; a long line that pauses
+            # inside (a comma or enumeration mark, or a space, which such text uses as a pause)
+            # reads as prose
+            return "，" in body or "、" in body or " " in body.strip()
         tokens = body.lower().split()
         stop = self.rules.stopwords
         if stop:
@@ -600,7 +605,8 @@ class Analysis:
         if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
             self._match_link_row(i, body)
         entry = (prose, None, noise[i], self.caption_at.pop(i, None),
-                 noise[i] is None and not prose and words >= 4 and _is_table_row(body, words))
+                 noise[i] is None and not prose and (
+                     (words >= 4 and _is_table_row(body, words)) or _is_figure_or_code(body)))
         noise[i] = None
         self.cls[i] = _OTHER
         return entry
@@ -945,6 +951,29 @@ def _is_table_row(body: str, words: int) -> bool:
     if not digits and body.count("  ") < 2:
         return False
     return 2 * len(_NUMBER.findall(body[:400])) >= min(words, 60)
+
+
+# A line of source code (a statement, a call, a brace, a comment marker) or of a chart's labels (a
+# few numbers alone): articles about software and data quote code blocks and figures between their
+# paragraphs, site chrome has neither.  Like a table row it is neutral for the core, kept inside it.
+_CODE_LINE = re.compile(
+    r"[;{}]\s*(?://[^\n]*)?\Z|\A[}\])](?:[;,)]|\s|\Z)|\A(?://|/\*|\*/|#!|#include\b|\$ )"
+    r"|[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+\(|\w\([^()\n]*\)\s*[;{]"
+    r"|\s(?:===?|!==?|=>|\+=|-=|:=|&&|\|\|)\s|\A[\w.$\[\]]+\s=\s")
+_NUMBERS_ONLY = re.compile(r"(?:[-+$€£¥(]?[’']?\d[\d.,:%]{0,12}[)%]?(?:\s|\Z)){1,3}")
+
+
+def _is_figure_or_code(body: str) -> bool:
+    """A code line or a chart's labels (see _CODE_LINE)."""
+    if len(body) > 200:
+        return False
+    first = body[0]
+    if (first.isdigit() or first in "$€£¥’'(-+") and _NUMBERS_ONLY.fullmatch(body + " ") is not None:
+        return True
+    # (every code shape needs one of these characters: most lines skip the search)
+    if first in "/*#$}])" or "(" in body or ";" in body or "{" in body or "}" in body or "=" in body or "&&" in body or "||" in body:
+        return _CODE_LINE.search(body) is not None
+    return False
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

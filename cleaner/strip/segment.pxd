@@ -30,8 +30,11 @@ cdef bint _blank(Py_UCS4 c)
                s=str, body=str, lines=list)
 cpdef list split_lines(str text)
 
-@cython.locals(words=Py_ssize_t, length=Py_ssize_t)
+@cython.locals(words=Py_ssize_t, length=Py_ssize_t, parts=list)
 cpdef Py_ssize_t count_words(str s)
+
+@cython.locals(found=Py_ssize_t, c=Py_UCS4)
+cpdef Py_ssize_t no_space_chars(str s)
 
 @cython.locals(last=Py_UCS4)
 cpdef int ending_of(str s)

@@ -14,7 +14,7 @@ SENTENCE_END = frozenset(".!?…。！？．")
 # ... possibly followed by a closing quote or bracket.
 CLOSERS = frozenset("\"'”’»)]」』›")
 # Characters that end a clause; a long line ending in one still reads as prose.
-CLAUSE_END = frozenset(":;：；,")
+CLAUSE_END = frozenset(":;：；,，、")
 # List bullets that flatteners (inscriptis, html2text, browsers' copy) put in front of items.
 BULLETS = frozenset("*+•·-–—o▪►▸◦‣○●■□➤→»")
 
@@ -296,15 +296,33 @@ def _reflow(text: str, lines: list[Line], width: int) -> list[Line]:
 
 
 def count_words(s: str) -> int:
-    """Words by spaces (non-breaking ones too); text in scripts without spaces (CJK) counts about
-    1 word per 3 characters."""
+    """Words by spaces (non-breaking ones too; a run of spaces, as flattened table cells leave,
+    separates two words).  Text in scripts written without spaces (Chinese, Japanese) counts one
+    word per CJK_CHARS_PER_WORD of its characters: a word of those languages is one to three
+    characters, so a sentence has about as many "words" as its translation."""
     words = s.count(" ") + 1
     length = len(s)
+    if words > 2 and "  " in s:
+        parts = s.split(" ")
+        words = len(parts) - parts.count("")  # (each further space of a run adds no word)
     if not s.isascii():
         words += s.count("\u00a0") + s.count("\u202f")  # (non-breaking and narrow non-breaking spaces)
-        if length > 16 * words:
-            words = max(words, length // 3)
+        if length > 6 * words:  # long "words": maybe a script without spaces
+            words += no_space_chars(s) // CJK_CHARS_PER_WORD
     return words
+
+
+CJK_CHARS_PER_WORD = 2
+
+
+def no_space_chars(s: str) -> int:
+    """Characters of scripts written without spaces between words: CJK ideographs, kana, and
+    their punctuation and full-width forms (Hangul is written with spaces)."""
+    found = 0
+    for c in s:
+        if "\u2e80" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" or "\uff00" <= c <= "\uffef":
+            found += 1
+    return found
 
 
 def ending_of(s: str) -> int:
