@@ -269,8 +269,12 @@ class Analysis:
         paragraphs after them.  Each such gap costs the core search more than a short paragraph
         after it brings, so the search alone keeps the first section only.  The sections taken must
         hold more prose than the lines between them and a paragraph of article length (a footer of
-        widgets, tags and one-line prompts does not)."""
+        widgets, tags and one-line prompts does not).  Code, table and figure lines (neutral in the
+        core's scores) and the items of a list that a gap line ending in ":" announced do not count
+        towards the gap's length; a paragraph right after the body (the body ended on a list it
+        announced) is a section with an empty gap."""
         lines, cls, noise, barrier, repeated = self.lines, self.cls, self.noise, self.barrier, self.repeated
+        table = self.table_row
         n = len(lines)
         limit = self.options.max_section_gap
         words = self.options.max_section_line_words
@@ -283,15 +287,23 @@ class Analysis:
         i = end + 1
         while i < n:
             j = i
+            gap = 0  # the lines of the gap that count towards its limit ...
+            announced = False
             while j < n and cls[j] != _PROSE:
                 kind = noise[j]
-                if (barrier[j] or j in repeated or lines[j].words > words or j - i >= limit
+                if kind is None and j in table:  # ... not a code, table or figure line (free, as in the core's scores)
+                    j += 1
+                    continue
+                if (barrier[j] or j in repeated or lines[j].words > words or gap >= limit
                         or (kind is not None and kind[0] not in _INLINE_NOISE)):
                     return last
                 if kind is None:
                     balance -= lines[j].end - lines[j].start
+                # ... nor the items of a list a line ending in ":" announced ("You will need:")
+                gap += not (announced and lines[j].bullet)
+                announced = announced or lines[j].ending == 1 and lines[j].text[-1] == ":"
                 j += 1
-            if j >= n or j == i:
+            if j >= n:
                 return last
             balance += lines[j].end - lines[j].start
             paragraph = paragraph or lines[j].words >= paragraph_words
@@ -668,6 +680,8 @@ class Analysis:
                     if noise[k] is _MARKUP:
                         noise[k] = None
                         cls[k] = _OTHER
+                    if noise[k] is None and cls[k] != _PROSE:
+                        self.table_row.add(k)  # a code sample: neutral for the core, like code lines
             i = end + 1
 
     def _release_barriers_before_prose(self) -> None:
