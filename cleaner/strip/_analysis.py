@@ -550,6 +550,29 @@ class Analysis:
                     self.repeated[i] = count
                     self.cls[i] = _OTHER
         self._find_headline_runs()
+        self._find_teaser_lists()
+
+    def _find_teaser_lists(self) -> None:
+        """A list of teasers: links to other stories, each a bullet point followed by its one-paragraph
+        summary ("* Headline" / "Summary sentence."), TEASER_PAIRS or more in a row.  An article's
+        list items do not each carry a paragraph; a teaser box does."""
+        lines, noise, cls = self.lines, self.noise, self.cls
+        n = len(lines)
+        limit = self.options.min_unterminated_prose_words * 2
+        i = 0
+        while i + 1 < n:
+            j = i
+            while (j + 1 < n and lines[j].bullet and noise[j] is None and cls[j] != _PROSE
+                   and 4 <= lines[j].words <= 25 and not lines[j + 1].bullet and cls[j + 1] == _PROSE
+                   and noise[j + 1] is None and lines[j + 1].words <= limit):
+                j += 2
+            if (j - i) // 2 >= _TEASER_PAIRS:
+                reason = f"one of {(j - i) // 2} teasers in a row (a headline and its summary: links to other stories)"
+                for k in range(i, j):
+                    noise[k] = ("headline_list", reason)
+                    cls[k] = _NOISE
+                    self.in_headline_run.add(k)
+            i = j + 1 if j > i else i + 1
 
     def _line_rules(self, i: int, line: Line, cap: int, min_words: int, min_unterminated: int) -> tuple:
         """What the rule table, a glued caption and a row of links make of line i: a function of
@@ -946,6 +969,7 @@ _MARKUP_LINE = re.compile(r"(?:\s*(?:<[!/?]?[A-Za-z\[][^<>]{0,300}>?|<!--[^<>]{0
 _MARKUP = ("markup", "stray HTML markup in the text (tags a scraper left)")
 _HAS_TAG = re.compile(r"<[!/?]?[A-Za-z][^<>]{0,300}>")
 _MARKUP_RUN = 3  # lines in a row that hold tags: a code sample
+_TEASER_PAIRS = 3  # bullet headlines, each followed by its summary, in a row: a teaser list
 
 # Separators between the items of a menu or share bar flattened into one line.
 _ROW_SEPARATOR = re.compile(r"\s[|·•]\s")
