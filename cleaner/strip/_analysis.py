@@ -553,21 +553,23 @@ class Analysis:
         self._find_teaser_lists()
 
     def _find_teaser_lists(self) -> None:
-        """A list of teasers: links to other stories, each a bullet point followed by its one-paragraph
-        summary ("* Headline" / "Summary sentence."), TEASER_PAIRS or more in a row.  An article's
-        list items do not each carry a paragraph; a teaser box does."""
+        """A list of teasers: links to other stories, each a headline followed by its one-paragraph
+        summary ("* Headline" / "Summary sentence."), _TEASER_PAIRS or more in a row.  An article's
+        list items do not each carry a paragraph; a teaser box does.  Headlines that are not bullet
+        points need one pair more (an article's subheadings, each over a short paragraph, look alike)."""
         lines, noise, cls = self.lines, self.noise, self.cls
         n = len(lines)
         limit = self.options.min_unterminated_prose_words * 2
         i = 0
         while i + 1 < n:
             j = i
-            while (j + 1 < n and lines[j].bullet and noise[j] is None and cls[j] != _PROSE
+            while (j + 1 < n and (lines[j].bullet or lines[j].ending == 0) and noise[j] is None and cls[j] != _PROSE
                    and 4 <= lines[j].words <= 25 and not lines[j + 1].bullet and cls[j + 1] == _PROSE
                    and noise[j + 1] is None and lines[j + 1].words <= limit):
                 j += 2
-            if (j - i) // 2 >= _TEASER_PAIRS:
-                reason = f"one of {(j - i) // 2} teasers in a row (a headline and its summary: links to other stories)"
+            pairs = (j - i) // 2
+            if pairs >= _TEASER_PAIRS + (not all(lines[k].bullet for k in range(i, j, 2))):
+                reason = f"one of {pairs} teasers in a row (a headline and its summary: links to other stories)"
                 for k in range(i, j):
                     noise[k] = ("headline_list", reason)
                     cls[k] = _NOISE
