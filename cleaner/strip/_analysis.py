@@ -269,8 +269,12 @@ class Analysis:
         paragraphs after them.  Each such gap costs the core search more than a short paragraph
         after it brings, so the search alone keeps the first section only.  The sections taken must
         hold more prose than the lines between them and a paragraph of article length (a footer of
-        widgets, tags and one-line prompts does not)."""
+        widgets, tags and one-line prompts does not).  Code, table and figure lines (neutral in the
+        core's scores) and the items of a list that a gap line ending in ":" announced do not count
+        towards the gap's length; a paragraph right after the body (the body ended on a list it
+        announced) is a section with an empty gap."""
         lines, cls, noise, barrier, repeated = self.lines, self.cls, self.noise, self.barrier, self.repeated
+        table = self.table_row
         n = len(lines)
         limit = self.options.max_section_gap
         words = self.options.max_section_line_words
@@ -283,15 +287,23 @@ class Analysis:
         i = end + 1
         while i < n:
             j = i
+            gap = 0  # the lines of the gap that count towards its limit ...
+            announced = False
             while j < n and cls[j] != _PROSE:
                 kind = noise[j]
-                if (barrier[j] or j in repeated or lines[j].words > words or j - i >= limit
+                if kind is None and j in table:  # ... not a code, table or figure line (free, as in the core's scores)
+                    j += 1
+                    continue
+                if (barrier[j] or j in repeated or lines[j].words > words or gap >= limit
                         or (kind is not None and kind[0] not in _INLINE_NOISE)):
                     return last
                 if kind is None:
                     balance -= lines[j].end - lines[j].start
+                # ... nor the items of a list a line ending in ":" announced ("You will need:")
+                gap += not (announced and lines[j].bullet)
+                announced = announced or lines[j].ending == 1 and lines[j].text[-1] == ":"
                 j += 1
-            if j >= n or j == i:
+            if j >= n:
                 return last
             balance += lines[j].end - lines[j].start
             paragraph = paragraph or lines[j].words >= paragraph_words
@@ -538,6 +550,31 @@ class Analysis:
                     self.repeated[i] = count
                     self.cls[i] = _OTHER
         self._find_headline_runs()
+        self._find_teaser_lists()
+
+    def _find_teaser_lists(self) -> None:
+        """A list of teasers: links to other stories, each a headline followed by its one-paragraph
+        summary ("* Headline" / "Summary sentence."), _TEASER_PAIRS or more in a row.  An article's
+        list items do not each carry a paragraph; a teaser box does.  Headlines that are not bullet
+        points need one pair more (an article's subheadings, each over a short paragraph, look alike)."""
+        lines, noise, cls = self.lines, self.noise, self.cls
+        n = len(lines)
+        limit = self.options.min_unterminated_prose_words * 2
+        i = 0
+        while i + 1 < n:
+            j = i
+            while (j + 1 < n and (lines[j].bullet or lines[j].ending == 0) and noise[j] is None and cls[j] != _PROSE
+                   and 4 <= lines[j].words <= 25 and not lines[j + 1].bullet and cls[j + 1] == _PROSE
+                   and noise[j + 1] is None and lines[j + 1].words <= limit):
+                j += 2
+            pairs = (j - i) // 2
+            if pairs >= _TEASER_PAIRS + (not all(lines[k].bullet for k in range(i, j, 2))):
+                reason = f"one of {pairs} teasers in a row (a headline and its summary: links to other stories)"
+                for k in range(i, j):
+                    noise[k] = ("headline_list", reason)
+                    cls[k] = _NOISE
+                    self.in_headline_run.add(k)
+            i = j + 1 if j > i else i + 1
 
     def _line_rules(self, i: int, line: Line, cap: int, min_words: int, min_unterminated: int) -> tuple:
         """What the rule table, a glued caption and a row of links make of line i: a function of
@@ -668,6 +705,8 @@ class Analysis:
                     if noise[k] is _MARKUP:
                         noise[k] = None
                         cls[k] = _OTHER
+                    if noise[k] is None and cls[k] != _PROSE:
+                        self.table_row.add(k)  # a code sample: neutral for the core, like code lines
             i = end + 1
 
     def _release_barriers_before_prose(self) -> None:
@@ -932,6 +971,7 @@ _MARKUP_LINE = re.compile(r"(?:\s*(?:<[!/?]?[A-Za-z\[][^<>]{0,300}>?|<!--[^<>]{0
 _MARKUP = ("markup", "stray HTML markup in the text (tags a scraper left)")
 _HAS_TAG = re.compile(r"<[!/?]?[A-Za-z][^<>]{0,300}>")
 _MARKUP_RUN = 3  # lines in a row that hold tags: a code sample
+_TEASER_PAIRS = 3  # bullet headlines, each followed by its summary, in a row: a teaser list
 
 # Separators between the items of a menu or share bar flattened into one line.
 _ROW_SEPARATOR = re.compile(r"\s[|·•]\s")
