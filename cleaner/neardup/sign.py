@@ -43,10 +43,14 @@ from .shingles import ShingleBatch
 LEAD_SHINGLES = 64  # shingles in a document's lead
 LEAD_PERM = 32  # values of the lead signature (its LSH: LEAD_BANDS x LEAD_ROWS)
 LEAD_BANDS, LEAD_ROWS = 8, 4
-# a document whose site-repeated lines hold at least this share of its words
-# is not templated: it is a page the site published twice, kept whole (a page
-# with a short article in a long template still has its article lines unrepeated)
-MAX_TEMPLATE_SHARE = 0.95
+# a document whose site-repeated lines hold at least this share of its words is not
+# templated: it is a story the site published twice (an update, a second URL: its
+# paragraphs are on the other page, a dateline, a note or a dropped sentence not), kept
+# whole; after the strip stage a page's template leftovers are a small part of its text.
+# (Two such pages of one story join; two stories of one site still need the same-site
+# Jaccard, which only pages of almost nothing but template reach, and those are caught
+# by the every-page test below.)
+MAX_TEMPLATE_SHARE = 0.5
 
 
 @dataclass
@@ -134,7 +138,10 @@ def source_article(doc: Document, ev: Any) -> str | None:
         return None
     if not any(span.kind in POSITIONAL_KINDS for span in doc.removed):
         return None
-    kept_words = _text_words((doc.text or "").split("\n"))
+    # what the strip stage kept of the article: its text lines the evidence does not
+    # explain (a kept line that is on other pages of the site is template, not article)
+    kept = [line for line in (doc.text or "").split("\n") if line.strip()]
+    kept_words = _text_words([line for line, repeated in zip(kept, _site_lines(kept, ev)) if not repeated])
     if kept_words >= KEPT_SHARE * _text_words(source.split("\n")):
         return None  # even the whole source has too little more text: nothing was cut
     pieces, cursor = [], 0
