@@ -43,8 +43,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from itertools import combinations
 from dataclasses import replace
+from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

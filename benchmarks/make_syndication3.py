@@ -72,17 +72,30 @@ edits, a wrapped paragraph as one line, joined by ``"\\n"``), ``stats.json``.
 """
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
 import random
 import re
+import sys
 import textwrap
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from make_syndication2 import (  # noqa: E402
+    cli,
+    edit_drop_sentence,
+    edit_spelling,
+    edit_swap,
+    edit_typography,
+    grams,
+    hash_int,
+    write_docs,
+)
+
 _WORDS = re.compile(r"\w+")
 N_SITES = 48
 PROSE_WORDS = 20
@@ -164,13 +177,6 @@ CONTINUE = ["Continue reading … at {site}", 'Continue reading "{title}" on {si
             "Keep reading at {site}"]
 
 
-def grams(text: str, n: int = 4) -> list[tuple[str, ...]]:
-    toks = _WORDS.findall(text.lower())
-    if len(toks) < n:
-        return [tuple(toks)] if toks else []
-    return [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
-
-
 # -- scrapers ----------------------------------------------------------------
 
 def flatten_resiliparse(html: str) -> str:
@@ -250,28 +256,6 @@ def page_template(html: str, container: str, title: str, scraper: str) -> tuple[
 
 # -- edits -------------------------------------------------------------------
 
-_SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"“‘'])")
-
-
-def edit_drop_sentence(paras: list[str], rng: random.Random) -> bool:
-    cands = [k for k, p in enumerate(paras) if len(_SENT.split(p)) >= 2]
-    if not cands:
-        return False
-    k = rng.choice(cands)
-    sents = _SENT.split(paras[k])
-    del sents[rng.randrange(len(sents))]
-    paras[k] = " ".join(sents)
-    return True
-
-
-def edit_swap(paras: list[str], rng: random.Random) -> bool:
-    if len(paras) < 4:
-        return False
-    a = rng.randrange(1, len(paras) - 1)
-    paras[a], paras[a + 1] = paras[a + 1], paras[a]
-    return True
-
-
 _PERCENT = re.compile(r"(\d)(?:\s?%|\s+percent\b|\s+per\s+cent\b|\s?pc\b)")
 _THOUSANDS = re.compile(r"\b(\d{1,3})(?:,(\d{3}))+\b")
 _PLAIN_THOUSANDS = re.compile(r"(?<![\d.,$£€])(\d{5,7})(?![\d.,])")
@@ -301,41 +285,6 @@ def edit_numbers(paras: list[str], rng: random.Random) -> bool:
             return f"{sym}{m.group(2)}{short}"
 
         q = _MONEY.sub(cash, q)
-        changed |= q != p
-        paras[k] = q
-    return changed
-
-
-def edit_spelling(paras: list[str], rng: random.Random) -> bool:
-    pairs = spelling_pairs()
-    table = pairs if rng.random() < 0.5 else {a: b for b, a in pairs.items()}
-    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, table), key=len, reverse=True)) + r")\b", re.IGNORECASE)
-
-    def swap(m: re.Match) -> str:
-        word = m.group(0)
-        out = table[word.lower()]
-        return out.capitalize() if word[0].isupper() else out
-
-    changed = False
-    for k, p in enumerate(paras):
-        q = pattern.sub(swap, p)
-        changed |= q != p
-        paras[k] = q
-    return changed
-
-
-def edit_typography(paras: list[str], rng: random.Random) -> bool:
-    curly = rng.random() < 0.5
-    dash = rng.choice([" - ", " -- ", " – "])
-    changed = False
-    for k, p in enumerate(paras):
-        if curly:
-            q = re.sub(r'"(\w)', "“\\1", p)
-            q = re.sub(r'(\S)"', "\\1”", q)
-            q = re.sub(r"(\w)'(\w)", "\\1’\\2", q)
-        else:
-            q = p.replace("“", '"').replace("”", '"').replace("’", "'").replace("‘", "'")
-        q = re.sub(r"\s*—\s*", dash, q)
         changed |= q != p
         paras[k] = q
     return changed
@@ -386,10 +335,6 @@ def title_variant(title: str, site: str, paras: list[str], rng: random.Random, o
         lede = re.split(r"(?<=[.!?])\s", paras[0], maxsplit=1)[0].split()
         return " ".join(lede[: rng.randint(7, 11)]).rstrip(",;:—-"), kind
     return title, kind
-
-
-def hash_int(s: str) -> int:
-    return int(hashlib.sha256(s.encode()).hexdigest()[:8], 16)
 
 
 def make(eval_dir: Path, out: Path, seed: int) -> dict:
@@ -482,7 +427,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     elif e == "drop_sentence":
                         done = edit_drop_sentence(paras, rng)
                     elif e == "spelling":
-                        done = edit_spelling(paras, rng)
+                        done = edit_spelling(paras, rng, list(spelling_pairs().items()))
                     elif e == "editor_note":
                         where = rng.choice(["start", "end"])
                         note = rng.choice(NOTES)
@@ -495,7 +440,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     if not done and e != "none":
                         e = "drop_sentence" if edit_drop_sentence(paras, rng) else "none"
                     edits[e] = wrap if e == "hard_wrap" else (preview if e == "preview" else True)
-                if rng.random() < 0.3 and edit_typography(paras, rng):
+                if rng.random() < 0.3 and edit_typography(paras, rng, (" - ", " -- ", " – ")):
                     edits["quotes_dashes"] = True
                 if rng.random() < 0.25:
                     edits["dateline"] = edit_dateline(paras, rng)
@@ -560,15 +505,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                           "noise": noise, "edits": edits, "site_template": tpl, "on_origin_site": origin_copy,
                           "html": False, "scraper": s["scraper"]},
             })
-    docs.sort(key=lambda d: d["corpus"]["id"])
-    (out / "txt").mkdir(parents=True, exist_ok=True)
-    for old in (out / "txt").glob("*.txt"):
-        old.unlink()
-    with (out / "corpus.jsonl").open("w", encoding="utf-8") as fc, (out / "labels.jsonl").open("w", encoding="utf-8") as fl:
-        for d in docs:
-            fc.write(json.dumps(d["corpus"], ensure_ascii=False) + "\n")
-            fl.write(json.dumps(d["label"], ensure_ascii=False) + "\n")
-            (out / "txt" / f"{d['corpus']['id']}.txt").write_bytes(d["corpus"]["text"].encode("utf-8"))
+    write_docs(out, docs)
     stats = {
         "seed": seed, "docs": len(docs), "stories": len(stories), "sites": len(sites),
         "scrapers": dict(sorted(Counter(s["scraper"] for s in sites.values()).items())),
@@ -582,14 +519,5 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
     return stats
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--eval", default=str(ROOT.parent / "shared" / "eval"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "_work" / "syndication3"))
-    ap.add_argument("--seed", type=int, default=20261206)
-    args = ap.parse_args()
-    print(json.dumps(make(Path(args.eval), Path(args.out), args.seed), indent=1))
-
-
 if __name__ == "__main__":
-    main()
+    cli(make, __doc__, "syndication3", 20261206)

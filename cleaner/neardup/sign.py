@@ -37,6 +37,7 @@ import numpy as np
 
 from ..records import Document
 from .canonical import line_words
+from .lsh import bucket_pairs
 from .minhash import _min_permuted, fmix, permutations, xxh32_ranges
 from .shingles import ShingleBatch
 
@@ -128,20 +129,20 @@ def _text_words(lines: list[str]) -> int:
     return total
 
 
-def source_article(doc: Document, ev: Any) -> str | None:
+def source_article(doc: Document, ev: Any, kept_words: int | None = None) -> str | None:
     """The source text without the spans the strip stage removed for what they are (ads,
     links, credits, ...; not the positional kinds) and without the lines the evidence shows on
     other pages of the site - when that keeps at least twice the text lines the cleaned text
-    has (the strip stage cut the article), else None."""
+    has (the strip stage cut the article), else None. ``kept_words``: the words of the
+    article the strip stage kept (default: all words of the cleaned text's text lines; a
+    caller that knows some of them are the site's template leaves those out)."""
     source = doc.source_text
     if not source or doc.extracted or not doc.removed:
         return None
     if not any(span.kind in POSITIONAL_KINDS for span in doc.removed):
         return None
-    # what the strip stage kept of the article: its text lines the evidence does not
-    # explain (a kept line that is on other pages of the site is template, not article)
-    kept = [line for line in (doc.text or "").split("\n") if line.strip()]
-    kept_words = _text_words([line for line, repeated in zip(kept, _site_lines(kept, ev)) if not repeated])
+    if kept_words is None:
+        kept_words = _text_words((doc.text or "").split("\n"))
     if kept_words >= KEPT_SHARE * _text_words(source.split("\n")):
         return None  # even the whole source has too little more text: nothing was cut
     pieces, cursor = [], 0
@@ -163,8 +164,12 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     ``evidence`` is a :class:`cleaner.strip.corpus.CorpusEvidence` (or None);
     ``site`` the site its lines were counted under (default: ``doc.site``).
     A line is left out when the evidence has it on another page of the same
-    site (support >= 2, the document itself being one); unless the lines so found hold ``MAX_TEMPLATE_SHARE``
-    of the words, which says the page itself repeats, not its template.
+    site (support >= 2, the document itself being one) - the site's template -
+    unless the lines so found hold ``MAX_TEMPLATE_SHARE`` of the words and are not
+    all on every page of the site: then the page itself repeats (a story the site
+    published twice) and is kept whole. When the strip stage cut the article
+    (:func:`source_article`, judged by the kept text that is not template), the
+    source is shingled instead.
     """
     text = doc.text or ""
     if evidence is None or not text:
@@ -173,21 +178,24 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     if not site:
         return text, 0
     ev = evidence.for_document(site, doc.title)
-    rescued = source_article(doc, ev)
-    if rescued is not None:
-        return rescued, 0
     lines = text.split("\n")
     repeated = _site_lines(lines, ev)
     words = sum(line.count(" ") + 1 for line in lines if line.strip())
     left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
-    if not left:
-        return text, 0
-    if left >= MAX_TEMPLATE_SHARE * words:
-        # all of it is on other pages of the site: a page the site published twice - unless
+    twice = False
+    if left and left >= MAX_TEMPLATE_SHARE * words:
+        # most of it is on other pages of the site: a page the site published twice - unless
         # every such line is on every page of a site of several pages, which only a template is
         pages = evidence.site_docs.get(site, 0)
-        if pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated)):
-            return text, 0
+        twice = pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated))
+    kept_words = None
+    if left and not twice:
+        kept_words = _text_words([line for line, r in zip(lines, repeated) if not r])
+    rescued = source_article(doc, ev, kept_words)
+    if rescued is not None:
+        return rescued, 0
+    if not left or twice:
+        return text, 0
     return "\n".join(line for line, r in zip(lines, repeated) if not r), sum(repeated)
 
 
@@ -267,6 +275,48 @@ def sign_documents(docs: Sequence[Document], params: Any, evidence: Any = None,
     out = (sketcher or sketch_with)(texts, params)
     out.left_out_lines = left
     return out
+
+
+# Anchors: the shingles whose hash is below 2**32 >> ANCHOR_BITS (one in 16), a sample that is
+# the same subset of the shingles in every document: all of a short copy's anchors are anchors of
+# the longer text holding it, wherever in it the copy starts (the lead finds only copies that
+# start like it). At most ANCHOR_CAP a document (the smallest hashes: texts of about 1,000
+# distinct shingles keep all of theirs), read from the exact-verification sample.
+ANCHOR_BITS = 4
+ANCHOR_CAP = 64
+# a pair is a candidate when it shares at least ANCHOR_MIN anchors and this share of the
+# anchors of the one with fewer (below the containment edge test, so that test decides)
+ANCHOR_MIN = 2
+ANCHOR_SHARE = 0.4
+
+
+def anchor_pairs(sk: Sketches, window: int, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(i, j)``, ``i < j``, by shared anchors (see ``ANCHOR_BITS``): a copy
+    contained in a longer text at any place. Each anchor's documents are paired with their next
+    ``window`` neighbours (as LSH buckets are); ``new_from``: only pairs with ``j >= new_from``."""
+    n = len(sk)
+    empty = np.empty(0, dtype=np.int64)
+    if n < 2:
+        return empty, empty
+    starts = np.asarray(sk.sample_starts, dtype=np.int64)
+    values = np.asarray(sk.sample_values)
+    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
+    # samples are sorted: a document's anchors are a prefix of its sample
+    keep = (values < np.uint32(1 << (32 - ANCHOR_BITS))) & ((np.arange(values.size) - starts[doc_of]) < ANCHOR_CAP)
+    a_doc = doc_of[keep]
+    count = np.bincount(a_doc, minlength=n)
+    keys = np.sort((values[keep].astype(np.uint64) << np.uint64(32)) | a_doc.astype(np.uint64))
+    anchor, doc = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    found = bucket_pairs(doc, anchor, n, window, new_from)
+    codes = np.sort(np.concatenate(found)) if found else empty
+    if codes.size == 0:
+        return empty, empty
+    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    shared = np.diff(np.append(first, codes.size))
+    codes = codes[first]
+    i, j = codes // n, codes % n
+    ok = (shared >= ANCHOR_MIN) & (shared >= ANCHOR_SHARE * np.minimum(count[i], count[j]))
+    return i[ok], j[ok]
 
 
 def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[float, float]:
