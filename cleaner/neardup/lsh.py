@@ -113,7 +113,7 @@ def bucket_pairs(docs: np.ndarray, sorted_keys: np.ndarray, n: int, window: int 
         same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
         if same.size == 0:
             break
-        a, b = docs[same], docs[same + step]
+        a, b = docs[same].astype(np.int64), docs[same + step].astype(np.int64)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         if new_from is not None:
             keep = hi >= new_from

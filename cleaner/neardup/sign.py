@@ -290,23 +290,38 @@ ANCHOR_MIN = 2
 ANCHOR_SHARE = 0.4
 
 
-def anchor_pairs(sk: Sketches, window: int, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+def anchor_pairs(sk: Sketches, window: int, new_from: int | None = None,
+                 chunk: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs ``(i, j)``, ``i < j``, by shared anchors (see ``ANCHOR_BITS``): a copy
     contained in a longer text at any place. Each anchor's documents are paired with their next
-    ``window`` neighbours (as LSH buckets are); ``new_from``: only pairs with ``j >= new_from``."""
+    ``window`` neighbours (as LSH buckets are); ``new_from``: only pairs with ``j >= new_from``.
+    Memory: 8 bytes an anchor (at most ``ANCHOR_CAP`` a document), the samples read ``chunk``
+    documents at a time."""
     n = len(sk)
     empty = np.empty(0, dtype=np.int64)
     if n < 2:
         return empty, empty
     starts = np.asarray(sk.sample_starts, dtype=np.int64)
-    values = np.asarray(sk.sample_values)
-    doc_of = np.repeat(np.arange(n, dtype=np.int64), np.diff(starts))
-    # samples are sorted: a document's anchors are a prefix of its sample
-    keep = (values < np.uint32(1 << (32 - ANCHOR_BITS))) & ((np.arange(values.size) - starts[doc_of]) < ANCHOR_CAP)
-    a_doc = doc_of[keep]
-    count = np.bincount(a_doc, minlength=n)
-    keys = np.sort((values[keep].astype(np.uint64) << np.uint64(32)) | a_doc.astype(np.uint64))
-    anchor, doc = keys >> np.uint64(32), (keys & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    values = sk.sample_values
+    limit = np.uint32(1 << (32 - ANCHOR_BITS))
+    rank = np.arange(ANCHOR_CAP, dtype=np.int64)
+    parts = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        # samples are sorted: a document's anchors are a prefix of its sample
+        length = np.minimum(np.diff(starts[lo : hi + 1]), ANCHOR_CAP)
+        at = starts[lo:hi, None] + rank[None, :]
+        valid = rank[None, :] < length[:, None]
+        vals = np.asarray(values[np.minimum(at, max(int(starts[-1]) - 1, 0))]) if int(starts[-1]) else np.zeros(at.shape, np.uint32)
+        keep = valid & (vals < limit)
+        rows = np.broadcast_to(np.arange(lo, hi, dtype=np.uint64)[:, None], keep.shape)[keep]
+        parts.append((vals[keep].astype(np.uint64) << np.uint64(32)) | rows)
+    keys = np.concatenate(parts)
+    keys.sort()
+    doc = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    anchor = (keys >> np.uint64(32)).astype(np.uint32)
+    del keys
+    count = np.bincount(doc, minlength=n)
     found = bucket_pairs(doc, anchor, n, window, new_from)
     codes = np.sort(np.concatenate(found)) if found else empty
     if codes.size == 0:
