@@ -49,6 +49,7 @@ from .sign import (
     LEAD_BANDS,
     LEAD_ROWS,
     Sketches,
+    anchor_pairs,
     pair_overlap,
     signing_texts,
     sketch_with,
@@ -64,7 +65,7 @@ __all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
 INDEX_FIELDS = (
     "threshold", "num_perm", "ngram", "seed", "bands", "rows", "lsh_threshold",
     "containment", "min_shingles", "short_threshold", "same_site_threshold", "bucket_window",
-    "normalisation", "article_only", "verify", "sample_size", "lead_candidates",
+    "normalisation", "article_only", "verify", "sample_size", "lead_candidates", "anchor_candidates",
 )
 
 
@@ -110,6 +111,9 @@ class DedupParams:
     sample_size: int = 1024
     # candidates also from the lead signature (first shingles): preview and truncated copies
     lead_candidates: bool = True
+    # ... and from shared anchors (a fixed sample of the shingles): a short copy held anywhere in
+    # a longer text, e.g. an excerpt, or a preview whose lede the cleaning lost
+    anchor_candidates: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -297,13 +301,23 @@ def site_codes(docs: Sequence[Document]) -> np.ndarray:
 
 def candidates(sketches: Sketches, params: DedupParams, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs ``(i, j)``, ``i < j``: a band of the signature in common, or (with
-    ``lead_candidates``) a band of the lead signature. ``new_from``: only pairs with a
+    ``lead_candidates``) a band of the lead signature, or (with ``anchor_candidates``) enough
+    anchors (:func:`~cleaner.neardup.sign.anchor_pairs`). ``new_from``: only pairs with a
     document from that row on."""
     bands, rows = params.band_rows
     ci, cj = candidate_pairs(band_keys(sketches.sigs, bands, rows), params.bucket_window, new_from=new_from)
+    return containment_candidates(sketches, params, ci, cj, new_from)
+
+
+def containment_candidates(sketches: Sketches, params: DedupParams, ci: np.ndarray, cj: np.ndarray,
+                           new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(ci, cj)`` with the candidates for containment added: the lead's and the anchors' pairs."""
     if params.lead_candidates and len(sketches):
         li, lj = candidate_pairs(band_keys(sketches.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=new_from)
         ci, cj = merge_pairs(ci, cj, li, lj, len(sketches))
+    if params.anchor_candidates and len(sketches):
+        ai, aj = anchor_pairs(sketches, params.bucket_window, new_from=new_from)
+        ci, cj = merge_pairs(ci, cj, ai, aj, len(sketches))
     return ci, cj
 
 
@@ -542,9 +556,8 @@ def dedup_documents(
     pairs = index.candidates(new_sk.sigs, n_old, bands, rows) if index is not None else None
     if pairs is None:
         pairs = candidates(sk, params, new_from=n_old if n_old else None)
-    elif params.lead_candidates:
-        li, lj = candidate_pairs(band_keys(sk.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=n_old if n_old else None)
-        pairs = merge_pairs(pairs[0], pairs[1], li, lj, len(all_docs))
+    else:
+        pairs = containment_candidates(sk, params, pairs[0], pairs[1], new_from=n_old if n_old else None)
     sites = site_codes(all_docs)
     test = EdgeTest(sk.sigs, sk.sizes, sites, params, sk)
     ei, ej = verify_pairs(test, pairs[0], pairs[1], stats)

@@ -102,6 +102,26 @@ def _bucket_order(col: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndar
     return order, col[order]
 
 
+def bucket_pairs(docs: np.ndarray, sorted_keys: np.ndarray, n: int, window: int = 64,
+                 new_from: int | None = None) -> list[np.ndarray]:
+    """Pair codes ``lo * n + hi`` of the documents ``docs`` whose keys (``sorted_keys``, sorted)
+    are equal, each paired with its next ``window`` neighbours of the same key (a bucket larger
+    than the window stays connected, with a linear number of pairs); ``new_from``: only pairs
+    with ``hi >= new_from``. One array per step, with repeats."""
+    found = []
+    for step in range(1, window + 1):
+        same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
+        if same.size == 0:
+            break
+        a, b = docs[same].astype(np.int64), docs[same + step].astype(np.int64)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        if new_from is not None:
+            keep = hi >= new_from
+            lo, hi = lo[keep], hi[keep]
+        found.append(lo * n + hi)
+    return found
+
+
 def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Unique document pairs ``(i, j)``, ``i < j``, sharing at least one band key.
 
@@ -116,16 +136,7 @@ def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = N
         # equal keys end up adjacent; which of several equal keys comes first
         # only matters for buckets larger than the window
         order, sorted_keys = _bucket_order(col, index_bits)
-        for step in range(1, window + 1):
-            same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
-            if same.size == 0:
-                break
-            a, b = order[same], order[same + step]
-            lo, hi = np.minimum(a, b), np.maximum(a, b)
-            if new_from is not None:
-                keep = hi >= new_from
-                lo, hi = lo[keep], hi[keep]
-            found.append(lo * n + hi)
+        found.extend(bucket_pairs(order, sorted_keys, n, window, new_from))
     if not found:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
