@@ -495,6 +495,7 @@ class Analysis:
         memo = _memo_for(self.rules, (cap, min_words, min_unterminated, opts.min_prose_words))
         rule_of = self.rules.rules
         short_counts: dict[str, int] = {}
+        keys: list[str] = []  # per line, its key in short_counts
         evidence = self.evidence
         cls, noise, site_key, caption_at = self.cls, self.noise, self.site_key, self.caption_at
         lines = self.lines
@@ -503,6 +504,7 @@ class Analysis:
             body = line.body
             words = line.words
             key = body.lower() if words <= 8 else body
+            keys.append(key)
             short_counts[key] = short_counts.get(key, 0) + 1
             entry = memo.get(line.text)
             if entry is None:
@@ -534,21 +536,24 @@ class Analysis:
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
         limit = opts.repeat_in_document
         self.repeated: dict[int, int] = {}
-        for i, line in enumerate(self.lines):
-            if self.noise[i] is not None:
+        repeated = self.repeated
+        extracted = opts.extracted
+        for i in range(len(lines)):
+            if noise[i] is not None:
                 continue
+            line = lines[i]
             if line.words <= 8:
-                if self.cls[i] != _PROSE:
-                    count = short_counts.get(line.body.lower(), 0)
+                if cls[i] != _PROSE:
+                    count = short_counts.get(keys[i], 0)
                     if count >= limit:
-                        self.repeated[i] = count
-            elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
-                count = short_counts.get(line.body, 0)
+                        repeated[i] = count
+            elif not extracted:  # an extractor already dropped the page's repeated blocks
+                count = short_counts.get(keys[i], 0)
                 if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser ...
                     # ... or the recurring question of an interview: not prose for the core, removed
                     # only outside it
-                    self.repeated[i] = count
-                    self.cls[i] = _OTHER
+                    repeated[i] = count
+                    cls[i] = _OTHER
         self._find_headline_runs()
         self._find_teaser_lists()
 
@@ -584,6 +589,8 @@ class Analysis:
         link row that is the whole line, the caption cut (offset, reason) or None, whether the line
         is a row of a numeric table)."""
         rules = self.rules
+        scan = rules.hint_scan  # (typed locals: compiled, their methods are called directly)
+        search = rules.search
         body = line.body
         words = line.words
         ending = line.ending
@@ -605,24 +612,26 @@ class Analysis:
         hint_low = hint_text(low)  # where hints are looked for
         hit = None
         start_key = dispatch_key(low)
-        starts = rules.start_dispatch.pattern_for(start_key)
+        dispatch = rules.start_dispatch
+        starts = dispatch.pattern_for(start_key)
         m = starts.match(low) if starts is not None else None
         if m is not None and len(body) > rules.line_max_chars and rules.rules[m.lastgroup].mode == "line":
             # no line rule can match a line this long (only its capped start)
-            prefixes = rules.prefix_dispatch.pattern_for(start_key)
+            dispatch = rules.prefix_dispatch
+            prefixes = dispatch.pattern_for(start_key)
             m = prefixes.match(low) if prefixes is not None else None
         if m is not None:
             hit = self._applicable(m.lastgroup, words, prose, capped)
-        if hit is None and (rules.search or rules.tail):
-            hits = rules.hint_scan.hits(hint_low)
+        if hit is None and (search or rules.tail):
+            hits = scan.hits(hint_low)
             search_mask = rules.search_mask_prose if prose else rules.search_mask
             if len(body) <= cap and not hits & (search_mask | rules.tail_mask):
                 hit = _NO_RULE  # no hint of any search or tail rule: neither can match
             elif hits & search_mask:
-                for r in range(len(rules.search)):
+                for r in range(len(search)):
                     if not (hits >> r) & 1:  # (not 1 << r: r is a C integer once compiled, hits may have more bits)
                         continue
-                    rule = rules.search[r]
+                    rule = search[r]
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
                         continue
                     if rule.search_in(capped, low):
@@ -635,8 +644,8 @@ class Analysis:
         if hit is None and rules.tail:
             # (the hints in the line's last TAIL_WINDOW characters; in a line that short, the
             # whole line's, found above)
-            tail_hits = ((hits if len(hint_low) <= TAIL_WINDOW else rules.hint_scan.hits(hint_low, len(hint_low) - TAIL_WINDOW))
-                         if len(body) <= cap else rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
+            tail_hits = ((hits if len(hint_low) <= TAIL_WINDOW else scan.hits(hint_low, len(hint_low) - TAIL_WINDOW))
+                         if len(body) <= cap else scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
             if tail_hits & rules.tail_mask:
                 self._match_tail(i, line, hits if len(body) <= cap and len(body) <= TAIL_WINDOW else None)
         if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
