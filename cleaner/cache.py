@@ -133,6 +133,50 @@ def code_fingerprint() -> str:
     return _CODE[0]
 
 
+RACY_NS = 2_000_000_000
+"""A file changed less than this before its stat was recorded may change again within the clock's
+granularity without its stat showing it ("racily clean", as git calls it): its record is not trusted."""
+
+
+def file_digests(paths: Iterable[str], known: Mapping[str, Any], now_ns: int) -> tuple[dict[str, str], dict[str, list[Any]]] | None:
+    """The sha256 of each file's bytes, and stat records to pass as ``known`` next time.
+
+    ``known`` maps a path to ``[size, mtime_ns, ctime_ns, inode, sha256]`` from an earlier
+    call: a file whose stat is the same is not read again (its content cannot have changed
+    without its ctime changing); any other file is read and hashed. ``now_ns`` is when the
+    stats were taken; a file changed within :data:`RACY_NS` of it gets no record (it is read
+    again next time). None when a path is not a regular file (the reader says why).
+    """
+    import stat as stat_
+
+    digests: dict[str, str] = {}
+    records: dict[str, list[Any]] = {}
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat_.S_ISREG(info.st_mode):
+            return None
+        head = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        old = known.get(path)
+        if old is not None and list(old[:4]) == head:
+            sha = old[4]
+        else:
+            h = hashlib.sha256()
+            try:
+                with open(path, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        h.update(chunk)
+            except OSError:
+                return None
+            sha = h.hexdigest()
+        digests[path] = sha
+        if max(info.st_mtime_ns, info.st_ctime_ns) < now_ns - RACY_NS:
+            records[path] = [*head, sha]
+    return digests, records
+
+
 CACHE_VERSION = 1
 _PREFIX = f"cleaner-cache/{CACHE_VERSION} ".encode("ascii")
 log = logging.getLogger("cleaner")
