@@ -454,15 +454,36 @@ class StageCache:
 _MISSING = object()
 
 
+class _Sketcher:
+    """A callable ``signer`` with :meth:`save`: see :func:`cached_sketcher`."""
+
+    def __init__(self, cache: StageCache, sketch: Any) -> None:
+        self.cache, self.sketch, self.memos = cache, sketch, []
+
+    def __call__(self, texts: list[str], params: Any) -> Any:
+        return self.sketch(texts, params, self.memos)
+
+    def save(self) -> None:
+        """Keep the measures of every pair judged this run (only those: the snapshot does not grow with time)."""
+        if not self.memos:
+            return
+        merged = self.memos[0]
+        for other in self.memos[1:]:
+            merged._seen.extend(other._seen)
+        self.cache.put_many("pair-snapshot", {"last": merged.snapshot()})
+
+
 def cached_sketcher(cache: StageCache):
     """A ``signer`` for :func:`cleaner.neardup.dedup_documents` that keeps each text's
     sketch (signature, shingle counts, lead, sample; by text and near-duplicate
-    parameters) and sketches only texts it has not seen."""
+    parameters) and sketches only texts it has not seen. The sketches carry a
+    :class:`~cleaner.neardup.sign.PairMemo` of the pairs the last run judged (by
+    the rows' cache keys); :meth:`_Sketcher.save` keeps this run's for the next."""
     import numpy as np
 
-    from .neardup.sign import Sketches, sketch_with
+    from .neardup.sign import PairMemo, Sketches, sketch_with
 
-    def sketcher(texts: list[str], params):
+    def sketcher(texts: list[str], params, memos: list):
         fixed = digest("sketch", code_fingerprint(), params.num_perm, params.seed, params.ngram,
                        params.normalisation, params.sample_size)
         keys = [join_keys(fixed, _text_digest(t) or "") for t in texts]
@@ -477,6 +498,10 @@ def cached_sketcher(cache: StageCache):
             cache.put_many("signature", fresh)
             found.update(fresh)
         rows = [found[k] for k in keys]
+        known = cache.get_many("pair-snapshot", ["last"]).get("last")
+        ok = isinstance(known, tuple) and len(known) == 3 and all(isinstance(v, bytes) for v in known)
+        ids = np.array([(int(k[:16], 16), int(k[16:32], 16)) for k in keys], dtype=np.uint64).reshape(-1, 2)
+        memos.append(PairMemo(ids, known if ok else None))
         starts = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(r[4]) // 4 for r in rows], out=starts[1:])
         return Sketches(
@@ -487,9 +512,10 @@ def cached_sketcher(cache: StageCache):
             distinct=np.array([r[3] for r in rows], dtype=np.int64),
             sample_starts=starts,
             sample_values=np.frombuffer(b"".join(r[4] for r in rows), dtype=np.uint32).copy(),
+            pairs=memos[-1],
         )
 
-    return sketcher
+    return _Sketcher(cache, sketcher)
 
 
 def cached_signer(cache: StageCache):
