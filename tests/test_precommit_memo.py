@@ -120,3 +120,15 @@ def test_a_planted_memo_is_no_record(repo: Path, value) -> None:
     cache.close()
     assert run(repo).exit_code == 1
     assert outputs(repo) == written
+
+
+def test_another_option_runs_again(repo: Path, monkeypatch) -> None:
+    run(repo)
+    calls = []
+    real = precommit_module.run_paths
+    monkeypatch.setattr(precommit_module, "run_paths", lambda *a, **k: calls.append(1) or real(*a, **k))
+    config = {**CONFIG, "threshold": 0.9}
+    outcome = precommit(build_run_options(config, index=None), config, check=False, repo=repo)
+    assert calls and outcome.exit_code == 1  # the manifest records the new threshold
+    assert precommit(build_run_options(config, index=None), config, check=False, repo=repo).exit_code == 0
+    assert len(calls) == 1
