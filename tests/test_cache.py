@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cleaner.cache import StageCache, digest, stable_form
 from cleaner.pipeline import RunOptions, run_paths
 
@@ -147,3 +149,14 @@ def test_known_pairs_are_not_measured_again_and_measure_the_same(tmp_path: Path,
     want = sign_module.pair_overlap(sign_module.sketch_with(texts, params), ii, jj)
     assert all(np.array_equal(a, b) for a, b in zip(got, want))
     assert len(calls) == int(np.count_nonzero((ii == 3) | (jj == 3))) + i.size  # the changed row's pairs, then `want`
+
+
+@pytest.mark.parametrize("known", [(b"x" * 33, b"", b""), (b"x" * 32, b"y" * 8, b""), None])
+def test_a_damaged_pair_snapshot_knows_nothing(known) -> None:
+    import numpy as np
+
+    from cleaner.neardup.sign import PairMemo
+
+    memo = PairMemo(np.zeros((2, 2), np.uint64), known)
+    jac, cont = np.zeros(1), np.zeros(1)
+    assert not memo.lookup(memo.codes(np.array([0]), np.array([1])), jac, cont).any()

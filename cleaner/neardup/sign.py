@@ -320,9 +320,12 @@ class PairMemo:
     def __init__(self, ids: np.ndarray, known: tuple[bytes, bytes, bytes] | None = None) -> None:
         self.ids = np.ascontiguousarray(ids, dtype=np.uint64).reshape(-1, 2)
         codes, jac, cont = known or (b"", b"", b"")
-        self.known = np.frombuffer(codes, dtype="S32")
-        self.known_jac = np.frombuffer(jac, dtype=np.float64)
-        self.known_cont = np.frombuffer(cont, dtype=np.float64)
+        try:
+            self.known = np.frombuffer(codes, dtype="S32")
+            self.known_jac = np.frombuffer(jac, dtype=np.float64)
+            self.known_cont = np.frombuffer(cont, dtype=np.float64)
+        except ValueError:  # not whole items: not a snapshot this code wrote
+            self.known, self.known_jac, self.known_cont = np.empty(0, dtype="S32"), np.empty(0), np.empty(0)
         if not (self.known.size == self.known_jac.size == self.known_cont.size):
             self.known = self.known[:0]
         self._seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
