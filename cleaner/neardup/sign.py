@@ -29,7 +29,7 @@ they are is shingled instead.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,6 +65,7 @@ class Sketches:
     sample_starts: np.ndarray  # (n + 1,) int64 offsets into sample_values
     sample_values: np.ndarray  # sorted smallest distinct hashes of each document, back to back
     left_out_lines: int = 0  # template / title lines not shingled
+    pairs: PairMemo | None = None  # measures of pairs known from an earlier run (a stage cache's)
 
     def __len__(self) -> int:
         return int(self.sizes.size)
@@ -359,12 +360,77 @@ def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[fl
 
 
 def pair_overlap(sk: Sketches, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`sample_overlap` of many pairs of rows of ``sk``."""
+    """:func:`sample_overlap` of many pairs of rows of ``sk`` (those ``sk.pairs`` does not know)."""
     jac = np.zeros(i.size, dtype=np.float64)
     cont = np.zeros(i.size, dtype=np.float64)
     starts, values, distinct = sk.sample_starts, sk.sample_values, sk.distinct
-    for k in range(i.size):
+    todo: Iterable[int] = range(i.size)
+    memo = sk.pairs
+    if memo is not None:
+        codes = memo.codes(i, j)
+        known = memo.lookup(codes, jac, cont)
+        todo = np.flatnonzero(~known).tolist()
+    for k in todo:
         a, b = int(i[k]), int(j[k])
         jac[k], cont[k] = sample_overlap(values[starts[a] : starts[a + 1]], int(distinct[a]),
                                          values[starts[b] : starts[b + 1]], int(distinct[b]))
+    if memo is not None:
+        memo.seen(codes, jac, cont)
     return jac, cont
+
+
+class PairMemo:
+    """:func:`sample_overlap` of pairs of rows, known from an earlier run by the rows' ids.
+
+    A row's measures with another depend on the two rows' data alone, and each
+    row's data on what it was sketched from; ``ids`` (two uint64 per row) name
+    that (e.g. a digest of the text and the sketch parameters), so a pair of
+    ids seen before has the values computed then, bit for bit. Every pair
+    looked up is kept (:meth:`snapshot`): what to know next time.
+    """
+
+    def __init__(self, ids: np.ndarray, known: tuple[bytes, bytes, bytes] | None = None) -> None:
+        self.ids = np.ascontiguousarray(ids, dtype=np.uint64).reshape(-1, 2)
+        codes, jac, cont = known or (b"", b"", b"")
+        try:
+            self.known = np.frombuffer(codes, dtype="S32")
+            self.known_jac = np.frombuffer(jac, dtype=np.float64)
+            self.known_cont = np.frombuffer(cont, dtype=np.float64)
+        except ValueError:  # not whole items: not a snapshot this code wrote
+            self.known, self.known_jac, self.known_cont = np.empty(0, dtype="S32"), np.empty(0), np.empty(0)
+        if not (self.known.size == self.known_jac.size == self.known_cont.size):
+            self.known = self.known[:0]
+        self._seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def codes(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """One 32-byte code per pair: the smaller row id, then the other (a pair is unordered)."""
+        a, b = self.ids[np.asarray(i, dtype=np.int64)], self.ids[np.asarray(j, dtype=np.int64)]
+        swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+        lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+        return np.ascontiguousarray(np.concatenate([lo, hi], axis=1)).view("S32").ravel()
+
+    def lookup(self, codes: np.ndarray, jac: np.ndarray, cont: np.ndarray) -> np.ndarray:
+        """Fills ``jac``/``cont`` where the pair is known; returns which were."""
+        if not self.known.size or not codes.size:
+            return np.zeros(codes.size, dtype=bool)
+        pos = np.minimum(np.searchsorted(self.known, codes), self.known.size - 1)
+        hit = self.known[pos] == codes
+        jac[hit], cont[hit] = self.known_jac[pos[hit]], self.known_cont[pos[hit]]
+        return hit
+
+    def seen(self, codes: np.ndarray, jac: np.ndarray, cont: np.ndarray) -> None:
+        self._seen.append((codes, jac.copy(), cont.copy()))
+
+    def snapshot(self) -> tuple[bytes, bytes, bytes]:
+        """(codes, Jaccards, containments) of the pairs looked up, sorted by code: ``known`` for the next run."""
+        if not self._seen:
+            return b"", b"", b""
+        codes = np.concatenate([c for c, _, _ in self._seen])
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        first = np.ones(codes.size, dtype=bool)
+        first[1:] = codes[1:] != codes[:-1]
+        pick = order[first]
+        jac = np.concatenate([v for _, v, _ in self._seen])[pick]
+        cont = np.concatenate([v for _, _, v in self._seen])[pick]
+        return codes[first].tobytes(), jac.tobytes(), cont.tobytes()
