@@ -59,13 +59,16 @@ def removed_kind(doc, line: str) -> str | None:
     return None
 
 
-def analyse(set_name: str, eval_dir: Path) -> tuple[list[dict], dict]:
+def analyse(set_name: str, eval_dir: Path, params: dict | None = None) -> tuple[list[dict], dict]:
+    from dataclasses import replace
+
+    from cleaner.neardup import DedupParams
     from cleaner.pipeline import RunOptions, run_paths
 
     score = load_scorer(eval_dir)
     folder = set_dir(eval_dir, set_name)
     labels = {r["id"]: r for r in map(json.loads, (folder / "labels.jsonl").open(encoding="utf-8"))}
-    result = run_paths([folder / "corpus.jsonl"], None, RunOptions())
+    result = run_paths([folder / "corpus.jsonl"], None, RunOptions(dedup_params=replace(DedupParams(), **(params or {}))))
     docs = {d.id: d for d in result.documents}
     by_story: dict[str, list[dict]] = defaultdict(list)
     for r in labels.values():
@@ -143,8 +146,12 @@ def main() -> None:
     ap.add_argument("--lines", action="store_true")
     ap.add_argument("--save")
     ap.add_argument("--compare")
+    ap.add_argument("--param", action="append", default=[], help="a DedupParams field, NAME=VALUE (a Python literal)")
     args = ap.parse_args()
-    rows, summary = analyse(args.set, Path(args.eval))
+    import ast
+
+    params = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.param)}
+    rows, summary = analyse(args.set, Path(args.eval), params)
     print(json.dumps(summary))
     print("F1 lost over", len(rows), "stories:", {k: round(v, 3) for k, v in losses(rows).items()})
     lost_kinds: Counter = Counter()

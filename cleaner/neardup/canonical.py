@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from functools import lru_cache
 
@@ -208,7 +209,7 @@ class _Units:
                 run = []
         if len(run) > 1:
             units.append(b" ".join(run))
-        self.whole = set(units)
+        self.whole = Counter(units)
         self.grams: list[int] = []
         self.index: dict[tuple[bytes, ...], list[int]] = {}
         for unit in units:
@@ -221,17 +222,17 @@ class _Units:
             for g in grams:
                 self.index.setdefault(g, []).append(k)
 
-    def has(self, line: _Line, normal: bytes, verbatim: bool = False) -> bool:
-        """Whether a unit matches ``line`` (``normal``: its normalised text); ``verbatim``: only
+    def count(self, line: _Line, normal: bytes, verbatim: bool = False) -> int:
+        """How many units match ``line`` (``normal``: its normalised text); ``verbatim``: only
         the same words."""
         if verbatim or not line.trigrams:
-            return normal in self.whole
+            return self.whole[normal]
         shared: dict[int, int] = {}
         for g in line.trigrams:
             for k in self.index.get(g, ()):
                 shared[k] = shared.get(k, 0) + 1
         need = FUZZY_PRESENT * len(line.trigrams)
-        return any(n >= need and n >= FUZZY_PRESENT * self.grams[k] for k, n in shared.items())
+        return sum(1 for k, n in shared.items() if n >= need and n >= FUZZY_PRESENT * self.grams[k])
 
 
 class _Line:
@@ -415,12 +416,13 @@ class Restored:
 def restorable_lines(canonical: Document, others: Sequence[Document], texts: CopyTexts) -> list[Restored]:
     """Lines the strip stage removed from ``canonical`` as :data:`RESTORABLE_KINDS` that copies on
     at least ``texts.restore_sites`` other sites carry in their input and that read as story text
-    (see the module doc), in input order."""
+    (see the module doc), in input order. A line the text would then hold k times needs k
+    matching lines or paragraphs in each of those copies."""
     source, min_sites = canonical.source_text, texts.restore_sites
     if min_sites is None or len(others) < min_sites or not canonical.removed or source is None:
         return []
     titles = {t for t in (normalise_bytes(d.title) for d in (canonical, *others) if d.title) if t}
-    have = {normalise_bytes(line) for line in (canonical.text or "").split("\n")}
+    have = Counter(normalise_bytes(line) for line in (canonical.text or "").split("\n"))
     found: list[tuple[int, int, str, str, bytes]] = []
     for span in canonical.removed:
         if span.kind not in RESTORABLE_KINDS:
@@ -432,7 +434,7 @@ def restorable_lines(canonical: Document, others: Sequence[Document], texts: Cop
             if not line or not reads_as_story(line):
                 continue
             normal = normalise_bytes(line)
-            if normal and normal not in have and not _holds_title(normal, titles):
+            if normal and not _holds_title(normal, titles):
                 lead = start + len(piece) - len(piece.lstrip())
                 found.append((lead, lead + len(line), line, span.kind, normal))
     if not found:
@@ -441,8 +443,10 @@ def restorable_lines(canonical: Document, others: Sequence[Document], texts: Cop
     views = [(site_key(o) or "\x00" + o.id, texts.source_units(o)) for o in others if site_key(o) is None or site_key(o) != own]
     out = []
     for start, end, line, kind, normal in sorted(found):
-        parsed = _Line(0, line, normal)
-        sites = {key for key, view in views if view.has(parsed, normal, kind in VERBATIM_KINDS)}
+        # the k-th time a line would be in the text: as often on the other sites
+        have[normal] += 1
+        parsed, k = _Line(0, line, normal), have[normal]
+        sites = {key for key, view in views if view.count(parsed, normal, kind in VERBATIM_KINDS) >= k}
         if len(sites) >= min_sites:
             out.append(Restored(start, end, line, kind, len(sites)))
     return out
