@@ -193,14 +193,19 @@ class _Units:
     line of ours must match *as a whole*: most of its word 3-grams in one unit, and that unit's
     mostly in it (a caption that quotes a sentence of the story is not that sentence's paragraph)."""
 
-    __slots__ = ("grams", "index", "whole")
+    __slots__ = ("grams", "index", "pairs", "whole")
 
     def __init__(self, text: str) -> None:
         units: list[bytes] = []
         run: list[bytes] = []
+        self.pairs: set[tuple[bytes, bytes]] = set()  # consecutive non-empty lines
+        previous = None
         for line in text.split("\n"):
             normal = normalise_bytes(line)
             if normal:
+                if previous is not None:
+                    self.pairs.add((previous, normal))
+                previous = normal
                 units.append(normal)
                 run.append(normal)
             else:
@@ -413,43 +418,85 @@ class Restored:
         self.start, self.end, self.line, self.kind, self.sites = start, end, line, kind, sites
 
 
+def _source_lines(doc: Document) -> list[tuple[int, int, str, str | None]]:
+    """The non-empty lines of a copy's input, in order: (start, end, stripped line, kind), kind
+    None for a line the strip stage kept (no removed span covers it), "" for one partly removed."""
+    source = doc.source_text or ""
+    spans = sorted(doc.removed, key=lambda sp: sp.start)
+    out = []
+    k, pos = 0, 0
+    for piece in source.split("\n"):
+        start, pos = pos, pos + len(piece) + 1
+        line = piece.strip()
+        if not line:
+            continue
+        lo = start + len(piece) - len(piece.lstrip())
+        hi = lo + len(line)
+        while k < len(spans) and spans[k].end <= lo:
+            k += 1
+        kind: str | None = None
+        for span in spans[k:]:
+            if span.start >= hi:
+                break
+            kind = span.kind if span.start <= lo and hi <= span.end else ""
+            break
+        out.append((lo, hi, line, kind))
+    return out
+
+
 def restorable_lines(canonical: Document, others: Sequence[Document], texts: CopyTexts) -> list[Restored]:
     """Lines the strip stage removed from ``canonical`` as :data:`RESTORABLE_KINDS` that copies on
     at least ``texts.restore_sites`` other sites carry in their input and that read as story text
     (see the module doc), in input order. A line the text would then hold k times needs k
-    matching lines or paragraphs in each of those copies."""
+    matching lines or paragraphs in each of those copies. A short line (a heading, a table cell)
+    comes back when it sits next to a line of the story (kept or restored) and those copies have
+    the two lines next to each other too."""
     source, min_sites = canonical.source_text, texts.restore_sites
     if min_sites is None or len(others) < min_sites or not canonical.removed or source is None:
         return []
     titles = {t for t in (normalise_bytes(d.title) for d in (canonical, *others) if d.title) if t}
-    have = Counter(normalise_bytes(line) for line in (canonical.text or "").split("\n"))
-    found: list[tuple[int, int, str, str, bytes]] = []
-    for span in canonical.removed:
-        if span.kind not in RESTORABLE_KINDS:
-            continue
-        pos = span.start
-        for piece in source[span.start : span.end].split("\n"):
-            start, pos = pos, pos + len(piece) + 1
-            line = piece.strip()
-            if not line or not reads_as_story(line):
-                continue
-            normal = normalise_bytes(line)
-            if normal and not _holds_title(normal, titles):
-                lead = start + len(piece) - len(piece.lstrip())
-                found.append((lead, lead + len(line), line, span.kind, normal))
-    if not found:
+    lines = _source_lines(canonical)
+    normals = [normalise_bytes(line) for _, _, line, _ in lines]
+    story = [kind is None for _, _, _, kind in lines]
+    long_lines, short_lines = [], []
+    for i, (_, _, line, kind) in enumerate(lines):
+        if kind and kind in RESTORABLE_KINDS and normals[i] and not _holds_title(normals[i], titles):
+            if reads_as_story(line):
+                long_lines.append(i)
+            elif noise_features(line) in (None, _SHORT):
+                short_lines.append(i)
+    if not long_lines and not short_lines:
         return []
     own = site_key(canonical)
     views = [(site_key(o) or "\x00" + o.id, texts.source_units(o)) for o in others if site_key(o) is None or site_key(o) != own]
-    out = []
-    for start, end, line, kind, normal in sorted(found):
+    have = Counter(normalise_bytes(line) for line in (canonical.text or "").split("\n"))
+    sites_of: dict[int, int] = {}
+    for i in long_lines:
         # the k-th time a line would be in the text: as often on the other sites
-        have[normal] += 1
-        parsed, k = _Line(0, line, normal), have[normal]
+        normal, kind = normals[i], lines[i][3]
+        parsed, k = _Line(0, lines[i][2], normal), have[normal] + 1
         sites = {key for key, view in views if view.count(parsed, normal, kind in VERBATIM_KINDS) >= k}
         if len(sites) >= min_sites:
-            out.append(Restored(start, end, line, kind, len(sites)))
-    return out
+            have[normal] = k
+            story[i] = True
+            sites_of[i] = len(sites)
+    pending = set(short_lines)
+    while pending:  # grow the story's runs through the short lines, as far as the copies agree
+        grown = False
+        for i in sorted(pending):
+            for a, b in ((i - 1, i), (i, i + 1)):
+                j = a if b == i else b
+                if 0 <= j < len(lines) and story[j]:
+                    sites = {key for key, view in views if (normals[a], normals[b]) in view.pairs}
+                    if len(sites) >= min_sites:
+                        story[i] = True
+                        sites_of[i] = len(sites)
+                        pending.discard(i)
+                        grown = True
+                        break
+        if not grown:
+            break
+    return [Restored(lines[i][0], lines[i][1], lines[i][2], lines[i][3] or "", n) for i, n in sorted(sites_of.items())]
 
 
 def with_restored(text: str, source: str, restored: Sequence[Restored]) -> str:
