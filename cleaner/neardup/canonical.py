@@ -40,7 +40,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
-from .shingles import normalise_bytes
+from .shingles import normalise_bytes, normalise_lines
 
 _WORD = re.compile(r"\w+")
 # a sentence ends here, possibly followed by closing quotes or brackets
@@ -188,56 +188,57 @@ class _Other:
         return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
 
 
+PARAGRAPH_MAX_LINES = 12  # a run of more lines is not one hard-wrapped paragraph
+
+
 class _Units:
     """Another copy's whole input text as lines and paragraphs (runs of non-empty lines), which a
     line of ours must match *as a whole*: most of its word 3-grams in one unit, and that unit's
     mostly in it (a caption that quotes a sentence of the story is not that sentence's paragraph)."""
 
-    __slots__ = ("grams", "index", "pairs", "whole")
+    __slots__ = ("grams", "pairs", "units", "whole")
 
     def __init__(self, text: str) -> None:
-        units: list[bytes] = []
+        normals = normalise_lines(text)
+        lines = [n for n in normals if n]
+        units = list(lines)
         run: list[bytes] = []
-        self.pairs: set[tuple[bytes, bytes]] = set()  # consecutive non-empty lines
-        previous = None
-        for line in text.split("\n"):
-            normal = normalise_bytes(line)
+        for normal in normals:
             if normal:
-                if previous is not None:
-                    self.pairs.add((previous, normal))
-                previous = normal
-                units.append(normal)
                 run.append(normal)
             else:
-                if len(run) > 1:
+                if 1 < len(run) <= PARAGRAPH_MAX_LINES:
                     units.append(b" ".join(run))
                 run = []
-        if len(run) > 1:
+        if 1 < len(run) <= PARAGRAPH_MAX_LINES:
             units.append(b" ".join(run))
+        self.pairs = set(zip(lines, lines[1:]))  # consecutive non-empty lines
         self.whole = Counter(units)
-        self.grams: list[int] = []
-        self.index: dict[tuple[bytes, ...], list[int]] = {}
+        # the word 3-grams of each unit long enough to match a line that comes back by its
+        # words (reads_as_story), and all of them together (the cheap first test)
+        self.units: list[frozenset] = []
+        self.grams: set[tuple[bytes, ...]] = set()
         for unit in units:
-            tokens = unit.split(b" ")
-            grams = set(zip(tokens, tokens[1:], tokens[2:]))
-            if not grams:
-                continue
-            k = len(self.grams)
-            self.grams.append(len(grams))
-            for g in grams:
-                self.index.setdefault(g, []).append(k)
+            if unit.count(b" ") >= PROSE_MIN_WORDS - 1:
+                tokens = unit.split(b" ")
+                grams = frozenset(zip(tokens, tokens[1:], tokens[2:]))
+                self.units.append(grams)
+                self.grams.update(grams)
 
     def count(self, line: _Line, normal: bytes, verbatim: bool = False) -> int:
         """How many units match ``line`` (``normal``: its normalised text); ``verbatim``: only
         the same words."""
         if verbatim or not line.trigrams:
             return self.whole[normal]
-        shared: dict[int, int] = {}
-        for g in line.trigrams:
-            for k in self.index.get(g, ()):
-                shared[k] = shared.get(k, 0) + 1
         need = FUZZY_PRESENT * len(line.trigrams)
-        return sum(1 for k, n in shared.items() if n >= need and n >= FUZZY_PRESENT * self.grams[k])
+        if len(line.trigrams & self.grams) < need:
+            return 0  # not even in the whole text
+        found = 0
+        for grams in self.units:
+            n = len(line.trigrams & grams)
+            if n >= need and n >= FUZZY_PRESENT * len(grams):
+                found += 1
+        return found
 
 
 class _Line:
@@ -268,6 +269,9 @@ class CopyTexts:
     def __init__(self, peer_text: Callable[[Document], str] | None = None, restore_sites: int | None = None) -> None:
         self._views: dict[str, _Other] = {}
         self._sources: dict[str, _Units] = {}
+        self._removed: dict[str, _Removed] = {}
+        # (copy id, sorted ids of the other copies) -> restorable_lines
+        self.restorations: dict[tuple[str, tuple[str, ...]], list[Restored]] = {}
         self._lines: dict[str, list[_Line]] = {}
         # what a copy offers as support to the others: its article text as signed
         # (cleaner.neardup.sign.article_text), else its cleaned text
@@ -288,6 +292,13 @@ class CopyTexts:
         v = self._sources.get(doc.id)
         if v is None:
             v = self._sources[doc.id] = _Units(doc.source_text if doc.source_text is not None else (doc.text or ""))
+        return v
+
+    def removed_lines(self, doc: Document) -> _Removed:
+        """What cross-site restoration looks at in a copy (:class:`_Removed`)."""
+        v = self._removed.get(doc.id)
+        if v is None:
+            v = self._removed[doc.id] = _Removed(doc)
         return v
 
     def lines(self, doc: Document) -> list[_Line]:
@@ -373,12 +384,23 @@ def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: Co
     texts = texts or CopyTexts()
     by_rank = sorted(range(len(members)), key=lambda k: rank[k])
     cover = _Coverage(members, texts)
-    best_key, best = None, 0
+    scored = []
     for k in by_rank:
         peer_ids = [p for p in by_rank if p != k][:MAX_PEERS]
-        restored = restorable_lines(members[k], [members[p] for p in by_rank if p != k], texts)
-        sup, uns = support_score(members[k], [members[p] for p in peer_ids], texts, restored)
-        key = (-(sup - uns + extension_words(k, peer_ids, members, texts, cover)), rank[k])
+        sup, uns = support_score(members[k], [members[p] for p in peer_ids], texts)
+        score = sup - uns + extension_words(k, peer_ids, members, texts, cover)
+        bound = texts.removed_lines(members[k]).words if texts.restore_sites is not None else 0
+        scored.append((score, bound, k))
+    # restored lines add at most their words: a member whose bound cannot beat the best is not
+    # looked at further (restoration is the costly part)
+    best_key, best = None, 0
+    for score, bound, k in sorted(scored, key=lambda t: (-(t[0] + t[1]), rank[t[2]])):
+        if best_key is not None and (-(score + bound), rank[k]) > best_key:
+            break
+        if bound:
+            others = [members[p] for p in by_rank if p != k]
+            score += sum(line_words(r.line) for r in restorable_lines(members[k], others, texts))
+        key = (-score, rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
@@ -418,30 +440,49 @@ class Restored:
         self.start, self.end, self.line, self.kind, self.sites = start, end, line, kind, sites
 
 
-def _source_lines(doc: Document) -> list[tuple[int, int, str, str | None]]:
-    """The non-empty lines of a copy's input, in order: (start, end, stripped line, kind), kind
-    None for a line the strip stage kept (no removed span covers it), "" for one partly removed."""
-    source = doc.source_text or ""
-    spans = sorted(doc.removed, key=lambda sp: sp.start)
-    out = []
-    k, pos = 0, 0
-    for piece in source.split("\n"):
-        start, pos = pos, pos + len(piece) + 1
-        line = piece.strip()
-        if not line:
-            continue
-        lo = start + len(piece) - len(piece.lstrip())
-        hi = lo + len(line)
-        while k < len(spans) and spans[k].end <= lo:
-            k += 1
-        kind: str | None = None
-        for span in spans[k:]:
-            if span.start >= hi:
-                break
-            kind = span.kind if span.start <= lo and hi <= span.end else ""
-            break
-        out.append((lo, hi, line, kind))
-    return out
+class _Removed:
+    """What cross-site restoration looks at in one copy, computed once per document: its input's
+    non-empty lines (start, end, stripped line, kind: None kept, "" partly removed), which lines
+    are story text so far (kept), the removed lines that could come back (long ones, short ones)
+    and the normalised form of those and their neighbours, and the normalised lines of its text."""
+
+    __slots__ = ("have", "lines", "long", "normals", "short", "story", "words")
+
+    def __init__(self, doc: Document) -> None:
+        source = doc.source_text or ""
+        spans = sorted(doc.removed, key=lambda sp: sp.start)
+        self.lines: list[tuple[int, int, str, str | None]] = []
+        self.long: list[int] = []
+        self.short: list[int] = []
+        self.normals: dict[int, bytes] = {}
+        self.words = 0  # of the lines that could come back: a bound of what restoring adds
+        k, pos = 0, 0
+        pieces = source.split("\n") if any(sp.kind in RESTORABLE_KINDS for sp in spans) else []
+        normal_of = normalise_lines(source) if pieces else []
+        for n, piece in enumerate(pieces):
+            start, pos = pos, pos + len(piece) + 1
+            line = piece.strip()
+            if not line:
+                continue
+            lo = start + len(piece) - len(piece.lstrip())
+            hi = lo + len(line)
+            while k < len(spans) and spans[k].end <= lo:
+                k += 1
+            kind: str | None = None
+            if k < len(spans) and spans[k].start < hi:
+                kind = spans[k].kind if spans[k].start <= lo and hi <= spans[k].end else ""
+            if normal_of[n]:
+                self.normals[len(self.lines)] = normal_of[n]
+            if kind and kind in RESTORABLE_KINDS:
+                if len(line) >= 2 * PROSE_MIN_WORDS - 1 and line_words(line) >= PROSE_MIN_WORDS:
+                    if reads_as_story(line):
+                        self.long.append(len(self.lines))
+                elif _WORD.search(line) and not (_LINK.search(line) and not _SENTENCE_END.search(line)):
+                    self.short.append(len(self.lines))  # (noise_features: none, or only shortness)
+            self.lines.append((lo, hi, line, kind))
+        self.words = sum(line_words(self.lines[i][2]) for i in self.long + self.short)
+        self.story = [kind is None for _, _, _, kind in self.lines]
+        self.have = Counter(normalise_bytes(line) for line in (doc.text or "").split("\n")) if self.long else Counter()
 
 
 def restorable_lines(canonical: Document, others: Sequence[Document], texts: CopyTexts) -> list[Restored]:
@@ -450,44 +491,43 @@ def restorable_lines(canonical: Document, others: Sequence[Document], texts: Cop
     (see the module doc), in input order. A line the text would then hold k times needs k
     matching lines or paragraphs in each of those copies. A short line (a heading, a table cell)
     comes back when it sits next to a line of the story (kept or restored) and those copies have
-    the two lines next to each other too."""
-    source, min_sites = canonical.source_text, texts.restore_sites
-    if min_sites is None or len(others) < min_sites or not canonical.removed or source is None:
+    the two lines next to each other too. Remembered per (copy, other copies) in ``texts``."""
+    min_sites = texts.restore_sites
+    if min_sites is None or len(others) < min_sites or not canonical.removed or canonical.source_text is None:
         return []
+    info = texts.removed_lines(canonical)
+    if not info.long and not info.short:
+        return []
+    key = (canonical.id, tuple(sorted(o.id for o in others)))
+    known = texts.restorations.get(key)
+    if known is not None:
+        return known
     titles = {t for t in (normalise_bytes(d.title) for d in (canonical, *others) if d.title) if t}
-    lines = _source_lines(canonical)
-    normals = [normalise_bytes(line) for _, _, line, _ in lines]
-    story = [kind is None for _, _, _, kind in lines]
-    long_lines, short_lines = [], []
-    for i, (_, _, line, kind) in enumerate(lines):
-        if kind and kind in RESTORABLE_KINDS and normals[i] and not _holds_title(normals[i], titles):
-            if reads_as_story(line):
-                long_lines.append(i)
-            elif noise_features(line) in (None, _SHORT):
-                short_lines.append(i)
-    if not long_lines and not short_lines:
-        return []
+    lines, normals = info.lines, info.normals
+    story = list(info.story)
     own = site_key(canonical)
     views = [(site_key(o) or "\x00" + o.id, texts.source_units(o)) for o in others if site_key(o) is None or site_key(o) != own]
-    have = Counter(normalise_bytes(line) for line in (canonical.text or "").split("\n"))
+    have = Counter(info.have)
     sites_of: dict[int, int] = {}
-    for i in long_lines:
+    for i in info.long:
+        normal, kind = normals.get(i, b""), lines[i][3]
+        if not normal or _holds_title(normal, titles):
+            continue
         # the k-th time a line would be in the text: as often on the other sites
-        normal, kind = normals[i], lines[i][3]
         parsed, k = _Line(0, lines[i][2], normal), have[normal] + 1
         sites = {key for key, view in views if view.count(parsed, normal, kind in VERBATIM_KINDS) >= k}
         if len(sites) >= min_sites:
             have[normal] = k
             story[i] = True
             sites_of[i] = len(sites)
-    pending = set(short_lines)
+    pending = {i for i in info.short if normals.get(i) and not _holds_title(normals[i], titles)}
     while pending:  # grow the story's runs through the short lines, as far as the copies agree
         grown = False
         for i in sorted(pending):
             for a, b in ((i - 1, i), (i, i + 1)):
                 j = a if b == i else b
                 if 0 <= j < len(lines) and story[j]:
-                    sites = {key for key, view in views if (normals[a], normals[b]) in view.pairs}
+                    sites = {key for key, view in views if (normals.get(a), normals.get(b)) in view.pairs}
                     if len(sites) >= min_sites:
                         story[i] = True
                         sites_of[i] = len(sites)
@@ -496,7 +536,9 @@ def restorable_lines(canonical: Document, others: Sequence[Document], texts: Cop
                         break
         if not grown:
             break
-    return [Restored(lines[i][0], lines[i][1], lines[i][2], lines[i][3] or "", n) for i, n in sorted(sites_of.items())]
+    out = [Restored(lines[i][0], lines[i][1], lines[i][2], lines[i][3] or "", n) for i, n in sorted(sites_of.items())]
+    texts.restorations[key] = out
+    return out
 
 
 def with_restored(text: str, source: str, restored: Sequence[Restored]) -> str:
