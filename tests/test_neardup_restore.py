@@ -7,7 +7,7 @@ import random
 from dataclasses import replace
 from pathlib import Path
 
-from test_stream import _manifest, _same_run
+from test_stream import _manifest, _same_run, made_up_paragraph, made_up_words
 
 from cleaner import stream
 from cleaner.neardup import DedupParams
@@ -22,12 +22,10 @@ def make_tail_corpus(path: Path, stories: int = 6, copies: int = 3, sites: int =
     with three lines below its last paragraph (a heading, a long line without a stop, a label) that
     the strip stage takes for the site's footer, and every copy carries them."""
     rng = random.Random(seed)
-    syllables = ["ka", "lo", "mi", "ran", "te", "su", "vo", "ne", "pli", "dor", "an", "ex", "qui", "bel", "tor", "ma"]
-    vocab = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+    vocab = made_up_words(rng)
 
     def paragraph() -> str:
-        words = [rng.choice(vocab) for _ in range(rng.randint(18, 34))]
-        return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+        return made_up_paragraph(rng, vocab)
 
     def label(n: int) -> str:
         return " ".join(rng.choice(vocab) for _ in range(n)).capitalize()
