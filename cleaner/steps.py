@@ -458,18 +458,19 @@ class SignedTexts:
         return table.get(str(row), doc.text or "")
 
 
-def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]]):
-    """A group's documents read back from the spill, and their texts as signed (for the canonical choice)."""
+def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]], params: Any):
+    """A group's documents read back from the spill, and their texts as signed (for the canonical
+    choice and record): :func:`cleaner.neardup.copy_texts`."""
     from .neardup import copy_texts
 
     docs = [store.get(shard, row) for shard, row in locations]
-    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)])
+    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)], params)
 
 
 def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str],
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
+                params: Any, skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
     """The canonical member (its founding number) of each group (members, their (shard, row),
-    their ranks): :func:`cleaner.neardup.choose_member`."""
+    their ranks): :func:`cleaner.neardup.choose_member` (``params``: the DedupParams)."""
     from .neardup import choose_member
     from .neardup.canonical import completeness
 
@@ -477,7 +478,7 @@ def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Se
     out = []
     try:
         for members, locations, ranks in groups:
-            docs, texts = _cluster_documents(store, signed, locations)
+            docs, texts = _cluster_documents(store, signed, locations, params)
             out.append(int(members[choose_member(docs, ranks, texts)]))
             tick()
     finally:
@@ -520,7 +521,7 @@ def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Seque
             if dedup is None:
                 canonical = singleton_record(store.get(*locations[0]))
             else:
-                docs, texts = _cluster_documents(store, signed, locations)
+                docs, texts = _cluster_documents(store, signed, locations, dedup[1])
                 sims = member_similarities(test, np.asarray(members))
                 similarities.extend(sims[1:].tolist())
                 founder = docs[int(np.argmin(members))].id  # the member that entered first

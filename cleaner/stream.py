@@ -468,7 +468,8 @@ def assemble(folder: WorkFolder, clusters: Any, paths: Sequence[str], driver: An
         parts.append(str(folder.path(f"part-{k:06d}")))
         return k, steps.assemble_step, (batch, list(paths), parts[k], dedup)
 
-    counts: Counter = Counter(clusters=0, clusters_with_copies=0, copies_found=0, cross_copy_lines_removed=0)
+    counts: Counter = Counter(clusters=0, clusters_with_copies=0, copies_found=0, cross_copy_lines_removed=0,
+                             cross_copy_lines_restored=0)
     histogram = np.zeros(len(HISTOGRAM_BINS) - 1, dtype=np.int64)
     for _, summary in driver.map(tasks()):
         counts.update(summary["counts"])
@@ -656,7 +657,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def tasks():
         for k, batch in enumerate(choose_tasks()):
             batches[k] = [g[0] for g in batch]
-            yield k, steps.choose_step, (batch, paths)
+            yield k, steps.choose_step, (batch, paths, params)
 
     for k, picks in driver.map(tasks()):
         for members, pick in zip(batches.pop(k), picks):
@@ -665,7 +666,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def choose(members: np.ndarray) -> int:
         pick = chosen.get(members.tobytes())
         if pick is None:
-            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths))]))
+            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths, params))]))
         return int(pick)
 
     cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)

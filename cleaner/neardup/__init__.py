@@ -34,6 +34,7 @@ from .canonical import (
     choose_canonical,
     group_key,
     rank_documents,
+    site_key,
 )
 from .clusters import ClusterSet, guarded_clusters
 from .lsh import (
@@ -100,6 +101,9 @@ class DedupParams:
     bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
     cross_copy: bool = True
     cross_copy_min_copies: int = 3
+    # lines the strip stage cut from the canonical copy by place or shape come back into the
+    # record when copies on this many other sites carry them (canonical.restorable_lines); None: never
+    restore_sites: int | None = 2
     # shingle normalisation scheme (cleaner.neardup.normalise): "news-v1", or "plain" for
     # signatures bit-identical to datasketch's
     normalisation: str = DEFAULT_SCHEME
@@ -283,11 +287,6 @@ class ChainGuard:
         return held
 
 
-def site_key(doc: Document) -> str | None:
-    """The site a document is compared under (case-folded), None when unknown."""
-    return doc.site.strip().casefold() if doc.site and doc.site.strip() else None
-
-
 def site_codes(docs: Sequence[Document]) -> np.ndarray:
     """An integer per site name (:func:`site_key`); -1 when unknown."""
     codes: dict[str, int] = {}
@@ -390,18 +389,21 @@ def article_texts(docs: Sequence[Document], params: DedupParams, evidence: Any =
     return signing_texts(docs, params, evidence, sites)
 
 
-def copy_texts(docs: Sequence[Document], signed: Sequence[str]) -> CopyTexts:
-    """The copies' texts for the canonical choice: each judged against what was signed (the
-    article, where it differs from the cleaned text). ``signed[k]`` is ``docs[k]``'s."""
+def copy_texts(docs: Sequence[Document], signed: Sequence[str], params: DedupParams) -> CopyTexts:
+    """The copies' texts for the canonical choice and record: each judged against what was signed
+    (the article, where it differs from the cleaned text); ``signed[k]`` is ``docs[k]``'s. With
+    ``params.restore_sites`` (and ``cross_copy``), cross-site restoration of the lines the strip
+    stage cut."""
     signed_as = {d.id: t for d, t in zip(docs, signed) if t is not (d.text or "")}
-    return CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
+    restore = params.restore_sites if params.cross_copy else None
+    return CopyTexts((lambda d: signed_as.get(d.id, d.text or "")) if signed_as else None, restore)
 
 
 def choose_member(group: Sequence[Document], ranks: Sequence[int], texts: CopyTexts,
                   memo: MutableMapping[str, str] | None = None) -> int:
     """Index (into ``group``) of a group's canonical copy: :func:`~cleaner.neardup.canonical.choose_canonical`,
     remembered in ``memo`` (group key -> chosen id) when given."""
-    key = group_key(group) if memo is not None else None
+    key = f"{group_key(group)}:{texts.restore_sites}" if memo is not None else None
     if key is not None:
         chosen = memo.get(key)
         for k, d in enumerate(group):
@@ -448,7 +450,8 @@ def record_counts(canonical: Canonical) -> Counter:
     """What one written record adds to the stage's counts (summed over records, in any parts)."""
     size = canonical.cluster.size
     return Counter(clusters=1, clusters_with_copies=int(size > 1), copies_found=size - 1,
-                   cross_copy_lines_removed=sum(1 for s in canonical.removed if s.kind == "cross_copy"))
+                   cross_copy_lines_removed=sum(1 for s in canonical.removed if s.kind == "cross_copy"),
+                   cross_copy_lines_restored=len(canonical.restored))
 
 
 def finish_stats(stats: dict[str, Any], params: DedupParams, sizes: np.ndarray, clusters: ClusterSet, guard: ChainGuard,
@@ -477,6 +480,7 @@ def finish_stats(stats: dict[str, Any], params: DedupParams, sizes: np.ndarray, 
         "chaining_guard": {"components_split": clusters.split_by_guard, "documents_moved": int(clusters.moved.size),
                            "reasons": dict(sorted(reasons.items()))},
         "cross_copy_lines_removed": int(written["cross_copy_lines_removed"]),
+        "cross_copy_lines_restored": int(written["cross_copy_lines_restored"]),
     })
 
 
@@ -568,7 +572,7 @@ def dedup_documents(
         ej = np.concatenate([old_edges[:, 1], ej])
 
     rank = np.asarray(rank_documents(all_docs, linked_rows(len(all_docs), ei, ej)), dtype=np.int64)
-    texts = copy_texts(all_docs, list(old_texts) + new_texts)
+    texts = copy_texts(all_docs, list(old_texts) + new_texts, params)
 
     def choose(members: np.ndarray) -> int:
         return int(members[choose_member([all_docs[i] for i in members], [int(rank[i]) for i in members], texts, memo)])
