@@ -91,6 +91,10 @@ def test_new_and_deleted_files_are_seen(repo: Path, samples: Path) -> None:
 
 
 def test_a_new_file_is_hashed_until_it_is_old_enough(repo: Path, samples: Path, monkeypatch) -> None:
+    from cleaner import cache as cache_module
+
+    # A wide window, so a slow (loaded) machine cannot age the new file past it between runs.
+    monkeypatch.setattr(cache_module, "RACY_NS", 3600 * 10**9)
     run(repo)
     fresh = repo / "raw" / "fresh.txt"
     shutil.copy(samples / "000_3b067c2d17003791.txt", fresh)  # just written: racily clean
