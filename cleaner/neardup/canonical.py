@@ -40,7 +40,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
-from .shingles import normalise_bytes, normalise_lines
+from .shingles import _ASCII_BYTES, normalise_bytes, normalise_lines
 
 _WORD = re.compile(r"\w+")
 # a sentence ends here, possibly followed by closing quotes or brackets
@@ -70,13 +70,23 @@ def site_key(doc: Document) -> str | None:
     return doc.site.strip().casefold() if doc.site and doc.site.strip() else None
 
 
+# ASCII bytes that ``_WORD`` matches (letters, digits, underscore) -> "a", every other byte -> space
+_ASCII_WORD_BYTES = bytes(0x61 if chr(c).isalnum() or c == 0x5F else 0x20 for c in range(128)) + b" " * 128
+
+
 def line_words(line: str) -> int:
     """Words of a line; in Chinese, Japanese or Thai two characters count as one."""
-    words = len(_WORD.findall(line))
-    if line.isascii():  # the common case: no unspaced script to look for
-        return words
-    unspaced = len(_UNSPACED.findall(line))
-    return max(words, unspaced // 2) if unspaced else words
+    if not line.isascii():
+        # the distinct non-ASCII characters: the UTF-8 form without its ASCII bytes
+        chars = set(line.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+        if any(c.isalnum() for c in chars):  # non-ASCII word characters (\w): the regular expressions count
+            words = len(_WORD.findall(line))
+            unspaced = len(_UNSPACED.findall(line))
+            return max(words, unspaced // 2) if unspaced else words
+        for c in chars:  # punctuation (curly quotes, dashes) separates words as a space does
+            line = line.replace(c, " ")
+    # the runs of _WORD, counted on bytes (the common case: no unspaced script to look for)
+    return len(line.encode("ascii").translate(_ASCII_WORD_BYTES).split())
 
 
 def _prose_words(words: int, line: str) -> bool:
@@ -160,12 +170,22 @@ def noise_features(line: str) -> str | None:
     return None
 
 
-def _grams(tokens: Sequence[bytes]) -> set[tuple[bytes, ...]]:
-    """Word 3-grams of a text, plus its 1- and 2-grams (for lines that short)."""
-    out: set[tuple[bytes, ...]] = set(zip(tokens))  # zip builds the n-gram tuples in C
-    out.update(zip(tokens, tokens[1:]))
-    out.update(zip(tokens, tokens[1:], tokens[2:]))
-    return out
+# Word n-grams as integers: every token of a set of copies gets an id (from 1), and a 1-, 2- or
+# 3-gram of ids becomes one number, ((a * base) + b) * base + c, equal for equal n-grams and
+# different otherwise (ids are below the base; a 1-gram is below it, a 2-gram below base**2).
+# While the ids stay below 2**21 the numbers are exact int64 (the fast, usual case); past that
+# (a set of copies with two million distinct words) they are exact Python integers.
+_INT64_IDS = 1 << 21
+_WIDE_IDS = 1 << 32
+
+
+def _sorted_member(values: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in the sorted array ``table``."""
+    if not table.size or not values.size:
+        return np.zeros(values.size, dtype=bool)
+    at = np.searchsorted(table, values)
+    at[at == table.size] = 0
+    return np.asarray(table[at] == values, dtype=bool)
 
 
 class _Other:
@@ -174,18 +194,59 @@ class _Other:
     A line of up to three words is present when it occurs as a word sequence
     (what a substring test on the normalised text would say); a longer line
     when most of its word 3-grams occur (so an edited or re-split paragraph
-    still counts as shared).
+    still counts as shared). ``grams``: the numbers of the text's word 1-, 2-
+    and 3-grams, sorted.
     """
 
     __slots__ = ("grams",)
 
-    def __init__(self, normal: bytes) -> None:
-        self.grams = _grams(normal.split(b" ") if normal else [])
+    def __init__(self, ids: np.ndarray, base: int) -> None:
+        pairs = ids[:-1] * base + ids[1:]
+        self.grams = np.sort(np.concatenate((ids, pairs, pairs[:-1] * base + ids[2:])))  # repeats do no harm
 
-    def has(self, line: _Line) -> bool:
-        if line.sequence is not None:
-            return line.sequence in self.grams
-        return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
+
+class _LineGrams:
+    """The n-gram numbers of a copy's lines (:class:`_Line`, in order), for all lines at once: a
+    line of up to three words as its one word sequence; a longer one as its distinct 3-grams."""
+
+    __slots__ = ("need", "sequence", "short", "tri_line", "trigrams", "tri_lines")
+
+    def __init__(self, ids: np.ndarray, counts: np.ndarray, base: int) -> None:
+        n = counts.size
+        starts = np.zeros(n, dtype=np.int64)
+        np.cumsum(counts[:-1], out=starts[1:])
+        short = counts <= 3
+        self.short = np.flatnonzero(short)
+        s, c = starts[self.short], counts[self.short]
+        seq = ids[s]
+        two = c >= 2
+        seq[two] = seq[two] * base + ids[s[two] + 1]
+        three = c == 3
+        seq[three] = seq[three] * base + ids[s[three] + 2]
+        self.sequence = seq
+        line_of = np.repeat(np.arange(n, dtype=np.int64), counts)
+        at = np.flatnonzero(line_of[:-2] == line_of[2:]) if ids.size > 2 else np.zeros(0, dtype=np.int64)
+        codes = (ids[at] * base + ids[at + 1]) * base + ids[at + 2]
+        lines = line_of[at]
+        order = np.argsort(codes, kind="stable")
+        order = order[np.argsort(lines[order], kind="stable")]  # by line, then by number
+        codes, lines = codes[order], lines[order]
+        first = np.ones(codes.size, dtype=bool)
+        first[1:] = (lines[1:] != lines[:-1]) | (codes[1:] != codes[:-1])
+        self.trigrams, self.tri_line = codes[first], lines[first]
+        self.tri_lines = np.flatnonzero(~short)
+        # a longer line is present when at least FUZZY_PRESENT of its distinct 3-grams are
+        self.need = FUZZY_PRESENT * np.bincount(self.tri_line, minlength=n)[self.tri_lines]
+
+    def present(self, views: Sequence[_Other], n: int) -> np.ndarray:
+        """Per line: whether one of ``views`` has it."""
+        out = np.zeros(n, dtype=bool)
+        for v in views:
+            out[self.short] |= _sorted_member(self.sequence, v.grams)
+            if self.tri_lines.size:
+                found = np.bincount(self.tri_line, weights=_sorted_member(self.trigrams, v.grams), minlength=n)
+                out[self.tri_lines] |= found[self.tri_lines] >= self.need
+        return out
 
 
 PARAGRAPH_MAX_LINES = 12  # a run of more lines is not one hard-wrapped paragraph
@@ -244,15 +305,23 @@ class _Units:
 class _Line:
     """A non-empty line of a copy, parsed once: what support and removal look at."""
 
-    __slots__ = ("index", "prose", "sequence", "text", "trigrams", "words")
+    __slots__ = ("index", "normal", "prose", "text", "words")
 
     def __init__(self, index: int, text: str, normal: bytes) -> None:
-        self.index, self.text = index, text
+        self.index, self.text, self.normal = index, text, normal
         self.words = line_words(text)
         self.prose = _prose_words(self.words, text)
-        tokens = normal.split(b" ")
-        self.sequence = tuple(tokens) if len(tokens) <= 3 else None
-        self.trigrams = frozenset(zip(tokens, tokens[1:], tokens[2:]))
+
+    @property
+    def sequence(self) -> tuple[bytes, ...] | None:
+        """The line's words when it has at most three, else None."""
+        tokens = self.normal.split(b" ")
+        return tuple(tokens) if len(tokens) <= 3 else None
+
+    @property
+    def trigrams(self) -> frozenset[tuple[bytes, bytes, bytes]]:
+        tokens = self.normal.split(b" ")
+        return frozenset(zip(tokens, tokens[1:], tokens[2:]))
 
 
 MAX_PEERS = 8  # a member is compared with at most this many others (best ranked first)
@@ -263,7 +332,9 @@ class CopyTexts:
 
     The canonical choice compares every member with several others, and a
     split cluster is looked at again; without this cache a big cluster would
-    normalise the same texts many times over.
+    normalise the same texts many times over. The copies' words are numbered
+    once (one vocabulary for the set of copies), and their n-grams compared as
+    numbers.
     """
 
     def __init__(self, peer_text: Callable[[Document], str] | None = None, restore_sites: int | None = None) -> None:
@@ -273,6 +344,13 @@ class CopyTexts:
         # (copy id, sorted ids of the other copies) -> restorable_lines
         self.restorations: dict[tuple[str, tuple[str, ...]], list[Restored]] = {}
         self._lines: dict[str, list[_Line]] = {}
+        self._grams: dict[str, _LineGrams] = {}
+        # per copy: its text as a peer (normalised) and the ids of its words; its lines' words
+        # (normalised, joined), their ids and how many each line has
+        self._peer_ids: dict[str, tuple[bytes, np.ndarray]] = {}
+        self._line_ids: dict[str, tuple[bytes, np.ndarray, np.ndarray]] = {}
+        self._vocabulary: dict[bytes, int] = {}
+        self._base = _INT64_IDS
         # what a copy offers as support to the others: its article text as signed
         # (cleaner.neardup.sign.article_text), else its cleaned text
         self.peer_text = peer_text
@@ -280,11 +358,42 @@ class CopyTexts:
         # line the strip stage cut; None: no restoration
         self.restore_sites = restore_sites
 
+    def _ids(self, tokens: list[bytes]) -> np.ndarray:
+        """The tokens' ids (new tokens get the next ones)."""
+        vocabulary = self._vocabulary
+        ids = list(map(vocabulary.get, tokens))
+        if None in ids:
+            for t in tokens:
+                if t not in vocabulary:
+                    vocabulary[t] = len(vocabulary) + 1
+            ids = list(map(vocabulary.__getitem__, tokens))
+            if len(vocabulary) >= self._base:  # the numbers of n-grams would no longer be exact int64
+                self._base = _WIDE_IDS
+                self._views.clear()
+                self._grams.clear()
+        return np.asarray(ids, dtype=np.int64)
+
+    def _wide(self, ids: np.ndarray) -> np.ndarray:
+        return ids if self._base == _INT64_IDS else ids.astype(object)
+
+    def _peer(self, doc: Document) -> np.ndarray:
+        found = self._peer_ids.get(doc.id)
+        if found is None:
+            text = self.peer_text(doc) if self.peer_text is not None else (doc.text or "")
+            normal = normalise_bytes(text)
+            lines = self._line_ids.get(doc.id)
+            if lines is not None and lines[0] == normal:  # the words of its lines, numbered already
+                ids = lines[1]
+            else:
+                ids = self._ids(normal.split(b" ") if normal else [])
+            found = self._peer_ids[doc.id] = (normal, ids)
+        return found[1]
+
     def view(self, doc: Document) -> _Other:
+        ids = self._peer(doc)
         v = self._views.get(doc.id)
         if v is None:
-            text = self.peer_text(doc) if self.peer_text is not None else (doc.text or "")
-            v = self._views[doc.id] = _Other(normalise_bytes(text))
+            v = self._views[doc.id] = _Other(self._wide(ids), self._base)
         return v
 
     def source_units(self, doc: Document) -> _Units:
@@ -306,19 +415,47 @@ class CopyTexts:
         out = self._lines.get(doc.id)
         if out is None:
             out = []
-            for k, line in enumerate((doc.text or "").split("\n")):
-                norm = normalise_bytes(line)
+            text = doc.text or ""
+            for k, (line, norm) in enumerate(zip(text.split("\n"), normalise_lines(text))):
                 if norm:
                     out.append(_Line(k, line, norm))
             self._lines[doc.id] = out
         return out
 
+    def _line_tokens(self, doc: Document) -> tuple[np.ndarray, np.ndarray]:
+        found = self._line_ids.get(doc.id)
+        if found is None:
+            normals = [line.normal for line in self.lines(doc)]
+            counts = np.asarray([n.count(b" ") + 1 for n in normals], dtype=np.int64)
+            joined = b" ".join(normals)
+            peer = self._peer_ids.get(doc.id)
+            if peer is not None and peer[0] == joined:  # its text as a peer has the same words
+                ids = peer[1]
+            else:
+                ids = self._ids(joined.split(b" ") if normals else [])
+            found = self._line_ids[doc.id] = (joined, ids, counts)
+        return found[1], found[2]
+
+    def line_grams(self, doc: Document) -> _LineGrams:
+        ids, counts = self._line_tokens(doc)
+        g = self._grams.get(doc.id)
+        if g is None:
+            g = self._grams[doc.id] = _LineGrams(self._wide(ids), counts, self._base)
+        return g
+
+    def presence(self, member: Document, others: Sequence[Document]) -> np.ndarray:
+        """Per non-empty line of ``member`` (:meth:`lines`): whether one of ``others`` has it."""
+        self._line_tokens(member)
+        for o in others:  # every word numbered before any n-gram is (the numbering may widen once)
+            self._peer(o)
+        n = len(self.lines(member))
+        return self.line_grams(member).present([self.view(o) for o in others], n)
+
 
 def line_support(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> list[tuple[_Line, bool]]:
     """Every non-empty line of ``member`` and whether another copy has it."""
     texts = texts or CopyTexts()
-    views = [texts.view(o) for o in others]
-    return [(line, any(v.has(line) for v in views)) for line in texts.lines(member)]
+    return list(zip(texts.lines(member), texts.presence(member, others).tolist()))
 
 
 def support_score(member: Document, others: Sequence[Document], texts: CopyTexts | None = None,

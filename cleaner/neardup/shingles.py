@@ -100,13 +100,20 @@ def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
     return respell(np.frombuffer(out + b"\x00", dtype=np.uint8), scheme).tobytes()[:-1]  # NUL: the text's end
 
 
+_ASCII_FOLD_KEEP_NEWLINE = _ASCII_FOLD[:10] + b"\n" + _ASCII_FOLD[11:]
+
+
 def normalise_lines(text: str) -> list[bytes]:
-    """``[normalise_bytes(line) for line in text.split("\\n")]`` (plain scheme), in one pass over
-    the text: NFKC, case and punctuation folding never make or remove a line feed."""
+    """:func:`normalise_bytes` (``plain``) of every line of ``text`` (split at "\\n"), in one pass.
+
+    The same as line by line: NFKC and lower-casing never act across a line feed (a starter that
+    composes with nothing, neither cased nor case-ignorable), and the other steps are per
+    character; a line feed is kept through them as the line break.
+    """
     s = unicodedata.normalize("NFKC", text).lower()
     if not s.isascii():
         s = _fold_non_ascii(s)
-    return [b" ".join(part.translate(_ASCII_FOLD).split()) for part in s.encode("utf-8").split(b"\n")]
+    return [b" ".join(part.split()) for part in s.encode("utf-8").translate(_ASCII_FOLD_KEEP_NEWLINE).split(b"\n")]
 
 
 def normalise(text: str, scheme: str = "plain") -> str:

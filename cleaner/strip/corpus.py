@@ -41,7 +41,7 @@ _SPACE = re.compile(" ")
 
 
 def _key(line: str) -> str:
-    return _NON_WORD.sub(" ", line[:_MAX_LINE_CHARS].casefold()).strip()
+    return _key_bytes(line).decode("utf-8", "surrogatepass")
 
 
 def _hash(key: str) -> int:
@@ -52,16 +52,31 @@ def _hash(key: str) -> int:
 _ASCII_NON_WORD = bytes(c if chr(c).isascii() and chr(c).isalnum() else 32 for c in range(256))
 
 
-def _line_hash(line: str) -> int | None:
-    """``_hash(_key(line))``, None for an empty key. An ASCII line (most lines) takes a bytes path
-    with the same result: lower-casing, the non-word runs as one space and the strip are C calls
-    on bytes instead of a regular-expression substitution (this runs for every line twice a run)."""
+_ASCII_BYTES = bytes(range(0x80))
+
+
+def _key_bytes(line: str) -> bytes:
+    """``_key(line)`` as UTF-8. A line that is ASCII, or becomes ASCII when its non-ASCII
+    punctuation (curly quotes, dashes: characters ``_NON_WORD`` matches) is a space - most lines -
+    takes a bytes path with the same result: lower-casing, the non-word runs as one space and the
+    strip are C calls on bytes instead of a regular-expression substitution (this runs for every
+    line three times a run)."""
     head = line[:_MAX_LINE_CHARS]
-    if head.isascii():
-        key = b" ".join(head.encode("ascii").lower().translate(_ASCII_NON_WORD).split())
-        return xxhash.xxh3_64_intdigest(key) if key else None
-    text_key = _key(line)
-    return _hash(text_key) if text_key else None
+    if not head.isascii():
+        head = head.casefold()
+        # the distinct non-ASCII characters: the UTF-8 form without its ASCII bytes
+        chars = set(head.encode("utf-8", "surrogatepass").translate(None, _ASCII_BYTES).decode("utf-8", "surrogatepass"))
+        if any(c.isalnum() for c in chars):  # a word character (\w past ASCII): the regular expression decides
+            return _NON_WORD.sub(" ", head).strip().encode("utf-8", "surrogatepass")
+        for c in chars:
+            head = head.replace(c, " ")
+    return b" ".join(head.encode("ascii").lower().translate(_ASCII_NON_WORD).split())
+
+
+def _line_hash(line: str) -> int | None:
+    """``_hash(_key(line))``, None for an empty key."""
+    key = _key_bytes(line)
+    return xxhash.xxh3_64_intdigest(key) if key else None
 
 
 @dataclass
