@@ -33,3 +33,37 @@ def test_dispatch_key_memory_answers_as_the_levels_do_and_is_bounded(monkeypatch
         small.pattern_for(f"k{n}")
     assert len(small.by_key) <= 50_000
     assert small.pattern_for("abx").pattern == "(?P<a>ab)" and small.pattern_for("xy") is None
+
+
+def test_prune_word_lookup_finds_the_first_rule_in_file_order():
+    """The per-word index of the prune rules picks the rule a scan of the rules in file order picks."""
+    from cleaner.strip.prune import attribute_tokens, rules_from_mapping
+    from cleaner.strip.prune import load_rules as load_prune_rules
+
+    def scanned(rules, word: str) -> int:
+        tokens, classes = attribute_tokens(word)
+        for i, r in enumerate(rules.rules):
+            if r.tokens & tokens or r.classes & classes or any(t.startswith(p) for p in r.prefixes for t in tokens):
+                return i
+        return len(rules.rules)
+
+    custom = rules_from_mapping({"rule": [
+        {"kind": "a", "reason": "r", "prefixes": ["shar"]},
+        {"kind": "b", "reason": "r", "tokens": ["share", "box"], "classes": ["side_box"]},
+        {"kind": "c", "reason": "r", "classes": ["share_box"], "prefixes": ["bo"]},
+    ]})
+    assert custom._rule_index_of_word("share") == 0  # a prefix of an earlier rule beats a later token
+    assert custom._rule_index_of_word("share_box") == 0 and custom._rule_index_of_word("side_box") == 1
+    assert custom._rule_index_of_word("boxed") == 2 and custom._rule_index_of_word("plain") == 3
+    packaged = load_prune_rules()
+    words = sorted({w for r in packaged.rules for w in (*r.tokens, *r.prefixes, *r.classes)})
+    words += [w + "-box" for w in words] + ["Related" + w.title() for w in words] + ["clearfix", "col-md-6", "a_b-c"]
+    for rules in (custom, packaged):
+        for word in words + ["share", "boxed", "side_box", "shared-box"]:
+            if not rules._any_substring.search(word.lower()):
+                continue  # (the look-up answers "none" before either scan)
+            expected = scanned(rules, word)
+            if word.lower().startswith(rules.ignore_word_prefixes) or not rules.ignore_word_tokens.isdisjoint(
+                    attribute_tokens(word)[0]):
+                expected = len(rules.rules)
+            assert rules._rule_index_of_word(word) == expected, word

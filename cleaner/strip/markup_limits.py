@@ -23,7 +23,8 @@ _TAG = re.compile(r"""<(/?)([A-Za-z][^\s/>"'=]*)([^>"']*(?:(?:"[^"]*"|'[^']*')[^
 _QUOTED = re.compile(r""""[^"]*"|'[^']*'""")
 _ATTRIBUTE = re.compile(r"""[\s/]+[^\s/>="']+""")
 _RAW_TEXT = ("script", "style", "textarea", "title", "xmp", "noscript", "iframe", "noembed", "noframes")
-_SKIPPED_START = re.compile(r"<!--|<(" + "|".join(_RAW_TEXT) + r")\b", re.I)
+# the "<" first, outside the alternation: the search then jumps from one "<" to the next
+_SKIPPED_START = re.compile(r"<(?:!--|(" + "|".join(_RAW_TEXT) + r")\b)", re.I)
 _RAW_END = {name: re.compile(rf"</{name}", re.I) for name in _RAW_TEXT}
 _NOT_COUNTED = frozenset(
     # void elements
@@ -59,12 +60,20 @@ def _long_tag(length: int, quoted: bool) -> re.Pattern[str]:
     """A tag start followed by ``length`` characters of the same tag (quotes respected if ``quoted``)."""
     key = (length, quoted)
     if key not in _LONG_TAG:
-        body = r"""(?:[^>"']|"[^"]*"|'[^']*')""" if quoted else "[^>]"
-        _LONG_TAG[key] = re.compile(f"<[A-Za-z]{body}{{{length}}}")
+        # possessive: a unit (a character, or a quoted value) can be read one way only, so giving
+        # none back changes no match, and a failed start is not retried unit by unit
+        body = r"""(?:[^>"']|"[^"]*+"|'[^']*+')""" if quoted else "[^>]"
+        _LONG_TAG[key] = re.compile(f"<[A-Za-z]{body}{{{length}}}+")
     return _LONG_TAG[key]
 
 
 _QUOTED_GT = re.compile(r"""=\s*(?:"[^"]*>|'[^']*>)""")  # an attribute value holding a ">"
+
+
+def _counted(opened: Counter) -> int:
+    """Elements opened that depth counts, from a count of tag names as written (case folded here,
+    once per distinct name)."""
+    return sum(n for name, n in opened.items() if (folded := name.lower()) not in _NOT_COUNTED and folded not in _RAW_END)
 
 
 def markup_problem(html: str | bytes, max_attributes: int, max_depth: int) -> str | None:
@@ -80,27 +89,25 @@ def markup_problem(html: str | bytes, max_attributes: int, max_depth: int) -> st
     # number of counted elements opened.
     long_pattern = _long_tag(long_tag, quoted=_QUOTED_GT.search(text) is not None)
     if long_pattern.search(text) is None:
-        opened = Counter(map(str.lower, _OPEN_NAME.findall(text)))
-        if sum(n for name, n in opened.items() if name not in _NOT_COUNTED and name not in _RAW_END) <= max_depth:
+        if _counted(Counter(_OPEN_NAME.findall(text))) <= max_depth:
             return None
-    tags = list(_TAG.finditer(text))
-    for m in tags:
-        if m.end() - m.start() > long_tag:
-            count = len(_ATTRIBUTE.findall(_QUOTED.sub('""', m.group(3))))
+    tags = _TAG.findall(text)  # (slash, name, body): the tag is "<" + slash + name + body + ">"
+    for closing, name, body in tags:
+        if len(closing) + len(name) + len(body) + 2 > long_tag:
+            count = len(_ATTRIBUTE.findall(_QUOTED.sub('""', body)))
             if count > max_attributes:
-                return f"an element <{m.group(2).lower()}> has {count} attributes, over the limit of {max_attributes} (max_attributes)"
-    opened = Counter(m.group(2).lower() for m in tags if not m.group(1))
-    if sum(n for name, n in opened.items() if name not in _NOT_COUNTED and name not in _RAW_END) <= max_depth:
+                return f"an element <{name.lower()}> has {count} attributes, over the limit of {max_attributes} (max_attributes)"
+    if _counted(Counter(name for closing, name, _ in tags if not closing)) <= max_depth:
         return None  # fewer counted elements than the limit: they cannot nest deeper
     depth = 0
-    for m in tags:
-        name = m.group(2).lower()
+    for closing, name, body in tags:
+        name = name.lower()
         if name in _NOT_COUNTED or name in _RAW_END:
             continue
-        if m.group(1):
+        if closing:
             if depth:
                 depth -= 1
-        elif not m.group(3).endswith("/"):  # self-closed: foreign content (<svg><path/>) honours it
+        elif not body.endswith("/"):  # self-closed: foreign content (<svg><path/>) honours it
             depth += 1
             if depth > max_depth:
                 return f"elements nest deeper than {max_depth} levels (max_depth)"

@@ -68,11 +68,6 @@ class PruneRule:
     inline: bool = False  # also applies to inline elements (captions are often <span>s)
     unless: str | None = None  # CSS: an element holding a match is not marked by this rule
 
-    def matches_tokens(self, tokens: frozenset[str], classes: frozenset[str]) -> bool:
-        if self.tokens & tokens or self.classes & classes:
-            return True
-        return any(t.startswith(p) for p in self.prefixes for t in tokens)
-
 
 @dataclass(frozen=True)
 class PruneRules:
@@ -97,6 +92,17 @@ class PruneRules:
         self._index["flag_attributes"] = tuple(sorted({a for r in self.rules for a in r.attributes}))
         self._index["attribute_rules"] = tuple(r for r in self.rules if r.attributes or r.styles)
         self._index["any_substring"] = re.compile("|".join(map(re.escape, words)) if words else "(?!)")
+        # per token and whole class name, the first rule (file order) naming it; prefixes in rule order
+        first_token: dict[str, int] = {}
+        first_class: dict[str, int] = {}
+        for i, r in enumerate(self.rules):
+            for t in r.tokens:
+                first_token.setdefault(t, i)
+            for c in r.classes:
+                first_class.setdefault(c, i)
+        self._index["first_token"] = first_token
+        self._index["first_class"] = first_class
+        self._index["prefixes"] = tuple((p, i) for i, r in enumerate(self.rules) for p in r.prefixes)
 
     def rule_for_marks(self, marks: str) -> PruneRule | None:
         """The first rule (file order) that a word of an id/class string matches.
@@ -133,7 +139,21 @@ class PruneRules:
         tokens, classes = attribute_tokens(word)
         if not self.ignore_word_tokens.isdisjoint(tokens):
             return len(self.rules)
-        return next((i for i, r in enumerate(self.rules) if r.matches_tokens(tokens, classes)), len(self.rules))
+        # the first rule whose tokens, classes or prefixes match (shares a token or a
+        # whole class name, or a token starts with one of its prefixes), looked up
+        best = len(self.rules)
+        first_token, first_class = self._index["first_token"], self._index["first_class"]
+        for t in tokens:
+            best = min(best, first_token.get(t, best))
+        for c in classes:
+            best = min(best, first_class.get(c, best))
+        for prefix, i in self._index["prefixes"]:
+            if i >= best:
+                break
+            if any(t.startswith(prefix) for t in tokens):
+                best = i
+                break
+        return best
 
     @property
     def drop_by_tag(self) -> dict[str, DropRule]:
