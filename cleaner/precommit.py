@@ -268,15 +268,17 @@ def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
 
 
 def _relative_records(canonicals: list[Any], documents: list[Any] | None, rejected: list[Any], repo: Path) -> tuple[list[Any], list[Any] | None, list[Any]]:
-    """The records with ``origin.path`` / ``path`` relative to the repository (new objects: the run's are not changed)."""
+    """The records with ``origin.path`` / ``path`` relative to the repository. The run is over (its
+    cache written), so the documents get their new origin in place (a replace of every field of
+    10,000 documents costs more); each document once, wherever it appears."""
+    from .records import Origin
+
     rel = _repo_relative(repo)
-
-    def doc(d: Any) -> Any:
-        return replace(d, origin=replace(d.origin, path=rel(d.origin.path))) if d.origin.path else d
-
-    canonicals = [replace(c, document=doc(c.document)) for c in canonicals]
-    if documents is not None:
-        documents = [doc(d) for d in documents]
+    done: set[int] = set()
+    for doc in [c.document for c in canonicals] + list(documents or []):
+        if id(doc) not in done and doc.origin.path:
+            done.add(id(doc))
+            doc.origin = Origin(rel(doc.origin.path), doc.origin.line, doc.origin.sha256)
     rejected = [replace(r, path=rel(r.path)) if r.path else r for r in rejected]
     return canonicals, documents, rejected
 
