@@ -89,6 +89,41 @@ def document_key(doc: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class CachedDocument:
+    """A stage's Document result from the cache, decoded only when a step needs the document.
+
+    A warm run needs most cached extraction results only for their keys (the strip result
+    of an unchanged document is cached too), so the value's checksum is verified at once but
+    its JSON is decoded by :meth:`load`; ``key`` is :func:`document_key` of the document,
+    kept with it when it was stored. Steps never see one: :func:`resolve_document` gives them
+    the Document (see :func:`cleaner.pipeline.cached_map`).
+    """
+
+    __slots__ = ("id", "key", "_blob", "_doc")
+
+    def __init__(self, id: str, key: str, blob: bytes) -> None:
+        self.id, self.key, self._blob, self._doc = id, key, blob, None
+
+    def load(self) -> Any:
+        if self._doc is None:
+            from .errors import CleanerError
+            from .records import Document
+
+            try:
+                doc = from_data(json.loads(self._blob))
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                raise CleanerError(f"the stage cache holds a damaged value ({exc}); delete it and run again") from exc
+            if type(doc) is not Document or doc.id != self.id or document_key(doc) != self.key:
+                raise CleanerError("the stage cache holds a value that is not the document it was stored for; delete it and run again")
+            self._doc = doc
+        return self._doc
+
+
+def resolve_document(doc: Any) -> Any:
+    """The Document a :class:`CachedDocument` stands for (anything else as it is)."""
+    return doc.load() if type(doc) is CachedDocument else doc
+
+
 def memo_document_key(doc: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
     """:func:`document_key`, computed once per Document object within a run.
 
@@ -96,6 +131,8 @@ def memo_document_key(doc: Any, memo: dict[int, tuple[Any, str]] | None) -> str:
     never reused for another object while the memo lives. Safe because a
     stage never changes a document in place: it returns a new one.
     """
+    if type(doc) is CachedDocument:
+        return doc.key
     if memo is None:
         return document_key(doc)
     hit = memo.get(id(doc))
@@ -323,8 +360,8 @@ def encode_value(value: Any) -> bytes:
     return _PREFIX + xxhash.xxh3_64_hexdigest(blob).encode("ascii") + b" " + blob
 
 
-def decode_value(raw: bytes) -> Any:
-    """The value of :func:`encode_value`; ValueError for another version, a bad checksum or bad data."""
+def checked_blob(raw: bytes) -> bytes:
+    """The JSON of an :func:`encode_value` value, checked; ValueError for another version or a bad checksum."""
     import xxhash
 
     if not isinstance(raw, bytes) or not raw.startswith(_PREFIX):
@@ -332,7 +369,12 @@ def decode_value(raw: bytes) -> Any:
     checksum, _, blob = raw[len(_PREFIX):].partition(b" ")
     if xxhash.xxh3_64_hexdigest(blob).encode("ascii") != checksum:
         raise ValueError("checksum mismatch")
-    return from_data(json.loads(blob))
+    return blob
+
+
+def decode_value(raw: bytes) -> Any:
+    """The value of :func:`encode_value`; ValueError for another version, a bad checksum or bad data."""
+    return from_data(json.loads(checked_blob(raw)))
 
 
 def check_cache_location(cache: str | os.PathLike[str] | None, inputs: Iterable[str | os.PathLike[str]], output: str | os.PathLike[str] | None) -> None:
@@ -404,19 +446,50 @@ class StageCache:
 
             raise CleanerError(f"stage cache {self.path} is damaged ({exc}); delete it and run again") from exc
 
-    def get_many(self, stage: str, keys: Iterable[str]) -> dict[str, Any]:
-        wanted = list(dict.fromkeys(keys))
+    def _fetch(self, stage: str, keys: list[str], decode: Any) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        for start in range(0, len(wanted), 500):  # SQLite caps the number of query parameters
-            chunk = wanted[start : start + 500]
+        for start in range(0, len(keys), 500):  # SQLite caps the number of query parameters
+            chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
             for key, raw in self._query(f"SELECT key, value FROM results WHERE stage = ? AND key IN ({marks})", [stage, *chunk]):
-                value = self._decode(raw)
+                value = decode(key, raw)
                 if value is not _MISSING:
                     found[key] = value
+        return found
+
+    def get_many(self, stage: str, keys: Iterable[str], decode: Any = None) -> dict[str, Any]:
+        """The values of ``keys`` found; ``decode(key, raw)`` (default :func:`decode_value`) gives each."""
+        wanted = list(dict.fromkeys(keys))
+        found = self._fetch(stage, wanted, decode or (lambda key, raw: self._decode(raw)))
         self.hits += len(found)
         self.misses += len(wanted) - len(found)
         return found
+
+    def get_documents(self, stage: str, keys: Iterable[str]) -> dict[str, Any]:
+        """:meth:`get_many` of a stage whose values are Documents stored by :meth:`put_documents`:
+        a value whose document key was stored with it comes back as a :class:`CachedDocument`
+        (not decoded); any other (stored by an older cleaner) decoded, as by :meth:`get_many`."""
+        wanted = list(dict.fromkeys(keys))
+        known = self._fetch(stage + "/key", wanted, lambda key, raw: self._decode(raw))
+
+        def decode(key: str, raw: bytes) -> Any:
+            meta = known.get(key)
+            if not (isinstance(meta, list) and len(meta) == 2 and all(isinstance(v, str) for v in meta)):
+                return self._decode(raw)
+            try:
+                return CachedDocument(meta[0], meta[1], checked_blob(raw))
+            except ValueError:
+                self.discarded += 1
+                return _MISSING
+
+        return self.get_many(stage, wanted, decode)
+
+    def put_documents(self, stage: str, items: Mapping[str, Any], key_memo: dict | None = None) -> None:
+        """:meth:`put_many`, keeping with each Document its :func:`document_key` (for :meth:`get_documents`)."""
+        from .records import Document
+
+        self.put_many(stage, items)
+        self.put_many(stage + "/key", {k: [v.id, memo_document_key(v, key_memo)] for k, v in items.items() if type(v) is Document})
 
     def put_many(self, stage: str, items: Mapping[str, Any]) -> None:
         rows = [(stage, k, encode_value(v)) for k, v in items.items()]
@@ -564,7 +637,8 @@ class CacheMapping:
             self.pending = {}
 
 
-def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache: StageCache) -> list[str]:
+def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache: StageCache,
+                     site_of: Any = None) -> list[str]:
     """Per document, the digest of the corpus evidence that applies to it (``digest_for``).
 
     Computing it for every document costs a title look-up per line prefix, too
@@ -574,10 +648,16 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
     line counts changed, or that looked up a title whose count changed (0, 1
     or more); every other document keeps its digest, which is then provably
     the same. A new title length (new prefixes to look up) recomputes all.
+    ``site_of(doc)`` is :func:`~cleaner.strip.evidence_site` (default), e.g. remembered from the
+    evidence parts of this run; ``docs`` may be :class:`CachedDocument` (loaded when recomputed).
     """
     import numpy as np
 
     from .strip import evidence_site
+
+    if site_of is None:
+        def site_of(doc: Any) -> str | None:
+            return evidence_site(resolve_document(doc))
 
     snapshot = cache.get_many("evidence-snapshot", ["last"]).get("last")
     digests: list[str | None] = [None] * len(docs)
@@ -593,7 +673,7 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
         )
         before: dict[str, tuple[str, bytes]] = snapshot["digests"]
         for i, (doc, key) in enumerate(zip(docs, doc_keys)):
-            site = evidence_site(doc)
+            site = site_of(doc)
             if key not in before or (site and site in changed_sites):
                 continue
             digest_, looked_up = before[key]
@@ -603,7 +683,8 @@ def evidence_digests(docs: list[Any], doc_keys: list[str], evidence: Any, cache:
     for i, doc in enumerate(docs):
         if digests[i] is None:
             looked: list[int] = []
-            digests[i] = evidence.for_document(evidence_site(doc), doc.title).digest_for(doc.source_text or "", looked)
+            doc = resolve_document(doc)
+            digests[i] = evidence.for_document(site_of(doc), doc.title).digest_for(doc.source_text or "", looked)
             probes[i] = np.asarray(looked, dtype=np.uint64).tobytes()
     cache.put_many("evidence-snapshot", {"last": {
         "version": 2,

@@ -21,7 +21,16 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Any
 
-from .cache import StageCache, cached_sketcher, code_fingerprint, digest, evidence_digests, join_keys, memo_document_key
+from .cache import (
+    StageCache,
+    cached_sketcher,
+    code_fingerprint,
+    digest,
+    evidence_digests,
+    join_keys,
+    memo_document_key,
+    resolve_document,
+)
 from .io.readers import ReadOptions, ReadReport, iter_documents
 from .io.writers import OutputFormat, write_outputs
 from .neardup import DedupParams, DedupResult, dedup_documents, singletons
@@ -233,6 +242,7 @@ def gather_corpus_evidence(
     options: StripOptions | None = None,
     progress: Progress | None = None,
     rejected: list[Rejected] | None = None,
+    sites: dict[str, str | None] | None = None,
 ) -> Any:
     """Corpus-level evidence over prepared documents.
 
@@ -242,6 +252,8 @@ def gather_corpus_evidence(
     only for new or changed documents (guessing a title is the costly part).
     The parts are then counted in input order. A document whose part fails is
     rejected into ``rejected`` (stage ``evidence``) and counts for nothing.
+    ``sites``, when given, receives each document's evidence site by id (ids given to two
+    documents are left out), so that later steps need not compute it again.
     """
     from .strip.corpus import CorpusEvidence
 
@@ -254,7 +266,7 @@ def gather_corpus_evidence(
     todo = [i for i in range(len(docs)) if not keys or keys[i] not in found]
     if progress and len(todo) < len(docs):
         progress("evidence", len(docs) - len(todo), len(docs))
-    todo_docs = [docs[i] for i in todo]
+    todo_docs = [resolve_document(docs[i]) for i in todo]
     if mapper is None:
         computed = [apply_stage("evidence", doc, options or StripOptions()) for doc in todo_docs]
     else:
@@ -270,13 +282,20 @@ def gather_corpus_evidence(
     import numpy as np
 
     evidence = CorpusEvidence()
-    for part in parts:
+    twice: set[str] = set()
+    for doc, part in zip(docs, parts):
         if isinstance(part, Rejected):
             if rejected is not None:
                 rejected.append(part)
             continue
         site, hashes, title = part
+        if sites is not None:
+            if doc.id in sites:
+                twice.add(doc.id)
+            sites[doc.id] = site
         evidence.add_hashed(site, np.frombuffer(hashes, dtype=np.uint64).tolist(), title)
+    for doc_id in twice:
+        del sites[doc_id]  # type: ignore[union-attr]
     return evidence
 
 
@@ -352,12 +371,17 @@ def cached_map(
     progress: Progress | None,
     cache: StageCache | None,
     key_memo: dict | None = None,
+    site_of: Callable[[Any], str | None] | None = None,
+    lazy: bool = False,
 ) -> list[Document | Rejected]:
     """``mapper`` over the documents whose result is not in ``cache`` yet.
 
     The key covers everything the result depends on: the document, the stage
     options, the corpus evidence that applies to this document (its digest,
-    see :func:`cleaner.cache.evidence_digests`) and cleaner's code.
+    see :func:`cleaner.cache.evidence_digests`; ``site_of``: its evidence site) and cleaner's code.
+    With ``lazy``, cached results come back as :class:`cleaner.cache.CachedDocument` (decoded
+    when a later step needs the document: many are needed only for their keys); the mapper is
+    always given Documents.
     """
     if cache is None:
         return mapper(stage, docs, options, evidence, progress)
@@ -370,15 +394,16 @@ def cached_map(
     if evidence is None:
         evidence_keys = [""] * len(picked)
     else:
-        evidence_keys = evidence_digests(picked, doc_keys, evidence, cache)
+        evidence_keys = evidence_digests(picked, doc_keys, evidence, cache, site_of)
     keys: list[str | None] = [None] * len(docs)
     for i, d, e in zip(cached, doc_keys, evidence_keys):
         keys[i] = join_keys(fixed, d, e)
-    found = cache.get_many(stage, [k for k in keys if k is not None])
+    wanted = [k for k in keys if k is not None]
+    found = cache.get_documents(stage, wanted) if lazy else cache.get_many(stage, wanted)
     todo = [i for i, key in enumerate(keys) if key is None or key not in found]
     if progress and len(todo) < len(docs):
         progress(stage, len(docs) - len(todo), len(docs))
-    computed = mapper(stage, [docs[i] for i in todo], options, evidence, progress)
+    computed = mapper(stage, [resolve_document(docs[i]) for i in todo], options, evidence, progress)
     results: list[Document | Rejected | None] = [found.get(k) if k is not None else None for k in keys]
     fresh = {}
     for i, result in zip(todo, computed):
@@ -386,7 +411,10 @@ def cached_map(
         # A rejection is not kept: it may depend on the moment (a time limit under load).
         if keys[i] is not None and not isinstance(result, Rejected):
             fresh[keys[i]] = result
-    cache.put_many(stage, fresh)
+    if lazy:
+        cache.put_documents(stage, fresh, key_memo)
+    else:
+        cache.put_many(stage, fresh)
     return results  # type: ignore[return-value]
 
 
@@ -406,14 +434,19 @@ def _run_stages(
     read_count = len(docs) + len(rejected)
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache, key_memo), rejected)
+    docs = _split(cached_map(mapper, "extract", docs, options.strip, None, progress, cache, key_memo, lazy=True), rejected)
     timings["extract"] = time.perf_counter() - t0
 
     evidence = None
+    sites: dict[str, str | None] = {}  # document id -> evidence site, from its evidence part
+
+    def site_of(doc: Any) -> str | None:  # (the strip step keeps a document's source text, site and mode)
+        return sites[doc.id] if doc.id in sites else evidence_site(resolve_document(doc))
+
     t0 = time.perf_counter()
     if options.corpus_evidence and len(docs) > 1:
         failed: list[Rejected] = []
-        evidence = gather_corpus_evidence(docs, cache, key_memo, mapper, options.strip, progress, failed)
+        evidence = gather_corpus_evidence(docs, cache, key_memo, mapper, options.strip, progress, failed, sites)
         if failed:
             rejected.extend(failed)
             dropped = {r.id for r in failed}
@@ -421,7 +454,7 @@ def _run_stages(
     timings["evidence"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, key_memo), rejected)
+    docs = _split(cached_map(mapper, "strip", docs, options.strip, evidence, progress, cache, key_memo, site_of), rejected)
     docs.sort(key=lambda d: d.id)
     for doc in docs:
         if doc.mode == "html":
@@ -434,7 +467,7 @@ def _run_stages(
         memo = cache.mapping("canonical", digest(code_fingerprint(), options.dedup_params.to_dict())) if cache else None
         signer = cached_sketcher(cache) if cache else None
         result: DedupResult = dedup_documents(docs, options.dedup_params, index=index, memo=memo, signer=signer,
-                                              evidence=evidence, evidence_sites=evidence_site)
+                                              evidence=evidence, evidence_sites=site_of)
         if memo is not None:
             memo.flush()
         if signer is not None:

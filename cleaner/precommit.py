@@ -130,6 +130,8 @@ def precommit(options: RunOptions, config: dict[str, Any], *, check: bool, repo:
     if "parameters" in manifest:
         manifest["parameters"].pop("cache", None)
     documents = result.documents if inputs and options.keep == "all" else ([] if options.keep == "all" else None)
+    # Likewise the documents' origin.path and the rejections' path (each clone has its own folder).
+    canonicals, documents, rejected = _relative_records(canonicals, documents, rejected, repo)
     files = render_outputs(canonicals, clusters, rejected, manifest, options.formats, documents)
     _, changed = apply_outputs(out, files, dry_run=check)
     # A document a per-document stage rejected is tried again next run, as the stage cache does
@@ -246,18 +248,39 @@ def _stats_from_text(text: str) -> dict[str, list[Any]]:
     return stats
 
 
-def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
+def _repo_relative(repo: Path) -> Any:
     # Inputs were given as repo / pattern, so their paths start with the repo folder: plain string work.
     base = str(repo).rstrip("/") + "/"
 
     def rel(p: str) -> str:
         return p[len(base):] if p.startswith(base) else p
 
+    return rel
+
+
+def _relative_inputs(inputs: dict[str, Any], repo: Path) -> dict[str, Any]:
+    rel = _repo_relative(repo)
     return {
         "paths": [rel(p) for p in inputs.get("paths", [])],
         "files": {rel(p): h for p, h in sorted(inputs.get("files", {}).items())},
         "ignored_files": sorted(rel(p) for p in inputs.get("ignored_files", [])),
     }
+
+
+def _relative_records(canonicals: list[Any], documents: list[Any] | None, rejected: list[Any], repo: Path) -> tuple[list[Any], list[Any] | None, list[Any]]:
+    """The records with ``origin.path`` / ``path`` relative to the repository. The run is over (its
+    cache written), so the documents get their new origin in place (a replace of every field of
+    10,000 documents costs more); each document once, wherever it appears."""
+    from .records import Origin
+
+    rel = _repo_relative(repo)
+    done: set[int] = set()
+    for doc in [c.document for c in canonicals] + list(documents or []):
+        if id(doc) not in done and doc.origin.path:
+            done.add(id(doc))
+            doc.origin = Origin(rel(doc.origin.path), doc.origin.line, doc.origin.sha256)
+    rejected = [replace(r, path=rel(r.path)) if r.path else r for r in rejected]
+    return canonicals, documents, rejected
 
 
 __all__ = ["precommit", "PrecommitOutcome", "default_cache_dir"]
