@@ -85,6 +85,7 @@ def test_real_scheduler_on_a_split_jsonl_file(tmp_path: Path, samples: Path, sch
     monkeypatch.setattr(stream, "PARTITION_BYTES", 6000)
     monkeypatch.setattr(stream, "VERIFY_PAIRS", 50)
     monkeypatch.setattr(stream, "CHOOSE_MEMBERS", 10)
+    monkeypatch.setattr(stream, "BUCKET_ENTRIES", 100)  # band keys shuffled into several bucket parts
     run_paths([str(corpus)], tmp_path / "local", RunOptions(dedup=dedup, streaming=False))
     run_paths([str(corpus)], tmp_path / "dask", RunOptions(engine="dask", scheduler=scheduler, dedup=dedup))
     for name in TABLES:
