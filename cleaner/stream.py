@@ -13,11 +13,13 @@
    over the spill (:func:`deduplicate`): the strip step has signed each shard
    (:func:`cleaner.steps.sign_shard`); the documents are put in founding order
    (an external merge of the shards' founding runs); the workers place their
-   shards' sketches into memory-mapped files in that order; candidates come
-   from the band keys (numpy arrays of integers); the workers verify chunks
-   of candidate pairs and choose the canonical copy of every component with
-   copies; the chaining guard runs here over the edge list; without
-   de-duplication every document is its own cluster;
+   shards' sketches into memory-mapped files in that order, and cut their
+   shards' band keys by bucket into parts (:func:`candidate_edges`: a
+   shuffle through files; one task per part makes its candidate pairs, the
+   workers verify ranges of them and return the edges); the workers choose
+   the canonical copy of every component with copies; the chaining guard
+   runs here over the edge list; without de-duplication every document is
+   its own cluster;
 6. the records are assembled on the workers into output parts (each
    cluster's members read back from the shards); the parts are
    concatenated, and the per-document rows merged in id order, into the
@@ -25,8 +27,8 @@
 
 What this process holds per document is a few integers (its shard and row, its
 numbers in id and founding order, site code, shingle counts, rank, cluster),
-never its text; the signatures, leads and shingle samples are memory-mapped
-spill files.
+never its text, and the verified edges (never the candidate pairs); the
+signatures, leads and shingle samples are memory-mapped spill files.
 The work folder records the shards that are done; the same command after a
 ``kill -9`` continues from there and gives byte-identical output. It is
 removed after a successful run.
@@ -345,7 +347,7 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     documents -= len(table.duplicates)
     if options.dedup:
         left_out = sum(folder.summary(name).get("left_out_lines", 0) for name in stripped)
-        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out)
+        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out, timings)
     else:
         stats, clusters = {"documents": documents, "clusters": documents, "dedup": False}, singleton_clusters(table)
     if progress:
@@ -610,11 +612,12 @@ def candidate_edges(folder: WorkFolder, band_files: Sequence[tuple[str, Sequence
 
 
 def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable, options: Any,
-                driver: Any, left_out: int) -> tuple[dict[str, Any], Any]:
+                driver: Any, left_out: int, timings: dict[str, float] | None = None) -> tuple[dict[str, Any], Any]:
     """The steps of :func:`cleaner.neardup.dedup_documents` over the spilled shards: founding
     order, the sketches placed in founding order (memory-mapped files), candidates, verification on
     the workers, ranks, the guarded clusters (canonical choices on the workers), and the clusters for
-    :func:`assemble`. Returns the stage's statistics so far and the clusters."""
+    :func:`assemble`. Returns the stage's statistics so far and the clusters; the wall time of its
+    phases goes to ``timings`` (``dedup_sketches``, ``dedup_candidates``, ``dedup_clusters``)."""
     from .neardup import chain_guard, dedup_documents, linked_rows, record_verification
     from .neardup.canonical import rank_rows
     from .neardup.clusters import components, guarded_clusters
@@ -623,6 +626,8 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     n = table.n
     if n == 0:
         return dedup_documents([], params).stats, ()  # complete: nothing to assemble
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
     where, number, sites, founding_of_row = founding_order(folder, stripped, table)
 
     # the per-document numbers in founding order; the sketch files filled on the workers
@@ -664,11 +669,15 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
         if what == "bands":
             band_bounds[k] = result
 
+    timings["dedup_sketches"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     stats: dict[str, Any] = {"lines_left_out_of_shingles": left_out}
     ei, ej, pieces = candidate_edges(folder, [(band_files[k], band_bounds[k]) for k in sorted(band_bounds)], n, parts,
                                      params, driver)
     record_verification(stats, pieces, params.verify == "exact")
     del pieces
+    timings["dedup_candidates"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
 
     rank = rank_rows(np.where(linked_rows(n, ei, ej), scores, 0), np.arange(n, dtype=np.int64))
     del scores
@@ -717,4 +726,5 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
         return int(pick)
 
     cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)
+    timings["dedup_clusters"] = time.perf_counter() - t0
     return stats, StreamClusters(cluster_set, guard, sizes, where, number)

@@ -9,10 +9,11 @@ files) and submits the same steps a local run uses (:mod:`cleaner.steps`):
   (:class:`cleaner.steps.TreeReducer`, the same tree a local run uses);
 * workers strip and sign their shards, and place the sketches in founding
   order into memory-mapped files of the work folder;
-* the driver computes the candidate pairs from the band keys (numpy arrays
-  of integers over the memory-mapped signatures: not yet shuffled to the
-  workers); chunks of candidate pairs are verified on the workers, and the
-  canonical copy of every component is chosen there;
+* workers compute the LSH band keys of their shards and cut them by bucket
+  into parts (a shuffle through the work folder); one task per part pairs
+  the members of its buckets; ranges of candidate pairs are verified on the
+  workers, which return only the edges; the canonical copy of every
+  component is chosen there;
 * connected components with the chaining guard run on the driver over the
   edge list (memory O(edges) plus a few numbers per document);
 * canonical records are assembled on the workers as output parts, which the
