@@ -90,6 +90,7 @@ def monitor(command: list[str], env: dict | None = None, extra_pids=()) -> dict:
     root = psutil.Process(proc.pid)
     peak_rss = peak_pss = peak_root = peak_extra = 0
     polls = 0
+    timeline: list[tuple[float, int]] = []  # (seconds since the start, the run's own RSS)
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
@@ -110,7 +111,9 @@ def monitor(command: list[str], env: dict | None = None, extra_pids=()) -> dict:
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         try:
-            peak_root = max(peak_root, root.memory_info().rss)
+            root_rss = root.memory_info().rss
+            peak_root = max(peak_root, root_rss)
+            timeline.append((time.perf_counter() - started, root_rss))
         except psutil.NoSuchProcess:
             pass
         peak_rss, peak_pss, peak_extra = max(peak_rss, rss), max(peak_pss, pss), max(peak_extra, extra)
@@ -125,7 +128,7 @@ def monitor(command: list[str], env: dict | None = None, extra_pids=()) -> dict:
     driver_cpu = cpu
     cpu += sum(_cpu([p]) - extra_cpu_before.get(pid, 0.0) for pid, p in extras.items())
     return {"wall_s": wall, "cpu_s": cpu, "driver_cpu_s": driver_cpu, "peak_rss_mb": peak_rss / 2**20,
-            "peak_pss_mb": peak_pss / 2**20, "driver_rss_mb": peak_root / 2**20, "extra_rss_mb": peak_extra / 2**20}
+            "peak_pss_mb": peak_pss / 2**20, "driver_rss_mb": peak_root / 2**20, "extra_rss_mb": peak_extra / 2**20, "timeline": timeline}
 
 
 def run_cleaner(path: Path, out: Path, workers: int, extra: list[str] = (), extra_pids=()) -> dict:
@@ -134,9 +137,28 @@ def run_cleaner(path: Path, out: Path, workers: int, extra: list[str] = (), extr
                 extra_pids=extra_pids)
     manifest = json.loads((out / "manifest.json").read_text())
     m["timings"] = manifest["timings_s"]
+    m["driver_rss_by_stage_mb"] = by_stage(m.pop("timeline"), m["wall_s"], m["timings"])
     m["records"] = manifest["counts"]["records"]
     m["inputs"] = manifest["counts"]["inputs"]
     return m
+
+
+STAGES = ("read", "evidence", "strip", "dedup", "write")  # in the order a run goes through them
+
+
+def by_stage(timeline: list[tuple[float, int]], wall: float, timings: dict) -> dict[str, float]:
+    """The run's own peak RSS (MB) in each stage: the stages' wall times laid end to end back from
+    the end of the run (what comes before the first one is start-up)."""
+    bounds, end = {}, wall
+    for stage in reversed(STAGES):
+        start = end - timings.get(stage, 0.0)
+        bounds[stage] = (start, end)
+        end = start
+    out = {"start-up": max((r for t, r in timeline if t < end), default=0) / 2**20}
+    for stage in STAGES:
+        lo, hi = bounds[stage]
+        out[stage] = max((r for t, r in timeline if lo <= t < hi), default=0) / 2**20
+    return {k: round(v) for k, v in out.items()}
 
 
 def run_datatrove(path: Path, work: Path, workers: int) -> dict:
@@ -150,6 +172,7 @@ def run_datatrove(path: Path, work: Path, workers: int) -> dict:
     for f in files:
         f.close()
     m = monitor([PY, str(ROOT / "benchmarks" / "datatrove_minhash.py"), str(split), str(work / "run"), str(workers)])
+    m.pop("timeline")
     import gzip
 
     output = work / "run" / "output"
@@ -230,7 +253,8 @@ def main() -> None:
               f"{m['peak_pss_mb']:.0f} | {m['driver_rss_mb']:.0f} | {m.get('driver_cpu_s', m['cpu_s']):.1f} | {m.get('records')} |")
     for name, n, m in rows:
         if "timings" in m:
-            print(f"\n{name} {n:,}: stage wall times {m['timings']}")
+            print(f"\n{name} {n:,}: stage wall times {m['timings']}; driver peak RSS MB by stage "
+                  f"{m['driver_rss_by_stage_mb']}")
 
 
 if __name__ == "__main__":
