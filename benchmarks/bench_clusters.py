@@ -1,13 +1,18 @@
-"""Near-duplicate clusters and canonical texts on both syndicated dev sets, with anchors.
+"""Near-duplicate clusters and canonical texts on the three syndicated sets, with anchors.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_clusters.py [--eval ../shared/eval] [--sets syndication-dev,syndication2]
+    .venv/bin/python benchmarks/bench_clusters.py [--eval ../shared/eval]
+                                                  [--sets syndication-dev,syndication2,syndication3]
                                                   [--inputs raw,gold,html,strip,run] [--sweep]
 
-Sets: ``syndication-dev`` (../shared/eval) and ``syndication2``
-(benchmarks/make_syndication2.py, generated into benchmarks/_work/syndication2
-when missing).
+Sets: ``syndication-dev`` (../shared/eval), ``syndication2``
+(benchmarks/make_syndication2.py) and ``syndication3``
+(benchmarks/make_syndication3.py), each generated into benchmarks/_work/NAME
+when missing.  After the main table a second one gives, per set, input and
+system, the gold pairs (two copies of one story) left in different records,
+counted under every edit either copy carries (labels' ``edits``; ``title_*``
+= the title variant), as missed / all pairs with that edit.
 
 Inputs (the near-duplicate stage hashes *cleaned* text, so the figure depends
 on the cleaning in front of it):
@@ -37,7 +42,9 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import replace
+from itertools import combinations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +61,7 @@ def set_dir(eval_dir: Path, name: str) -> Path:
         return eval_dir / "syndication-dev"
     out = ROOT / "benchmarks" / "_work" / name
     if not (out / "labels.jsonl").exists():
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "make_syndication2.py"), "--eval", str(eval_dir),
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / f"make_{name}.py"), "--eval", str(eval_dir),
                         "--out", str(out)], check=True, capture_output=True)
     return out
 
@@ -199,25 +206,63 @@ def row(set_name, input_name, system, s, n_docs, seconds, note="") -> str:
     kf1 = _get(k, "aeb_f1", "f1", "F1")
     if isinstance(kf1, dict):
         kf1 = _get(kf1, "f1")
+    kmean = _get(k, "mean_f1")
     one = _get(k, "share_one_record")
     mixed = _get(k, "records_mixing_stories", "mixed_records", default="?")
-    return (f"| {set_name} | {input_name} | {system} | {p:.3f} | {r:.3f} | {f:.3f} | {ari:.3f} | {kf1:.3f} | {one:.3f} | {mixed} "
-            f"| {n_docs} | {seconds:.2f} | {note} |")
+    return (f"| {set_name} | {input_name} | {system} | {p:.3f} | {r:.3f} | {f:.3f} | {ari:.3f} | {kmean:.3f} | {kf1:.3f} "
+            f"| {one:.3f} | {mixed} | {n_docs} | {seconds:.2f} | {note} |")
+
+
+def edit_kinds(label: dict) -> list[str]:
+    """The edits of one copy, as counted in the missed-pairs table."""
+    edits = label.get("edits") or {}
+    out = [e for e in edits if e != "title"]
+    if "title" in edits:
+        out.append(f"title_{edits['title']}")
+    if label.get("on_origin_site"):
+        out.append("origin_copy")
+    return out
+
+
+def missed_by_edit(records, labels: dict[str, dict]) -> str:
+    """Gold pairs in different records, per edit either copy carries: 'edit missed/pairs, ...'
+    (edits with a missed pair first), and the number of false pairs (one record, two stories)."""
+    where = {m: k for k, (_, members, _) in enumerate(records) for m in members}
+    by_story: dict[str, list[str]] = {}
+    for i, lab in labels.items():
+        if i in where:
+            by_story.setdefault(lab["story"], []).append(i)
+    total: Counter = Counter()
+    missed: Counter = Counter()
+    for ids in by_story.values():
+        for a, b in combinations(sorted(ids), 2):
+            kinds = set(edit_kinds(labels[a])) | set(edit_kinds(labels[b]))
+            total.update(kinds)
+            if where[a] != where[b]:
+                missed.update(kinds)
+    false_pairs = 0
+    for _, members, _ in records:
+        stories = Counter(labels[m]["story"] for m in members if m in labels)
+        n = sum(stories.values())
+        false_pairs += n * (n - 1) // 2 - sum(c * (c - 1) // 2 for c in stories.values())
+    parts = [f"{e} {missed[e]}/{total[e]}" for e in sorted(total, key=lambda e: (-missed[e], e)) if missed[e]]
+    return (", ".join(parts) or "none") + f"; false pairs {false_pairs}"
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval", default=str(ROOT.parent / "shared" / "eval"))
-    ap.add_argument("--sets", default="syndication-dev,syndication2")
+    ap.add_argument("--sets", default="syndication-dev,syndication2,syndication3")
     ap.add_argument("--inputs", default="raw,gold,strip,run")
     ap.add_argument("--sweep", action="store_true")
     ap.add_argument("--plain", action="store_true", help="also the plain (datasketch-identical) normalisation")
     ap.add_argument("--dump-keys", action="store_true", help="print the scorer's JSON keys (debug)")
     args = ap.parse_args()
     eval_dir = Path(args.eval)
-    print("| set | input | system | pairwise P | pairwise R | pairwise F1 | ARI | canonical F1 | one record/story | mixed records "
-          "| docs | seconds | params |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| set | input | system | pairwise P | pairwise R | pairwise F1 | ARI | canonical mean F1 | canonical F1 "
+          "| one record/story | mixed records | docs | seconds | params |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    missed_rows = []
     base = DedupParams()
     for set_name in args.sets.split(","):
         folder = set_dir(eval_dir, set_name)
@@ -236,6 +281,7 @@ def main() -> None:
             if args.dump_keys:
                 print(json.dumps(s, indent=1)[:3000])
             print(row(set_name, name, "datasketch MinHashLSH", s, len(docs), dt, "5-gram, t=0.5, components, longest"), flush=True)
+            missed_rows.append(f"| {set_name} | {name} | datasketch MinHashLSH | {missed_by_edit(recs, labels)} |")
             grid = [base] + ([replace(base, normalisation="plain", article_only=False, verify="minhash", lead_candidates=False)]
                              if args.plain else [])
             if args.sweep:
@@ -255,7 +301,11 @@ def main() -> None:
                 note += (f"; rejected at verification {stats.get('rejected_at_verification')}, guard moved "
                          f"{guard.get('documents_moved', stats.get('detached_by_chaining_guard'))}")
                 print(row(set_name, name, "cleaner.neardup", s, len(docs), dt, note), flush=True)
+                missed_rows.append(f"| {set_name} | {name} | cleaner.neardup {params.normalisation} | {missed_by_edit(recs, labels)} |")
             print(f"<!-- {set_name} {name}: preparing the input took {prep:.1f} s -->", flush=True)
+    print("\n| set | input | system | gold pairs in different records, per edit of either copy (missed/pairs) |")
+    print("|---|---|---|---|")
+    print("\n".join(missed_rows))
 
 
 if __name__ == "__main__":

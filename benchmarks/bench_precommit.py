@@ -7,7 +7,9 @@ after one raw file changed, after one new syndicated copy was added, and
 after one file was deleted; and, as the anchor, a plain `cleaner run` of the
 same corpus with no cache (what the hook would cost without one). Every
 timing is the whole hook process as pre-commit starts it
-(`python -m cleaner precommit --fix`), interpreter start-up included.
+(`python -m cleaner precommit --fix`), interpreter start-up included: wall
+time, and CPU time (user + sys of the process and its pool workers: the
+figure to compare on a shared machine).
 
     python benchmarks/bench_precommit.py [--docs 10000]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -27,14 +30,18 @@ from corpus import build  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(cwd: Path, *args: str) -> tuple[float, int]:
+def timed(cwd: Path, *args: str) -> tuple[float, float, int]:
+    """(wall s, CPU s: user + sys of the process and its workers, exit code) of one hook run."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PRE_COMMIT": "1"}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "cleaner", *args], cwd=cwd, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{args} failed ({proc.returncode}):\n{proc.stderr}")
-    return elapsed, proc.returncode
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu, proc.returncode
 
 
 def main() -> None:
@@ -56,6 +63,7 @@ def main() -> None:
     size_mb = sum(len(r["text"].encode()) for r in records) / 1e6
 
     rows = []
+    load = os.getloadavg()[0]
     cold = timed(repo, "precommit", "--fix")
     rows.append(("first run (cold cache)", *cold))
     rows.append(("nothing changed (warm)", *timed(repo, "precommit", "--fix")))
@@ -74,10 +82,12 @@ def main() -> None:
 
     print(f"corpus: {len(records)} documents, {size_mb:.1f} MB of text; cpu cores: {os.cpu_count()}")
     print()
-    print("| step | wall s | exit |")
-    print("|---|---|---|")
-    for name, seconds, code in rows:
-        print(f"| {name} | {seconds:.2f} | {code} |")
+    print(f"load average before: {load:.2f}")
+    print()
+    print("| step | wall s | CPU s | exit |")
+    print("|---|---|---|---|")
+    for name, seconds, cpu, code in rows:
+        print(f"| {name} | {seconds:.2f} | {cpu:.2f} | {code} |")
 
 
 if __name__ == "__main__":

@@ -211,16 +211,24 @@ def speed(texts: list[str], seconds: float = 5.0) -> list[tuple[str, float, floa
     * cold: every pass starts with an empty line memory (``_analysis.clear_memo()``), i.e. what one
       pass over these 181 pages costs, lines repeated across the pages included (the goal's figure);
     * warm: the same pages again with the lines of the earlier passes remembered (an upper
-      bound: on new pages of the same sites only their template lines would be remembered).
+      bound: on new pages of the same sites only their template lines would be remembered);
+    * language detected: each page's language detected first (``detect_language``), its table
+      used (English when unsure), as the pipeline runs a page whose input names no language.
     """
     from cleaner.strip import _analysis
     from cleaner.strip import text as text_module
+    from cleaner.strip.language import detect_language
+
+    def detected(text: str):  # as prepare_document + strip_document run a page whose input names no language
+        return strip_text(text, language=detect_language(text) or "en")
 
     for t in texts[:10]:
-        strip_text(t)
+        detected(t)
     build = text_module.CORE
     return [(f"{build}, cold line memory each pass", *_passes(texts, strip_text, _analysis.clear_memo, seconds)),
-            (f"{build}, warm line memory (same pages again)", *_passes(texts, strip_text, lambda: None, seconds))]
+            (f"{build}, warm line memory (same pages again)", *_passes(texts, strip_text, lambda: None, seconds)),
+            (f"{build}, language detected, cold", *_passes(texts, detected, _analysis.clear_memo, seconds)),
+            (f"{build}, language detected, warm", *_passes(texts, detected, lambda: None, seconds))]
 
 
 def timed(fn, items):

@@ -241,9 +241,10 @@ def edit_numbers(paras: list[str], rng: random.Random) -> bool:
     return changed
 
 
-def edit_spelling(paras: list[str], rng: random.Random) -> bool:
+def edit_spelling(paras: list[str], rng: random.Random, pairs: list[tuple[str, str]] = SPELLING) -> bool:
+    """Every word of ``pairs`` (British, American) written the other way, in one direction drawn."""
     to_american = rng.random() < 0.5
-    table = {b: a for b, a in SPELLING} if to_american else {a: b for b, a in SPELLING}
+    table = {b: a for b, a in pairs} if to_american else {a: b for b, a in pairs}
     pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, table), key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
     def swap(m: re.Match) -> str:
@@ -259,9 +260,9 @@ def edit_spelling(paras: list[str], rng: random.Random) -> bool:
     return changed
 
 
-def edit_typography(paras: list[str], rng: random.Random) -> bool:
+def edit_typography(paras: list[str], rng: random.Random, dashes: tuple[str, ...] = (" - ", " -- ")) -> bool:
     curly = rng.random() < 0.5
-    dash = rng.choice([" - ", " -- "])
+    dash = rng.choice(list(dashes))
     changed = False
     for k, p in enumerate(paras):
         if curly:
@@ -413,15 +414,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                 "label": {"id": doc_id, "story": st["story"], "clean_text": "\n".join(paras), "title": title,
                           "noise": noise, "edits": edits, "site_template": tpl, "on_origin_site": origin_copy},
             })
-    docs.sort(key=lambda d: d["corpus"]["id"])
-    (out / "txt").mkdir(parents=True, exist_ok=True)
-    for old in (out / "txt").glob("*.txt"):  # a rerun leaves exactly this run's files
-        old.unlink()
-    with (out / "corpus.jsonl").open("w", encoding="utf-8") as fc, (out / "labels.jsonl").open("w", encoding="utf-8") as fl:
-        for d in docs:
-            fc.write(json.dumps(d["corpus"], ensure_ascii=False) + "\n")
-            fl.write(json.dumps(d["label"], ensure_ascii=False) + "\n")
-            (out / "txt" / f"{d['corpus']['id']}.txt").write_text(d["corpus"]["text"], encoding="utf-8")
+    write_docs(out, docs)
     stats = {
         "seed": seed, "docs": len(docs), "stories": len(stories), "sites": len({s["site"] for s in sites.values()}),
         "cluster_sizes": dict(sorted(Counter(Counter(d["label"]["story"] for d in docs).values()).items())),
@@ -432,18 +425,32 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
     return stats
 
 
+def write_docs(out: Path, docs: list[dict]) -> None:
+    """txt/, corpus.jsonl and labels.jsonl of a set, in doc id order (a rerun leaves exactly its files)."""
+    docs.sort(key=lambda d: d["corpus"]["id"])
+    (out / "txt").mkdir(parents=True, exist_ok=True)
+    for old in (out / "txt").glob("*.txt"):
+        old.unlink()
+    with (out / "corpus.jsonl").open("w", encoding="utf-8") as fc, (out / "labels.jsonl").open("w", encoding="utf-8") as fl:
+        for d in docs:
+            fc.write(json.dumps(d["corpus"], ensure_ascii=False) + "\n")
+            fl.write(json.dumps(d["label"], ensure_ascii=False) + "\n")
+            (out / "txt" / f"{d['corpus']['id']}.txt").write_bytes(d["corpus"]["text"].encode("utf-8"))
+
+
 def hash_int(s: str) -> int:
     return int(hashlib.sha256(s.encode()).hexdigest()[:8], 16)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def cli(make_set, doc: str, name: str, seed: int) -> None:
+    """The command line of a set generator: --eval, --out (benchmarks/_work/NAME), --seed."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--eval", default=str(ROOT.parent / "shared" / "eval"))
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "_work" / "syndication2"))
-    ap.add_argument("--seed", type=int, default=20261204)
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "_work" / name))
+    ap.add_argument("--seed", type=int, default=seed)
     args = ap.parse_args()
-    print(json.dumps(make(Path(args.eval), Path(args.out), args.seed), indent=1))
+    print(json.dumps(make_set(Path(args.eval), Path(args.out), args.seed), indent=1))
 
 
 if __name__ == "__main__":
-    main()
+    cli(make, __doc__, "syndication2", 20261204)

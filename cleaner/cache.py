@@ -133,6 +133,50 @@ def code_fingerprint() -> str:
     return _CODE[0]
 
 
+RACY_NS = 2_000_000_000
+"""A file changed less than this before its stat was recorded may change again within the clock's
+granularity without its stat showing it ("racily clean", as git calls it): its record is not trusted."""
+
+
+def file_digests(paths: Iterable[str], known: Mapping[str, Any], now_ns: int) -> tuple[dict[str, str], dict[str, list[Any]]] | None:
+    """The sha256 of each file's bytes, and stat records to pass as ``known`` next time.
+
+    ``known`` maps a path to ``[size, mtime_ns, ctime_ns, inode, sha256]`` from an earlier
+    call: a file whose stat is the same is not read again (its content cannot have changed
+    without its ctime changing); any other file is read and hashed. ``now_ns`` is when the
+    stats were taken; a file changed within :data:`RACY_NS` of it gets no record (it is read
+    again next time). None when a path is not a regular file (the reader says why).
+    """
+    import stat as stat_
+
+    digests: dict[str, str] = {}
+    records: dict[str, list[Any]] = {}
+    for path in paths:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        if not stat_.S_ISREG(info.st_mode):
+            return None
+        head = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
+        old = known.get(path)
+        if old is not None and list(old[:4]) == head:
+            sha = old[4]
+        else:
+            h = hashlib.sha256()
+            try:
+                with open(path, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        h.update(chunk)
+            except OSError:
+                return None
+            sha = h.hexdigest()
+        digests[path] = sha
+        if max(info.st_mtime_ns, info.st_ctime_ns) < now_ns - RACY_NS:
+            records[path] = [*head, sha]
+    return digests, records
+
+
 CACHE_VERSION = 1
 _PREFIX = f"cleaner-cache/{CACHE_VERSION} ".encode("ascii")
 log = logging.getLogger("cleaner")
@@ -410,15 +454,36 @@ class StageCache:
 _MISSING = object()
 
 
+class _Sketcher:
+    """A callable ``signer`` with :meth:`save`: see :func:`cached_sketcher`."""
+
+    def __init__(self, cache: StageCache, sketch: Any) -> None:
+        self.cache, self.sketch, self.memos = cache, sketch, []
+
+    def __call__(self, texts: list[str], params: Any) -> Any:
+        return self.sketch(texts, params, self.memos)
+
+    def save(self) -> None:
+        """Keep the measures of every pair judged this run (only those: the snapshot does not grow with time)."""
+        if not self.memos:
+            return
+        merged = self.memos[0]
+        for other in self.memos[1:]:
+            merged._seen.extend(other._seen)
+        self.cache.put_many("pair-snapshot", {"last": merged.snapshot()})
+
+
 def cached_sketcher(cache: StageCache):
     """A ``signer`` for :func:`cleaner.neardup.dedup_documents` that keeps each text's
     sketch (signature, shingle counts, lead, sample; by text and near-duplicate
-    parameters) and sketches only texts it has not seen."""
+    parameters) and sketches only texts it has not seen. The sketches carry a
+    :class:`~cleaner.neardup.sign.PairMemo` of the pairs the last run judged (by
+    the rows' cache keys); :meth:`_Sketcher.save` keeps this run's for the next."""
     import numpy as np
 
-    from .neardup.sign import Sketches, sketch_with
+    from .neardup.sign import PairMemo, Sketches, sketch_with
 
-    def sketcher(texts: list[str], params):
+    def sketcher(texts: list[str], params, memos: list):
         fixed = digest("sketch", code_fingerprint(), params.num_perm, params.seed, params.ngram,
                        params.normalisation, params.sample_size)
         keys = [join_keys(fixed, _text_digest(t) or "") for t in texts]
@@ -433,6 +498,10 @@ def cached_sketcher(cache: StageCache):
             cache.put_many("signature", fresh)
             found.update(fresh)
         rows = [found[k] for k in keys]
+        known = cache.get_many("pair-snapshot", ["last"]).get("last")
+        ok = isinstance(known, tuple) and len(known) == 3 and all(isinstance(v, bytes) for v in known)
+        ids = np.array([(int(k[:16], 16), int(k[16:32], 16)) for k in keys], dtype=np.uint64).reshape(-1, 2)
+        memos.append(PairMemo(ids, known if ok else None))
         starts = np.zeros(len(rows) + 1, dtype=np.int64)
         np.cumsum([len(r[4]) // 4 for r in rows], out=starts[1:])
         return Sketches(
@@ -443,9 +512,10 @@ def cached_sketcher(cache: StageCache):
             distinct=np.array([r[3] for r in rows], dtype=np.int64),
             sample_starts=starts,
             sample_values=np.frombuffer(b"".join(r[4] for r in rows), dtype=np.uint32).copy(),
+            pairs=memos[-1],
         )
 
-    return sketcher
+    return _Sketcher(cache, sketcher)
 
 
 def cached_signer(cache: StageCache):

@@ -437,6 +437,8 @@ def _run_stages(
                                               evidence=evidence, evidence_sites=evidence_site)
         if memo is not None:
             memo.flush()
+        if signer is not None:
+            signer.save()
         if index is not None:
             index.save()
     else:

@@ -182,6 +182,9 @@ class Canonical:
     document: Document  # the canonical member
     attribution: Attribution
     removed: list[Span]  # spans removed from the canonical member (incl. cross-copy)
+    # lines of the canonical member's input the strip stage removed and cross-site agreement put
+    # back into ``text`` (cleaner.neardup.canonical.restorable_lines)
+    restored: list[Span] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         doc = self.document
@@ -204,6 +207,8 @@ class Canonical:
             "removed": [s.to_dict() for s in self.removed],
             "origin": doc.origin.to_dict(),
         }
+        if self.restored:
+            record["restored"] = [s.to_dict() for s in self.restored]
         if doc.standfirst:
             record["standfirst"] = doc.standfirst
         if doc.notes:

@@ -15,6 +15,7 @@ never the documents themselves:
    files, in founding order; :func:`band_step` - its LSH band keys, cut into
    parts by bucket (a shuffle through files of the work folder);
 4. :func:`pairs_step` - the candidate pairs of one bucket part;
+   :func:`anchor_step` - the anchor candidates, as one more part;
    :func:`verify_step` - the candidate pairs in a range of pair codes judged
    (:func:`cleaner.neardup.judge_pairs`);
 5. :func:`choose_step` - the canonical copy of groups of copies
@@ -466,10 +467,25 @@ def pairs_step(pieces: Sequence[tuple[str, int, int]], n: int, window: int, out:
     return int(codes.size), codes[::stride].copy()
 
 
+def anchor_step(root: str, n: int, window: int, out: str, stride: int,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[int, np.ndarray]:
+    """The anchor candidates (:func:`cleaner.neardup.sign.anchor_pairs`) of the run's spilled
+    sketches (their samples memory-mapped) as one more part for :func:`verify_step`: sorted pair
+    codes ``i * n + j`` written to ``out`` (.npy); returns what :func:`pairs_step` does."""
+    from .neardup.sign import anchor_pairs
+
+    sk, _ = open_sketches(root)
+    ai, aj = anchor_pairs(sk, window)
+    codes = ai * n + aj  # anchor_pairs gives distinct pairs in code order
+    save_array(Path(out), codes)
+    tick()
+    return int(codes.size), codes[::stride].copy()
+
+
 def verify_step(root: str, parts: Sequence[str], lo: int, hi: int, n: int, params: Any,
                 skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, np.ndarray, dict]:
-    """The candidate pairs with codes in ``lo..hi-1`` of every part's :func:`pairs_step` file (a pair
-    found in several parts counted once) judged (:func:`cleaner.neardup.judge_pairs`): the edges
+    """The candidate pairs with codes in ``lo..hi-1`` of every part's :func:`pairs_step` file and the
+    :func:`anchor_step` file (a pair found in several counted once) judged (:func:`cleaner.neardup.judge_pairs`): the edges
     ``(i, j)`` that pass, in code order, and :func:`cleaner.neardup.verification_counts`."""
     from .neardup import judge_pairs, verification_counts
     from .neardup.lsh import sorted_unique
@@ -506,18 +522,19 @@ class SignedTexts:
         return table.get(str(row), doc.text or "")
 
 
-def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]]):
-    """A group's documents read back from the spill, and their texts as signed (for the canonical choice)."""
+def _cluster_documents(store: ShardStore, signed: SignedTexts, locations: Sequence[tuple[int, int]], params: Any):
+    """A group's documents read back from the spill, and their texts as signed (for the canonical
+    choice and record): :func:`cleaner.neardup.copy_texts`."""
     from .neardup import copy_texts
 
     docs = [store.get(shard, row) for shard, row in locations]
-    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)])
+    return docs, copy_texts(docs, [signed.get(shard, row, d) for (shard, row), d in zip(locations, docs)], params)
 
 
 def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Sequence[int]]], shards: Sequence[str],
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
+                params: Any, skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
     """The canonical member (its founding number) of each group (members, their (shard, row),
-    their ranks): :func:`cleaner.neardup.choose_member`."""
+    their ranks): :func:`cleaner.neardup.choose_member` (``params``: the DedupParams)."""
     from .neardup import choose_member
     from .neardup.canonical import completeness
 
@@ -525,7 +542,7 @@ def choose_step(groups: Sequence[tuple[np.ndarray, Sequence[tuple[int, int]], Se
     out = []
     try:
         for members, locations, ranks in groups:
-            docs, texts = _cluster_documents(store, signed, locations)
+            docs, texts = _cluster_documents(store, signed, locations, params)
             out.append(int(members[choose_member(docs, ranks, texts)]))
             tick()
     finally:
@@ -568,7 +585,7 @@ def assemble_step(clusters: Sequence[tuple[Any, Sequence[tuple[int, int]], Seque
             if dedup is None:
                 canonical = singleton_record(store.get(*locations[0]))
             else:
-                docs, texts = _cluster_documents(store, signed, locations)
+                docs, texts = _cluster_documents(store, signed, locations, dedup[1])
                 sims = member_similarities(test, np.asarray(members))
                 similarities.extend(sims[1:].tolist())
                 founder = docs[int(np.argmin(members))].id  # the member that entered first

@@ -470,7 +470,8 @@ def assemble(folder: WorkFolder, clusters: Any, paths: Sequence[str], driver: An
         parts.append(str(folder.path(f"part-{k:06d}")))
         return k, steps.assemble_step, (batch, list(paths), parts[k], dedup)
 
-    counts: Counter = Counter(clusters=0, clusters_with_copies=0, copies_found=0, cross_copy_lines_removed=0)
+    counts: Counter = Counter(clusters=0, clusters_with_copies=0, copies_found=0, cross_copy_lines_removed=0,
+                             cross_copy_lines_restored=0)
     histogram = np.zeros(len(HISTOGRAM_BINS) - 1, dtype=np.int64)
     for _, summary in driver.map(tasks()):
         counts.update(summary["counts"])
@@ -576,14 +577,20 @@ def candidate_edges(folder: WorkFolder, band_files: Sequence[tuple[str, Sequence
 
     The shards' band keys (``band_files``: each :func:`cleaner.steps.band_step` file with its parts'
     bounds) are shuffled by bucket: one :func:`~cleaner.steps.pairs_step` task per part pairs the
-    members of its buckets into a file of sorted pair codes; the codes are then cut into ranges of
-    about ``VERIFY_PAIRS`` (at quantiles of the parts' samples), each judged by a
+    members of its buckets into a file of sorted pair codes, and (with ``anchor_candidates``) one
+    :func:`~cleaner.steps.anchor_step` task writes the anchor pairs (from the memory-mapped samples,
+    as :func:`cleaner.neardup.candidates` finds them) as one more such file; the codes are then cut
+    into ranges of about ``VERIFY_PAIRS`` (at quantiles of the parts' samples), each judged by a
     :func:`~cleaner.steps.verify_step` task across all the parts' files (a pair found in two parts
     judged once)."""
     pair_files = [str(folder.path(f"dedup-pairs-{p:06d}.npy")) for p in range(parts)]
+    if params.anchor_candidates:
+        pair_files.append(str(folder.path("dedup-pairs-anchors.npy")))
     stride = max(1, VERIFY_PAIRS // 64)
 
     def pair_tasks():
+        if params.anchor_candidates:  # the longest task first
+            yield parts, steps.anchor_step, (str(folder.root), n, params.bucket_window, pair_files[parts], stride)
         for p in range(parts):
             pieces = [(path, bounds[p], bounds[p + 1]) for path, bounds in band_files if bounds[p + 1] > bounds[p]]
             yield p, steps.pairs_step, (pieces, n, params.bucket_window, pair_files[p], stride)
@@ -713,7 +720,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def tasks():
         for k, batch in enumerate(choose_tasks()):
             batches[k] = [g[0] for g in batch]
-            yield k, steps.choose_step, (batch, paths)
+            yield k, steps.choose_step, (batch, paths, params)
 
     for k, picks in driver.map(tasks()):
         for members, pick in zip(batches.pop(k), picks):
@@ -722,7 +729,7 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     def choose(members: np.ndarray) -> int:
         pick = chosen.get(members.tobytes())
         if pick is None:
-            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths))]))
+            ((_, (pick,)),) = list(driver.map([(0, steps.choose_step, ([group(members)], paths, params))]))
         return int(pick)
 
     cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from cleaner.cache import StageCache, digest, stable_form
 from cleaner.pipeline import RunOptions, run_paths
 
@@ -119,3 +121,42 @@ def test_cached_signatures_equal_fresh_ones(tmp_path: Path) -> None:
         sigs, sizes = signer(texts, 64, 1, 5)
         assert np.array_equal(sigs, fresh[0]) and np.array_equal(sizes, fresh[1])
     assert not np.array_equal(signer(texts, 64, 2, 5)[0], fresh[0])  # another seed is another key
+
+
+def test_known_pairs_are_not_measured_again_and_measure_the_same(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from cleaner.cache import cached_sketcher
+    from cleaner.neardup import DedupParams
+    from cleaner.neardup import sign as sign_module
+
+    texts = [article(n) for n in range(6)] + [article(1) + "\n\nOne more closing line about the bridge.", ""]
+    params = DedupParams()
+    i, j = np.triu_indices(len(texts), k=1)
+    fresh = sign_module.pair_overlap(sign_module.sketch_with(texts, params), i, j)
+    first = cached_sketcher(StageCache(tmp_path))
+    assert all(np.array_equal(a, b) for a, b in zip(sign_module.pair_overlap(first(texts, params), i, j), fresh))
+    first.save()
+    calls = []
+    real = sign_module.sample_overlap
+    monkeypatch.setattr(sign_module, "sample_overlap", lambda *a: calls.append(1) or real(*a))
+    again = cached_sketcher(StageCache(tmp_path))
+    texts[3] = article(9)  # one text changed: only its pairs are measured
+    order = [7, 6, 5, 4, 3, 2, 1, 0]  # and rows in another order: pairs are named by the rows' texts
+    sk = again(texts, params)
+    ii, jj = np.array(order)[i], np.array(order)[j]
+    got = sign_module.pair_overlap(sk, ii, jj)
+    want = sign_module.pair_overlap(sign_module.sketch_with(texts, params), ii, jj)
+    assert all(np.array_equal(a, b) for a, b in zip(got, want))
+    assert len(calls) == int(np.count_nonzero((ii == 3) | (jj == 3))) + i.size  # the changed row's pairs, then `want`
+
+
+@pytest.mark.parametrize("known", [(b"x" * 33, b"", b""), (b"x" * 32, b"y" * 8, b""), None])
+def test_a_damaged_pair_snapshot_knows_nothing(known) -> None:
+    import numpy as np
+
+    from cleaner.neardup.sign import PairMemo
+
+    memo = PairMemo(np.zeros((2, 2), np.uint64), known)
+    jac, cont = np.zeros(1), np.zeros(1)
+    assert not memo.lookup(memo.codes(np.array([0]), np.array([1])), jac, cont).any()

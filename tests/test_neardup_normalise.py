@@ -196,3 +196,60 @@ def test_text_lines_of_unspaced_scripts_count_as_text():
 
     line = "一波波接續性低溫寒流報到已將新竹尖石鄉後山一帶層層山巒披上嫣紅的彩衣"
     assert _text_words([line]) >= 8 and _text_words(["Home"]) == 0
+
+
+def test_a_story_a_site_published_twice_with_edits_keeps_its_paragraphs():
+    story = paragraphs(91, count=10)
+    template = "Subscribe to the Daily Bugle newsletter for the best stories of the week in your inbox"
+    others = [paragraphs(92 + k, count=6) for k in range(3)]
+    # the second copy on the site: a dateline added, a paragraph rewritten, an editor's note
+    twice = ["BERLIN (Wire) - " + story[0]] + story[1:4] + ["A rewritten paragraph of the update."] + story[5:] + \
+        ["Editor's note: this story was updated with comment from the company."]
+    docs = [doc("first", story + [template], site="Bugle"), doc("again", twice + [template], site="Bugle")]
+    docs += [doc(f"o{k}", lines + [template], site="Bugle") for k, lines in enumerate(others)]
+    ev = CorpusEvidence()
+    for d in docs:
+        ev.add("Bugle", d.text)
+    text, left = article_text(docs[1], ev)
+    assert story[1] in text and left == 0  # its paragraphs are on another page, yet they are the article
+    text, left = article_text(docs[2], ev)
+    assert template not in text and left == 1  # a page of another story still loses the template line
+    parts = {frozenset(m.id for m in c.members) for c in dedup_documents(docs, evidence=ev).clusters}
+    assert frozenset({"first", "again"}) in parts and len(parts) == 4
+
+
+def test_an_excerpt_from_the_middle_of_a_story_is_a_candidate_by_its_anchors():
+    from cleaner.neardup import candidates
+    from cleaner.neardup.sign import anchor_pairs
+
+    story = paragraphs(95, count=30)
+    excerpt = story[12:15]  # neither its start nor a large share of the story
+    docs = [doc("full", story, site="A"), doc("excerpt", excerpt, site="B")] + \
+        [doc(f"o{k}", paragraphs(96 + k, count=10), site=f"C{k}") for k in range(4)]
+    texts = [d.text for d in docs]
+    sk = sketch_texts(texts, sample_size=DedupParams().sample_size, scheme="news-v1")
+    i, j = anchor_pairs(sk, 64)
+    assert set(zip(i.tolist(), j.tolist())) == {(0, 1)}  # only the pair that shares text
+    assert set(zip(*[a.tolist() for a in candidates(sk, DedupParams(anchor_candidates=False))])) == set()
+    together = {frozenset(m.id for m in c.members) for c in dedup_documents(docs).clusters}
+    assert frozenset({"full", "excerpt"}) in together
+    apart = {frozenset(m.id for m in c.members) for c in dedup_documents(docs, DedupParams(anchor_candidates=False)).clusters}
+    assert frozenset({"full", "excerpt"}) not in apart
+    assert DedupParams().index_key()["anchor_candidates"] is True
+
+
+def test_a_kept_template_does_not_hide_that_the_strip_stage_cut_the_article():
+    from cleaner.records import Span
+
+    story = paragraphs(97, count=6)
+    leftover = paragraphs(98, count=4)  # the template's own story, on every page of the site
+    source = "Menu\n\n" + "\n\n".join(story) + "\n\n" + "\n\n".join(leftover) + "\n\nFooter links"
+    start, end = source.index(story[0]), source.index(story[-1]) + len(story[-1])
+    removed = [Span(start, end, "site_header", "above the article body (site header)")]
+    d = Document(id="x", content=source, site="S", text="\n".join(leftover), source_text=source, removed=removed)
+    ev = CorpusEvidence()
+    ev.add("S", source)
+    for k in range(3):
+        ev.add("S", "Menu\n\n" + "\n\n".join(paragraphs(99 + k, count=4) + leftover) + "\n\nFooter links")
+    text, _ = article_text(d, ev)
+    assert story[0] in text and leftover[0] not in text

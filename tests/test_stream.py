@@ -46,17 +46,26 @@ def make_corpus(path: Path, samples: Path, replicas: int) -> Path:
     return path
 
 
+def made_up_words(rng: random.Random) -> list[str]:
+    """A vocabulary of made-up words (no language's stopwords, no dev-set text)."""
+    syllables = ["ka", "lo", "mi", "ran", "te", "su", "vo", "ne", "pli", "dor", "an", "ex", "qui", "bel", "tor", "ma"]
+    return sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+
+
+def made_up_paragraph(rng: random.Random, vocab: list[str]) -> str:
+    words = [rng.choice(vocab) for _ in range(rng.randint(18, 34))]
+    return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+
+
 def make_story_corpus(path: Path, stories: int, seed: int = 7) -> Path:
     """Stories of made-up words, each carried by several sites: full copies (dated and undated, one
     with a site line), a preview (its first paragraphs), and every third story a chain piece (the end
     of one story and the start of the next, an edge to both: the chaining guard splits the two)."""
     rng = random.Random(seed)
-    syllables = ["ka", "lo", "mi", "ran", "te", "su", "vo", "ne", "pli", "dor", "an", "ex", "qui", "bel", "tor", "ma"]
-    vocab = sorted({"".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))) for _ in range(3000)})
+    vocab = made_up_words(rng)
 
     def paragraph() -> str:
-        words = [rng.choice(vocab) for _ in range(rng.randint(18, 34))]
-        return words[0].capitalize() + " " + " ".join(words[1:]) + "."
+        return made_up_paragraph(rng, vocab)
 
     texts = [[paragraph() for _ in range(12)] for _ in range(stories)]
     with open(path, "w", encoding="utf-8") as handle:

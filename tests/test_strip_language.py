@@ -107,3 +107,45 @@ def test_letter_count_is_str_isalpha_on_every_code_point():
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
     assert letter_count(every) == sum(ch.isalpha() for ch in every)
     assert letter_count("") == 0 and letter_count("ab1 ç市") == 4
+
+
+def test_feature_walk_of_long_texts_walked_in_stretches():
+    """Texts long enough to be walked in several stretches at once count what one walk counts."""
+    from py3langid.langid import visit_counts
+
+    from cleaner.strip.language import _identifier
+
+    detector = _identifier()
+    model = detector.identifier
+    long_texts = ["\n".join(MIXED) * k for k in (1, 2, 5)] + [GERMAN * 7 + "x", "é" * 999, "ab" * 517]
+    for text in long_texts:
+        data = model._encode(text)
+        assert len(data) >= 256
+        theirs = visit_counts(model.tk_nextmove, model._rowbase, model.tk_output, data)
+        ours = detector.walk.features(data)
+        assert list(zip(ours[0].tolist(), ours[1].tolist())) == list(theirs.items())
+
+
+def test_feature_walk_repairs_stretches_whose_start_needs_more_history():
+    """An automaton whose state depends on the whole text so far (a count of "a" bytes modulo 3):
+    a stretch's early start cannot fix it, and the walk re-walks the stretches from the true state."""
+    import numpy as np
+
+    from cleaner.strip.langfeatures import FeatureWalk
+
+    nextmove = np.zeros((3, 256), dtype=np.uint32)
+    for state in range(3):
+        nextmove[state, :] = state
+        nextmove[state, ord("a")] = (state + 1) % 3
+    walk = FeatureWalk(nextmove.ravel(), list(range(3)), [-1, 0, 1])
+    rng = np.random.default_rng(7)
+    for n in (300, 1001, 4096):
+        data = bytes(rng.choice([ord("a"), ord("b")], size=n).tolist())
+        state, counts = 0, {}
+        for letter in data:  # one walk from the start
+            state = int(nextmove[state, letter])
+            feature = [-1, 0, 1][state]
+            if feature >= 0:
+                counts[feature] = counts.get(feature, 0) + 1
+        ours = walk.features(data)
+        assert list(zip(ours[0].tolist(), ours[1].tolist())) == list(counts.items())

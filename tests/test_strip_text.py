@@ -796,3 +796,38 @@ def test_unterminated_cjk_line_with_pauses_reads_as_prose():
     headline = "玉峰道路一路上雲氣山嵐滯留山頭順路下切蜿蜒道路後不久即抵達來到玉峰國小門口看見楓紅"
     analysis = Analysis(headline, load_rules("zh"), TextOptions(), None, None)
     assert analysis.cls == [0]  # one run of characters without a pause: not prose by shape
+
+
+def test_a_body_goes_on_below_a_code_sample_and_the_list_it_announced():
+    """Markup quoted in a code sample is neutral for the core like code lines; a body that ends on a
+    list it announced goes on with the paragraph right after the list; the items of a list a gap line
+    announced do not count towards the gap's length."""
+    sample = ["<!DOCTYPE html>", "<html>", "<head>", '  <meta charset="utf-8">', "  <title>Test</title>", "</head>"]
+    page = f"{P1}\n\nThe test page starts like this:\n\n" + "\n".join(sample) + f"\n\n{P2}\n"
+    assert strip_text(page).text.split("\n") == [P1, "The test page starts like this:", *map(str.strip, sample), P2]
+
+    ports = ["1. Verran", "2. Calder", "3. Ostby", "4. Marn", "5. Hollis", "6. Brede", "7. Tallis", "8. Ewe"]
+    page = f"{P1}\n\nThe busiest harbours of the coast last year were, in this order:\n\n" + "\n".join(ports) + f"\n\n{P2}\n"
+    assert strip_text(page).text.split("\n")[-1] == P2
+
+    tools = [f"* {name}" for name in ("A trowel", "A bucket of sand", "Gloves", "A tide table", "A spade",
+                                      "Rope, ten metres", "A lamp", "A whistle", "Boots", "A flask of tea",
+                                      "A map of the bay", "Spare socks", "A notebook", "Two pencils", "A knife",
+                                      "A first aid kit", "Sun cream")]
+    page = (f"Shore Club\n\n* Home\n* Walks\n\nA day on the tidal flats\n\n{P1}\n\nWhat you need:\n\n"
+            + "\n".join(tools) + f"\n\nStep 1\n\n{P2}\n\nStep 2\n\n{P3}\n")
+    kept = strip_text(page).text.split("\n")
+    assert P2 in kept and P3 in kept
+
+
+def test_a_list_of_teasers_is_a_headline_list():
+    """Bullet headlines, each over a one-paragraph summary, are links to other stories."""
+    teasers = [
+        ("* Ferry timetable changes for the winter season", "The island ferry will run twice a day from November, the operator said."),
+        ("* Lighthouse keeper retires after forty years", "Ada Morrow kept the light at Calder Point through storms and two floods."),
+        ("* Fish market moves to the old customs shed", "Traders will open in the new hall in March, a year later than planned."),
+    ]
+    page = f"{P1}\n\n{P2}\n\n{P3}\n\nMore from the coast\n\n" + "\n\n".join(f"{h}\n{s}" for h, s in teasers) + "\n"
+    out = strip_text(page)
+    assert out.text.split("\n") == [P1, P2, P3]
+    assert {s.kind for s in out.removed if page[s.start:s.end].startswith("* ")} == {"headline_list"}

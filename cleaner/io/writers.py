@@ -436,6 +436,13 @@ def apply_outputs(out: Path, files: dict[str, bytes], dry_run: bool = False) -> 
     return written, changed
 
 
+def set_digests(out: Path) -> dict[str, str]:
+    """sha256 of each of our files in the output folder ``out`` (the files :func:`apply_outputs` compares)."""
+    import hashlib
+
+    return {rel: hashlib.sha256(path.read_bytes()).hexdigest() for rel, path in (_set_files(out) if out.is_dir() else {}).items()}
+
+
 def same_set(a: Path, b: Path) -> list[str]:
     """Relative paths of ours that differ between two output folders."""
     fa, fb = _set_files(a), _set_files(b)

@@ -34,6 +34,7 @@ from .canonical import (
     choose_canonical,
     group_key,
     rank_documents,
+    site_key,
 )
 from .clusters import ClusterSet, guarded_clusters
 from .lsh import (
@@ -49,6 +50,7 @@ from .sign import (
     LEAD_BANDS,
     LEAD_ROWS,
     Sketches,
+    anchor_pairs,
     pair_overlap,
     signing_texts,
     sketch_with,
@@ -64,7 +66,7 @@ __all__ = ["DedupParams", "DedupResult", "dedup_documents", "singletons"]
 INDEX_FIELDS = (
     "threshold", "num_perm", "ngram", "seed", "bands", "rows", "lsh_threshold",
     "containment", "min_shingles", "short_threshold", "same_site_threshold", "bucket_window",
-    "normalisation", "article_only", "verify", "sample_size", "lead_candidates",
+    "normalisation", "article_only", "verify", "sample_size", "lead_candidates", "anchor_candidates",
 )
 
 
@@ -99,6 +101,9 @@ class DedupParams:
     bucket_window: int = 64  # pair each bucket member with this many sorted neighbours
     cross_copy: bool = True
     cross_copy_min_copies: int = 3
+    # lines the strip stage cut from the canonical copy by place or shape come back into the
+    # record when copies on this many other sites carry them (canonical.restorable_lines); None: never
+    restore_sites: int | None = 2
     # shingle normalisation scheme (cleaner.neardup.normalise): "news-v1", or "plain" for
     # signatures bit-identical to datasketch's
     normalisation: str = DEFAULT_SCHEME
@@ -110,6 +115,9 @@ class DedupParams:
     sample_size: int = 1024
     # candidates also from the lead signature (first shingles): preview and truncated copies
     lead_candidates: bool = True
+    # ... and from shared anchors (a fixed sample of the shingles): a short copy held anywhere in
+    # a longer text, e.g. an excerpt, or a preview whose lede the cleaning lost
+    anchor_candidates: bool = True
 
     def __post_init__(self) -> None:
         problems = []
@@ -279,11 +287,6 @@ class ChainGuard:
         return held
 
 
-def site_key(doc: Document) -> str | None:
-    """The site a document is compared under (case-folded), None when unknown."""
-    return doc.site.strip().casefold() if doc.site and doc.site.strip() else None
-
-
 def site_codes(docs: Sequence[Document]) -> np.ndarray:
     """An integer per site name (:func:`site_key`); -1 when unknown."""
     codes: dict[str, int] = {}
@@ -303,16 +306,25 @@ def candidate_signatures(params: DedupParams) -> list[tuple[str, int, int]]:
 
 
 def candidates(sketches: Sketches, params: DedupParams, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``(i, j)``, ``i < j``: a band in common of one of the
-    :func:`candidate_signatures`. ``new_from``: only pairs with a document from that row on.
-    (:func:`cleaner.neardup.lsh.bucket_parts` and :func:`~cleaner.neardup.lsh.part_pairs` find
-    the same pairs part by part, for a streaming run.)"""
-    (_, bands, rows), *others = candidate_signatures(params)
+    """Candidate pairs ``(i, j)``, ``i < j``: a band of the signature in common, or (with
+    ``lead_candidates``) a band of the lead signature, or (with ``anchor_candidates``) enough
+    anchors (:func:`~cleaner.neardup.sign.anchor_pairs`). ``new_from``: only pairs with a
+    document from that row on. (A streaming run finds the band pairs part by part:
+    :func:`cleaner.neardup.lsh.bucket_parts`, :func:`~cleaner.neardup.lsh.part_pairs`.)"""
+    bands, rows = params.band_rows
     ci, cj = candidate_pairs(band_keys(sketches.sigs, bands, rows), params.bucket_window, new_from=new_from)
-    for name, bands, rows in others:
-        if len(sketches):
-            li, lj = candidate_pairs(band_keys(getattr(sketches, name), bands, rows), params.bucket_window, new_from=new_from)
-            ci, cj = merge_pairs(ci, cj, li, lj, len(sketches))
+    return containment_candidates(sketches, params, ci, cj, new_from)
+
+
+def containment_candidates(sketches: Sketches, params: DedupParams, ci: np.ndarray, cj: np.ndarray,
+                           new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(ci, cj)`` with the candidates for containment added: the lead's and the anchors' pairs."""
+    if params.lead_candidates and len(sketches):
+        li, lj = candidate_pairs(band_keys(sketches.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=new_from)
+        ci, cj = merge_pairs(ci, cj, li, lj, len(sketches))
+    if params.anchor_candidates and len(sketches):
+        ai, aj = anchor_pairs(sketches, params.bucket_window, new_from=new_from)
+        ci, cj = merge_pairs(ci, cj, ai, aj, len(sketches))
     return ci, cj
 
 
@@ -394,18 +406,21 @@ def article_texts(docs: Sequence[Document], params: DedupParams, evidence: Any =
     return signing_texts(docs, params, evidence, sites)
 
 
-def copy_texts(docs: Sequence[Document], signed: Sequence[str]) -> CopyTexts:
-    """The copies' texts for the canonical choice: each judged against what was signed (the
-    article, where it differs from the cleaned text). ``signed[k]`` is ``docs[k]``'s."""
+def copy_texts(docs: Sequence[Document], signed: Sequence[str], params: DedupParams) -> CopyTexts:
+    """The copies' texts for the canonical choice and record: each judged against what was signed
+    (the article, where it differs from the cleaned text); ``signed[k]`` is ``docs[k]``'s. With
+    ``params.restore_sites`` (and ``cross_copy``), cross-site restoration of the lines the strip
+    stage cut."""
     signed_as = {d.id: t for d, t in zip(docs, signed) if t is not (d.text or "")}
-    return CopyTexts(lambda d: signed_as.get(d.id, d.text or "")) if signed_as else CopyTexts()
+    restore = params.restore_sites if params.cross_copy else None
+    return CopyTexts((lambda d: signed_as.get(d.id, d.text or "")) if signed_as else None, restore)
 
 
 def choose_member(group: Sequence[Document], ranks: Sequence[int], texts: CopyTexts,
                   memo: MutableMapping[str, str] | None = None) -> int:
     """Index (into ``group``) of a group's canonical copy: :func:`~cleaner.neardup.canonical.choose_canonical`,
     remembered in ``memo`` (group key -> chosen id) when given."""
-    key = group_key(group) if memo is not None else None
+    key = f"{group_key(group)}:{texts.restore_sites}" if memo is not None else None
     if key is not None:
         chosen = memo.get(key)
         for k, d in enumerate(group):
@@ -452,7 +467,8 @@ def record_counts(canonical: Canonical) -> Counter:
     """What one written record adds to the stage's counts (summed over records, in any parts)."""
     size = canonical.cluster.size
     return Counter(clusters=1, clusters_with_copies=int(size > 1), copies_found=size - 1,
-                   cross_copy_lines_removed=sum(1 for s in canonical.removed if s.kind == "cross_copy"))
+                   cross_copy_lines_removed=sum(1 for s in canonical.removed if s.kind == "cross_copy"),
+                   cross_copy_lines_restored=len(canonical.restored))
 
 
 def finish_stats(stats: dict[str, Any], params: DedupParams, sizes: np.ndarray, clusters: ClusterSet, guard: ChainGuard,
@@ -481,6 +497,7 @@ def finish_stats(stats: dict[str, Any], params: DedupParams, sizes: np.ndarray, 
         "chaining_guard": {"components_split": clusters.split_by_guard, "documents_moved": int(clusters.moved.size),
                            "reasons": dict(sorted(reasons.items()))},
         "cross_copy_lines_removed": int(written["cross_copy_lines_removed"]),
+        "cross_copy_lines_restored": int(written["cross_copy_lines_restored"]),
     })
 
 
@@ -560,9 +577,8 @@ def dedup_documents(
     pairs = index.candidates(new_sk.sigs, n_old, bands, rows) if index is not None else None
     if pairs is None:
         pairs = candidates(sk, params, new_from=n_old if n_old else None)
-    elif params.lead_candidates:
-        li, lj = candidate_pairs(band_keys(sk.lead, LEAD_BANDS, LEAD_ROWS), params.bucket_window, new_from=n_old if n_old else None)
-        pairs = merge_pairs(pairs[0], pairs[1], li, lj, len(all_docs))
+    else:
+        pairs = containment_candidates(sk, params, pairs[0], pairs[1], new_from=n_old if n_old else None)
     sites = site_codes(all_docs)
     test = EdgeTest(sk.sigs, sk.sizes, sites, params, sk)
     ei, ej = verify_pairs(test, pairs[0], pairs[1], stats)
@@ -573,7 +589,7 @@ def dedup_documents(
         ej = np.concatenate([old_edges[:, 1], ej])
 
     rank = np.asarray(rank_documents(all_docs, linked_rows(len(all_docs), ei, ej)), dtype=np.int64)
-    texts = copy_texts(all_docs, list(old_texts) + new_texts)
+    texts = copy_texts(all_docs, list(old_texts) + new_texts, params)
 
     def choose(members: np.ndarray) -> int:
         return int(members[choose_member([all_docs[i] for i in members], [int(rank[i]) for i in members], texts, memo)])

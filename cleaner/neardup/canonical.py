@@ -19,18 +19,28 @@ most likely the canonical site's own noise.  It is removed only when the line
 itself also looks like site furniture (short and without sentence
 punctuation, a link, or a title-cased label) - the evidence and the features
 must agree.  A line that any other copy shares is never removed.
+
+Cross-site restoration, the converse: a line the strip stage cut from the
+canonical copy by its *place or shape* (outside the article core, a
+headline-like run, a line the site repeats: :data:`RESTORABLE_KINDS`, not a
+rule that recognised its words) comes back into the text when copies on at
+least ``restore_sites`` other sites carry it too (same comparison, against
+their whole input text) and the line itself reads as story text
+(:func:`reads_as_story`, not a copy's title).  Site furniture differs between
+sites; a story's own lines are what its copies on unrelated sites share.
 """
 from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from ..records import Attribution, Canonical, Cluster, Document, Member, Span
-from .shingles import normalise_bytes
+from .shingles import normalise_bytes, normalise_lines
 
 _WORD = re.compile(r"\w+")
 # a sentence ends here, possibly followed by closing quotes or brackets
@@ -44,6 +54,20 @@ PROSE_LONG_WORDS = 25  # a line this long is prose even without a final stop
 NOISE_MAX_WORDS = 15  # cross-copy removal: lines at most this long ...
 TITLE_LINE_MAX_WORDS = 20  # ... or title-cased lines at most this long
 FUZZY_PRESENT = 0.8  # share of a line's word 3-grams another copy must have
+# strip-stage kinds cross-site agreement can overrule: decided by a line's place or shape (outside
+# the core, a headline-like run, a line the site repeats) or parts a story carries with it to other
+# sites (standfirst, captions, lines under a related-links heading) - not the kinds recognised from
+# a line's words as site furniture or metadata (navigation, share, ads, copyright, byline, title)
+RESTORABLE_KINDS = frozenset({"site_header", "site_footer", "headline_list", "boilerplate_repeated",
+                              "standfirst", "see_also", "photo_credit"})
+# ... of which a rule recognised the words (a caption): only the same line on other sites overrules it
+# (a site's own caption quoting a sentence of the story is not that sentence)
+VERBATIM_KINDS = frozenset({"photo_credit"})
+
+
+def site_key(doc: Document) -> str | None:
+    """The site a document is compared under (case-folded), None when unknown."""
+    return doc.site.strip().casefold() if doc.site and doc.site.strip() else None
 
 
 def line_words(line: str) -> int:
@@ -115,6 +139,9 @@ def cluster_id(founder_id: str) -> str:
     return "c-" + digest[:16]
 
 
+_SHORT = "short, no sentence punctuation"
+
+
 def noise_features(line: str) -> str | None:
     """Why a line looks like site furniture rather than story text, or None."""
     words = _WORD.findall(line)
@@ -124,7 +151,7 @@ def noise_features(line: str) -> str | None:
     if _LINK.search(line) and not sentence and len(words) <= TITLE_LINE_MAX_WORDS:
         return "link-like"
     if line_words(line) <= NOISE_MAX_WORDS and not sentence:
-        return "short, no sentence punctuation"
+        return _SHORT
     alpha = [w for w in words if w[0].isalpha()]
     if alpha and not sentence and len(words) <= TITLE_LINE_MAX_WORDS:
         titled = sum(1 for w in alpha if w[0].isupper())
@@ -161,6 +188,59 @@ class _Other:
         return len(line.trigrams & self.grams) >= FUZZY_PRESENT * len(line.trigrams)
 
 
+PARAGRAPH_MAX_LINES = 12  # a run of more lines is not one hard-wrapped paragraph
+
+
+class _Units:
+    """Another copy's whole input text as lines and paragraphs (runs of non-empty lines), which a
+    line of ours must match *as a whole*: most of its word 3-grams in one unit, and that unit's
+    mostly in it (a caption that quotes a sentence of the story is not that sentence's paragraph)."""
+
+    __slots__ = ("grams", "pairs", "units", "whole")
+
+    def __init__(self, text: str) -> None:
+        normals = normalise_lines(text)
+        lines = [n for n in normals if n]
+        units = list(lines)
+        run: list[bytes] = []
+        for normal in normals:
+            if normal:
+                run.append(normal)
+            else:
+                if 1 < len(run) <= PARAGRAPH_MAX_LINES:
+                    units.append(b" ".join(run))
+                run = []
+        if 1 < len(run) <= PARAGRAPH_MAX_LINES:
+            units.append(b" ".join(run))
+        self.pairs = set(zip(lines, lines[1:]))  # consecutive non-empty lines
+        self.whole = Counter(units)
+        # the word 3-grams of each unit long enough to match a line that comes back by its
+        # words (reads_as_story), and all of them together (the cheap first test)
+        self.units: list[frozenset] = []
+        self.grams: set[tuple[bytes, ...]] = set()
+        for unit in units:
+            if unit.count(b" ") >= PROSE_MIN_WORDS - 1:
+                tokens = unit.split(b" ")
+                grams = frozenset(zip(tokens, tokens[1:], tokens[2:]))
+                self.units.append(grams)
+                self.grams.update(grams)
+
+    def count(self, line: _Line, normal: bytes, verbatim: bool = False) -> int:
+        """How many units match ``line`` (``normal``: its normalised text); ``verbatim``: only
+        the same words."""
+        if verbatim or not line.trigrams:
+            return self.whole[normal]
+        need = FUZZY_PRESENT * len(line.trigrams)
+        if len(line.trigrams & self.grams) < need:
+            return 0  # not even in the whole text
+        found = 0
+        for grams in self.units:
+            n = len(line.trigrams & grams)
+            if n >= need and n >= FUZZY_PRESENT * len(grams):
+                found += 1
+        return found
+
+
 class _Line:
     """A non-empty line of a copy, parsed once: what support and removal look at."""
 
@@ -186,18 +266,39 @@ class CopyTexts:
     normalise the same texts many times over.
     """
 
-    def __init__(self, peer_text: Callable[[Document], str] | None = None) -> None:
+    def __init__(self, peer_text: Callable[[Document], str] | None = None, restore_sites: int | None = None) -> None:
         self._views: dict[str, _Other] = {}
+        self._sources: dict[str, _Units] = {}
+        self._removed: dict[str, _Removed] = {}
+        # (copy id, sorted ids of the other copies) -> restorable_lines
+        self.restorations: dict[tuple[str, tuple[str, ...]], list[Restored]] = {}
         self._lines: dict[str, list[_Line]] = {}
         # what a copy offers as support to the others: its article text as signed
         # (cleaner.neardup.sign.article_text), else its cleaned text
         self.peer_text = peer_text
+        # cross-site restoration (restorable_lines): copies on this many other sites must carry a
+        # line the strip stage cut; None: no restoration
+        self.restore_sites = restore_sites
 
     def view(self, doc: Document) -> _Other:
         v = self._views.get(doc.id)
         if v is None:
             text = self.peer_text(doc) if self.peer_text is not None else (doc.text or "")
             v = self._views[doc.id] = _Other(normalise_bytes(text))
+        return v
+
+    def source_units(self, doc: Document) -> _Units:
+        """A copy's whole input text (before the strip stage), as the units a line is matched with."""
+        v = self._sources.get(doc.id)
+        if v is None:
+            v = self._sources[doc.id] = _Units(doc.source_text if doc.source_text is not None else (doc.text or ""))
+        return v
+
+    def removed_lines(self, doc: Document) -> _Removed:
+        """What cross-site restoration looks at in a copy (:class:`_Removed`)."""
+        v = self._removed.get(doc.id)
+        if v is None:
+            v = self._removed[doc.id] = _Removed(doc)
         return v
 
     def lines(self, doc: Document) -> list[_Line]:
@@ -220,13 +321,15 @@ def line_support(member: Document, others: Sequence[Document], texts: CopyTexts 
     return [(line, any(v.has(line) for v in views)) for line in texts.lines(member)]
 
 
-def support_score(member: Document, others: Sequence[Document], texts: CopyTexts | None = None) -> tuple[int, int]:
+def support_score(member: Document, others: Sequence[Document], texts: CopyTexts | None = None,
+                  restored: Sequence[Restored] = ()) -> tuple[int, int]:
     """(words in lines another copy has, words in non-prose lines no other copy has).
 
     Unsupported *prose* counts neither way: it may be paragraphs the other
-    copies cut, or a site's own prose-like furniture.
+    copies cut, or a site's own prose-like furniture. ``restored`` lines (the record would
+    have them back, :func:`restorable_lines`) count as supported: other sites carry them.
     """
-    supported = unsupported = 0
+    supported, unsupported = sum(line_words(r.line) for r in restored), 0
     for line, has in line_support(member, others, texts):
         if has:
             supported += line.words
@@ -281,11 +384,23 @@ def choose_canonical(members: Sequence[Document], rank: Sequence[int], texts: Co
     texts = texts or CopyTexts()
     by_rank = sorted(range(len(members)), key=lambda k: rank[k])
     cover = _Coverage(members, texts)
-    best_key, best = None, 0
+    scored = []
     for k in by_rank:
         peer_ids = [p for p in by_rank if p != k][:MAX_PEERS]
         sup, uns = support_score(members[k], [members[p] for p in peer_ids], texts)
-        key = (-(sup - uns + extension_words(k, peer_ids, members, texts, cover)), rank[k])
+        score = sup - uns + extension_words(k, peer_ids, members, texts, cover)
+        bound = texts.removed_lines(members[k]).words if texts.restore_sites is not None else 0
+        scored.append((score, bound, k))
+    # restored lines add at most their words: a member whose bound cannot beat the best is not
+    # looked at further (restoration is the costly part)
+    best_key, best = None, 0
+    for score, bound, k in sorted(scored, key=lambda t: (-(t[0] + t[1]), rank[t[2]])):
+        if best_key is not None and (-(score + bound), rank[k]) > best_key:
+            break
+        if bound:
+            others = [members[p] for p in by_rank if p != k]
+            score += sum(line_words(r.line) for r in restorable_lines(members[k], others, texts))
+        key = (-score, rank[k])
         if best_key is None or key < best_key:
             best_key, best = key, k
     return best
@@ -301,6 +416,160 @@ def cross_copy_lines(canonical: Document, others: Sequence[Document], min_copies
         if why:
             found.append((line.index, line.text, why))
     return found
+
+
+def reads_as_story(line: str) -> bool:
+    """Whether a removed line may come back on cross-site evidence: at least PROSE_MIN_WORDS words
+    and no feature of site furniture but shortness (a line without sentence punctuation, even a
+    title-cased heading, can be story text; a link is not). Measured: also refusing title-cased
+    lines of up to TITLE_LINE_MAX_WORDS words loses story subheadings on both syndicated sets."""
+    return line_words(line) >= PROSE_MIN_WORDS and noise_features(line) in (None, _SHORT)
+
+
+def _holds_title(normal: bytes, titles: set[bytes]) -> bool:
+    """Whether a normalised line is a copy's title, or a title with a little more (a site name)."""
+    return any(t in normal and len(normal) < 2 * len(t) for t in titles) or any(normal in t for t in titles)
+
+
+class Restored:
+    """A line of the canonical copy's input that the strip stage removed and cross-site agreement
+    brings back: its offsets in the input, its text, the kind it was removed as, the sites carrying it."""
+
+    __slots__ = ("end", "kind", "line", "sites", "start")
+
+    def __init__(self, start: int, end: int, line: str, kind: str, sites: int) -> None:
+        self.start, self.end, self.line, self.kind, self.sites = start, end, line, kind, sites
+
+
+class _Removed:
+    """What cross-site restoration looks at in one copy, computed once per document: its input's
+    non-empty lines (start, end, stripped line, kind: None kept, "" partly removed), which lines
+    are story text so far (kept), the removed lines that could come back (long ones, short ones)
+    and the normalised form of those and their neighbours, and the normalised lines of its text."""
+
+    __slots__ = ("have", "lines", "long", "normals", "short", "story", "words")
+
+    def __init__(self, doc: Document) -> None:
+        source = doc.source_text or ""
+        spans = sorted(doc.removed, key=lambda sp: sp.start)
+        self.lines: list[tuple[int, int, str, str | None]] = []
+        self.long: list[int] = []
+        self.short: list[int] = []
+        self.normals: dict[int, bytes] = {}
+        self.words = 0  # of the lines that could come back: a bound of what restoring adds
+        k, pos = 0, 0
+        pieces = source.split("\n") if any(sp.kind in RESTORABLE_KINDS for sp in spans) else []
+        normal_of = normalise_lines(source) if pieces else []
+        for n, piece in enumerate(pieces):
+            start, pos = pos, pos + len(piece) + 1
+            line = piece.strip()
+            if not line:
+                continue
+            lo = start + len(piece) - len(piece.lstrip())
+            hi = lo + len(line)
+            while k < len(spans) and spans[k].end <= lo:
+                k += 1
+            kind: str | None = None
+            if k < len(spans) and spans[k].start < hi:
+                kind = spans[k].kind if spans[k].start <= lo and hi <= spans[k].end else ""
+            if normal_of[n]:
+                self.normals[len(self.lines)] = normal_of[n]
+            if kind and kind in RESTORABLE_KINDS:
+                if len(line) >= 2 * PROSE_MIN_WORDS - 1 and line_words(line) >= PROSE_MIN_WORDS:
+                    if reads_as_story(line):
+                        self.long.append(len(self.lines))
+                elif _WORD.search(line) and not (_LINK.search(line) and not _SENTENCE_END.search(line)):
+                    self.short.append(len(self.lines))  # (noise_features: none, or only shortness)
+            self.lines.append((lo, hi, line, kind))
+        self.words = sum(line_words(self.lines[i][2]) for i in self.long + self.short)
+        self.story = [kind is None for _, _, _, kind in self.lines]
+        self.have = Counter(normalise_bytes(line) for line in (doc.text or "").split("\n")) if self.long else Counter()
+
+
+def restorable_lines(canonical: Document, others: Sequence[Document], texts: CopyTexts) -> list[Restored]:
+    """Lines the strip stage removed from ``canonical`` as :data:`RESTORABLE_KINDS` that copies on
+    at least ``texts.restore_sites`` other sites carry in their input and that read as story text
+    (see the module doc), in input order. A line the text would then hold k times needs k
+    matching lines or paragraphs in each of those copies. A short line (a heading, a table cell)
+    comes back when it sits next to a line of the story (kept or restored) and those copies have
+    the two lines next to each other too. Remembered per (copy, other copies) in ``texts``."""
+    min_sites = texts.restore_sites
+    if min_sites is None or len(others) < min_sites or not canonical.removed or canonical.source_text is None:
+        return []
+    info = texts.removed_lines(canonical)
+    if not info.long and not info.short:
+        return []
+    key = (canonical.id, tuple(sorted(o.id for o in others)))
+    known = texts.restorations.get(key)
+    if known is not None:
+        return known
+    titles = {t for t in (normalise_bytes(d.title) for d in (canonical, *others) if d.title) if t}
+    lines, normals = info.lines, info.normals
+    story = list(info.story)
+    own = site_key(canonical)
+    views = [(site_key(o) or "\x00" + o.id, texts.source_units(o)) for o in others if site_key(o) is None or site_key(o) != own]
+    have = Counter(info.have)
+    sites_of: dict[int, int] = {}
+    for i in info.long:
+        normal, kind = normals.get(i, b""), lines[i][3]
+        if not normal or _holds_title(normal, titles):
+            continue
+        # the k-th time a line would be in the text: as often on the other sites
+        parsed, k = _Line(0, lines[i][2], normal), have[normal] + 1
+        sites = {key for key, view in views if view.count(parsed, normal, kind in VERBATIM_KINDS) >= k}
+        if len(sites) >= min_sites:
+            have[normal] = k
+            story[i] = True
+            sites_of[i] = len(sites)
+    pending = {i for i in info.short if normals.get(i) and not _holds_title(normals[i], titles)}
+    while pending:  # grow the story's runs through the short lines, as far as the copies agree
+        grown = False
+        for i in sorted(pending):
+            for a, b in ((i - 1, i), (i, i + 1)):
+                j = a if b == i else b
+                if 0 <= j < len(lines) and story[j]:
+                    sites = {key for key, view in views if (normals.get(a), normals.get(b)) in view.pairs}
+                    if len(sites) >= min_sites:
+                        story[i] = True
+                        sites_of[i] = len(sites)
+                        pending.discard(i)
+                        grown = True
+                        break
+        if not grown:
+            break
+    out = [Restored(lines[i][0], lines[i][1], lines[i][2], lines[i][3] or "", n) for i, n in sorted(sites_of.items())]
+    texts.restorations[key] = out
+    return out
+
+
+def with_restored(text: str, source: str, restored: Sequence[Restored]) -> str:
+    """``text`` (lines that are substrings of ``source``, a hard-wrapped paragraph with its line
+    breaks as spaces) with the ``restored`` lines put back at their places in ``source``."""
+    flat = source.replace("\r", " ").replace("\n", " ")
+    out: list[str] = []
+    k, cursor = 0, 0
+    for line in text.split("\n") if text else []:
+        pos = _locate(flat, line, cursor) if line else -1
+        if pos >= 0:
+            cursor = pos + len(line)
+            while k < len(restored) and restored[k].start < pos:
+                out.append(restored[k].line)
+                k += 1
+        out.append(line)
+    out.extend(r.line for r in restored[k:])
+    return "\n".join(out)
+
+
+def without_restored(spans: Sequence[Span], restored: Sequence[Restored]) -> list[Span]:
+    """The removed spans with the restored lines cut out of them."""
+    out = []
+    for span in spans:
+        pieces = [(span.start, span.end)]
+        for r in restored:
+            if span.start <= r.start and r.end <= span.end:
+                pieces = [p for a, b in pieces for p in ((a, min(b, r.start)), (max(a, r.end), b)) if p[1] > p[0]]
+        out.extend(Span(a, b, span.kind, span.reason) for a, b in pieces)
+    return out
 
 
 def _locate(haystack: str, needle: str, cursor: int) -> int:
@@ -330,7 +599,8 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
     """The output record of one cluster; ``members[0]`` is the canonical copy,
     the rest follow in rank order. ``memo`` remembers choice reasons across runs.
     ``founder``: the id the cluster id derives from (default: the earliest dated
-    member, then the smallest id)."""
+    member, then the smallest id). Lines the strip stage cut from the canonical copy come back
+    when copies on ``texts.restore_sites`` other sites carry them (:func:`restorable_lines`)."""
     doc = members[0]
     ids = [d.id for d in members]
     if founder is None:
@@ -369,6 +639,18 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
             more = f" (+{len(drops) - 3} more)" if len(drops) > 3 else ""
             reason += (f"; removed {len(drops)} line(s) that none of the other {len(members) - 1} "
                        f"copies has and that look like site lines: {shown}{more}")
+    restored = restorable_lines(doc, members[1:], texts) if cross_copy else []
+    restored_spans = [Span(r.start, r.end, r.kind, f"removed as {r.kind}; copies on {r.sites} other sites carry it")
+                      for r in restored]
+    if restored:
+        assert doc.source_text is not None
+        text = with_restored(text, doc.source_text, restored)
+        removed = without_restored(removed, restored)
+        kinds = ", ".join(sorted({r.kind for r in restored}))
+        shown = "; ".join(repr(r.line[:60]) for r in restored[:3])
+        more = f" (+{len(restored) - 3} more)" if len(restored) > 3 else ""
+        reason += (f"; restored {len(restored)} line(s) the strip stage removed ({kinds}) that copies on "
+                   f"{min(r.sites for r in restored)}+ other sites carry: {shown}{more}")
     cluster = Cluster(
         id=cid,
         canonical_id=doc.id,
@@ -387,6 +669,7 @@ def build_canonical(members: Sequence[Document], similarity: Sequence[float], *,
         document=doc,
         attribution=merged_attribution(members),
         removed=removed,
+        restored=restored_spans,
     )
 
 
@@ -424,9 +707,10 @@ def _choice_reason(members: Sequence[Document], texts: CopyTexts) -> str:
     if len(members) == 1:
         return "single copy"
     peers = list(members[1 : MAX_PEERS + 1])
-    sup, uns = support_score(doc, peers, texts)
+    sup, uns = support_score(doc, peers, texts, restorable_lines(doc, members[1:], texts))
     runner = members[1]
-    r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]), texts)
+    r_sup, r_uns = support_score(runner, [doc] + list(members[2 : MAX_PEERS + 1]), texts,
+                                 restorable_lines(runner, [doc, *members[2:]], texts))
     head = (f"most complete clean copy: {sup} words that other copies share, {uns} in short lines that none has "
             f"(best ranked other: {runner.id} with {r_sup} / {r_uns})")
     if sup - uns == r_sup - r_uns:

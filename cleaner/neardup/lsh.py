@@ -118,20 +118,24 @@ def _bucket_order(col: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndar
     return order, col[order]
 
 
-def _window_codes(order: np.ndarray, sorted_keys: np.ndarray, n: int, window: int, new_from: int | None,
-                  found: list[np.ndarray]) -> None:
-    """The pairs of one band's buckets (``order``: documents sorted by key, ``sorted_keys``): each
-    member with its next ``window`` neighbours, as codes ``i * n + j`` (``i < j``) added to ``found``."""
+def bucket_pairs(docs: np.ndarray, sorted_keys: np.ndarray, n: int, window: int = 64,
+                 new_from: int | None = None) -> list[np.ndarray]:
+    """Pair codes ``lo * n + hi`` of the documents ``docs`` whose keys (``sorted_keys``, sorted)
+    are equal, each paired with its next ``window`` neighbours of the same key (a bucket larger
+    than the window stays connected, with a linear number of pairs); ``new_from``: only pairs
+    with ``hi >= new_from``. One array per step, with repeats."""
+    found = []
     for step in range(1, window + 1):
         same = np.flatnonzero(sorted_keys[:-step] == sorted_keys[step:])
         if same.size == 0:
             break
-        a, b = order[same], order[same + step]
+        a, b = docs[same].astype(np.int64), docs[same + step].astype(np.int64)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         if new_from is not None:
             keep = hi >= new_from
             lo, hi = lo[keep], hi[keep]
         found.append(lo * n + hi)
+    return found
 
 
 def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +152,7 @@ def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = N
         # equal keys end up adjacent; which of several equal keys comes first
         # only matters for buckets larger than the window
         order, sorted_keys = _bucket_order(col, index_bits)
-        _window_codes(order, sorted_keys, n, window, new_from, found)
+        found.extend(bucket_pairs(order, sorted_keys, n, window, new_from))
     if not found:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
@@ -193,7 +197,7 @@ def part_pairs(entries: np.ndarray, n: int, window: int = 64) -> np.ndarray:
     for lo, hi in zip(np.concatenate(([0], edges)), np.concatenate((edges, [band.size]))):
         sorted_entries = np.sort(entry[lo:hi])
         documents, keys = split_entries(sorted_entries, index_bits)
-        _window_codes(documents, keys, n, window, None, found)
+        found.extend(bucket_pairs(documents, keys, n, window))
     if not found:
         return np.empty(0, dtype=np.int64)
     return sorted_unique(np.concatenate(found))

@@ -100,6 +100,15 @@ def normalise_bytes(text: str, scheme: str = "plain") -> bytes:
     return respell(np.frombuffer(out + b"\x00", dtype=np.uint8), scheme).tobytes()[:-1]  # NUL: the text's end
 
 
+def normalise_lines(text: str) -> list[bytes]:
+    """``[normalise_bytes(line) for line in text.split("\\n")]`` (plain scheme), in one pass over
+    the text: NFKC, case and punctuation folding never make or remove a line feed."""
+    s = unicodedata.normalize("NFKC", text).lower()
+    if not s.isascii():
+        s = _fold_non_ascii(s)
+    return [b" ".join(part.translate(_ASCII_FOLD).split()) for part in s.encode("utf-8").split(b"\n")]
+
+
 def normalise(text: str, scheme: str = "plain") -> str:
     """:func:`normalise_bytes` as a string (for humans and tests)."""
     return normalise_bytes(text, scheme).decode("utf-8")

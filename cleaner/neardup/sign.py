@@ -29,7 +29,7 @@ they are is shingled instead.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,16 +37,21 @@ import numpy as np
 
 from ..records import Document
 from .canonical import line_words
+from .lsh import bucket_pairs
 from .minhash import _min_permuted, fmix, permutations, xxh32_ranges
 from .shingles import ShingleBatch
 
 LEAD_SHINGLES = 64  # shingles in a document's lead
 LEAD_PERM = 32  # values of the lead signature (its LSH: LEAD_BANDS x LEAD_ROWS)
 LEAD_BANDS, LEAD_ROWS = 8, 4
-# a document whose site-repeated lines hold at least this share of its words
-# is not templated: it is a page the site published twice, kept whole (a page
-# with a short article in a long template still has its article lines unrepeated)
-MAX_TEMPLATE_SHARE = 0.95
+# a document whose site-repeated lines hold at least this share of its words is not
+# templated: it is a story the site published twice (an update, a second URL: its
+# paragraphs are on the other page, a dateline, a note or a dropped sentence not), kept
+# whole; after the strip stage a page's template leftovers are a small part of its text.
+# (Two such pages of one story join; two stories of one site still need the same-site
+# Jaccard, which only pages of almost nothing but template reach, and those are caught
+# by the every-page test below.)
+MAX_TEMPLATE_SHARE = 0.5
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Sketches:
     sample_starts: np.ndarray  # (n + 1,) int64 offsets into sample_values
     sample_values: np.ndarray  # sorted smallest distinct hashes of each document, back to back
     left_out_lines: int = 0  # template / title lines not shingled
+    pairs: PairMemo | None = None  # measures of pairs known from an earlier run (a stage cache's)
 
     def __len__(self) -> int:
         return int(self.sizes.size)
@@ -124,17 +130,20 @@ def _text_words(lines: list[str]) -> int:
     return total
 
 
-def source_article(doc: Document, ev: Any) -> str | None:
+def source_article(doc: Document, ev: Any, kept_words: int | None = None) -> str | None:
     """The source text without the spans the strip stage removed for what they are (ads,
     links, credits, ...; not the positional kinds) and without the lines the evidence shows on
     other pages of the site - when that keeps at least twice the text lines the cleaned text
-    has (the strip stage cut the article), else None."""
+    has (the strip stage cut the article), else None. ``kept_words``: the words of the
+    article the strip stage kept (default: all words of the cleaned text's text lines; a
+    caller that knows some of them are the site's template leaves those out)."""
     source = doc.source_text
     if not source or doc.extracted or not doc.removed:
         return None
     if not any(span.kind in POSITIONAL_KINDS for span in doc.removed):
         return None
-    kept_words = _text_words((doc.text or "").split("\n"))
+    if kept_words is None:
+        kept_words = _text_words((doc.text or "").split("\n"))
     if kept_words >= KEPT_SHARE * _text_words(source.split("\n")):
         return None  # even the whole source has too little more text: nothing was cut
     pieces, cursor = [], 0
@@ -156,8 +165,12 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     ``evidence`` is a :class:`cleaner.strip.corpus.CorpusEvidence` (or None);
     ``site`` the site its lines were counted under (default: ``doc.site``).
     A line is left out when the evidence has it on another page of the same
-    site (support >= 2, the document itself being one); unless the lines so found hold ``MAX_TEMPLATE_SHARE``
-    of the words, which says the page itself repeats, not its template.
+    site (support >= 2, the document itself being one) - the site's template -
+    unless the lines so found hold ``MAX_TEMPLATE_SHARE`` of the words and are not
+    all on every page of the site: then the page itself repeats (a story the site
+    published twice) and is kept whole. When the strip stage cut the article
+    (:func:`source_article`, judged by the kept text that is not template), the
+    source is shingled instead.
     """
     text = doc.text or ""
     if evidence is None or not text:
@@ -166,21 +179,24 @@ def article_text(doc: Document, evidence: Any = None, site: str | None = None) -
     if not site:
         return text, 0
     ev = evidence.for_document(site, doc.title)
-    rescued = source_article(doc, ev)
-    if rescued is not None:
-        return rescued, 0
     lines = text.split("\n")
     repeated = _site_lines(lines, ev)
     words = sum(line.count(" ") + 1 for line in lines if line.strip())
     left = sum(line.count(" ") + 1 for line, r in zip(lines, repeated) if r)
-    if not left:
-        return text, 0
-    if left >= MAX_TEMPLATE_SHARE * words:
-        # all of it is on other pages of the site: a page the site published twice - unless
+    twice = False
+    if left and left >= MAX_TEMPLATE_SHARE * words:
+        # most of it is on other pages of the site: a page the site published twice - unless
         # every such line is on every page of a site of several pages, which only a template is
         pages = evidence.site_docs.get(site, 0)
-        if pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated)):
-            return text, 0
+        twice = pages < 3 or any(r and ev.site_support(line) < pages for line, r in zip(lines, repeated))
+    kept_words = None
+    if left and not twice:
+        kept_words = _text_words([line for line, r in zip(lines, repeated) if not r])
+    rescued = source_article(doc, ev, kept_words)
+    if rescued is not None:
+        return rescued, 0
+    if not left or twice:
+        return text, 0
     return "\n".join(line for line, r in zip(lines, repeated) if not r), sum(repeated)
 
 
@@ -262,6 +278,63 @@ def sign_documents(docs: Sequence[Document], params: Any, evidence: Any = None,
     return out
 
 
+# Anchors: the shingles whose hash is below 2**32 >> ANCHOR_BITS (one in 16), a sample that is
+# the same subset of the shingles in every document: all of a short copy's anchors are anchors of
+# the longer text holding it, wherever in it the copy starts (the lead finds only copies that
+# start like it). At most ANCHOR_CAP a document (the smallest hashes: texts of about 1,000
+# distinct shingles keep all of theirs), read from the exact-verification sample.
+ANCHOR_BITS = 4
+ANCHOR_CAP = 64
+# a pair is a candidate when it shares at least ANCHOR_MIN anchors and this share of the
+# anchors of the one with fewer (below the containment edge test, so that test decides)
+ANCHOR_MIN = 2
+ANCHOR_SHARE = 0.4
+
+
+def anchor_pairs(sk: Sketches, window: int, new_from: int | None = None,
+                 chunk: int = 1 << 15) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs ``(i, j)``, ``i < j``, by shared anchors (see ``ANCHOR_BITS``): a copy
+    contained in a longer text at any place. Each anchor's documents are paired with their next
+    ``window`` neighbours (as LSH buckets are); ``new_from``: only pairs with ``j >= new_from``.
+    Memory: 8 bytes an anchor (at most ``ANCHOR_CAP`` a document), the samples read ``chunk``
+    documents at a time."""
+    n = len(sk)
+    empty = np.empty(0, dtype=np.int64)
+    if n < 2:
+        return empty, empty
+    starts = np.asarray(sk.sample_starts, dtype=np.int64)
+    values = sk.sample_values
+    limit = np.uint32(1 << (32 - ANCHOR_BITS))
+    rank = np.arange(ANCHOR_CAP, dtype=np.int64)
+    parts = []
+    for lo in range(0, n, chunk):
+        hi = min(n, lo + chunk)
+        # samples are sorted: a document's anchors are a prefix of its sample
+        length = np.minimum(np.diff(starts[lo : hi + 1]), ANCHOR_CAP)
+        at = starts[lo:hi, None] + rank[None, :]
+        valid = rank[None, :] < length[:, None]
+        vals = np.asarray(values[np.minimum(at, max(int(starts[-1]) - 1, 0))]) if int(starts[-1]) else np.zeros(at.shape, np.uint32)
+        keep = valid & (vals < limit)
+        rows = np.broadcast_to(np.arange(lo, hi, dtype=np.uint64)[:, None], keep.shape)[keep]
+        parts.append((vals[keep].astype(np.uint64) << np.uint64(32)) | rows)
+    keys = np.concatenate(parts)
+    keys.sort()
+    doc = (keys & np.uint64(0xFFFFFFFF)).astype(np.int32)
+    anchor = (keys >> np.uint64(32)).astype(np.uint32)
+    del keys
+    count = np.bincount(doc, minlength=n)
+    found = bucket_pairs(doc, anchor, n, window, new_from)
+    codes = np.sort(np.concatenate(found)) if found else empty
+    if codes.size == 0:
+        return empty, empty
+    first = np.flatnonzero(np.concatenate(([True], codes[1:] != codes[:-1])))
+    shared = np.diff(np.append(first, codes.size))
+    codes = codes[first]
+    i, j = codes // n, codes % n
+    ok = (shared >= ANCHOR_MIN) & (shared >= ANCHOR_SHARE * np.minimum(count[i], count[j]))
+    return i[ok], j[ok]
+
+
 def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[float, float]:
     """(Jaccard, containment of the smaller) of two documents from their samples (sorted
     smallest distinct hashes) and distinct shingle counts: one document's data each.
@@ -287,12 +360,77 @@ def sample_overlap(sa: np.ndarray, na: int, sb: np.ndarray, nb: int) -> tuple[fl
 
 
 def pair_overlap(sk: Sketches, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`sample_overlap` of many pairs of rows of ``sk``."""
+    """:func:`sample_overlap` of many pairs of rows of ``sk`` (those ``sk.pairs`` does not know)."""
     jac = np.zeros(i.size, dtype=np.float64)
     cont = np.zeros(i.size, dtype=np.float64)
     starts, values, distinct = sk.sample_starts, sk.sample_values, sk.distinct
-    for k in range(i.size):
+    todo: Iterable[int] = range(i.size)
+    memo = sk.pairs
+    if memo is not None:
+        codes = memo.codes(i, j)
+        known = memo.lookup(codes, jac, cont)
+        todo = np.flatnonzero(~known).tolist()
+    for k in todo:
         a, b = int(i[k]), int(j[k])
         jac[k], cont[k] = sample_overlap(values[starts[a] : starts[a + 1]], int(distinct[a]),
                                          values[starts[b] : starts[b + 1]], int(distinct[b]))
+    if memo is not None:
+        memo.seen(codes, jac, cont)
     return jac, cont
+
+
+class PairMemo:
+    """:func:`sample_overlap` of pairs of rows, known from an earlier run by the rows' ids.
+
+    A row's measures with another depend on the two rows' data alone, and each
+    row's data on what it was sketched from; ``ids`` (two uint64 per row) name
+    that (e.g. a digest of the text and the sketch parameters), so a pair of
+    ids seen before has the values computed then, bit for bit. Every pair
+    looked up is kept (:meth:`snapshot`): what to know next time.
+    """
+
+    def __init__(self, ids: np.ndarray, known: tuple[bytes, bytes, bytes] | None = None) -> None:
+        self.ids = np.ascontiguousarray(ids, dtype=np.uint64).reshape(-1, 2)
+        codes, jac, cont = known or (b"", b"", b"")
+        try:
+            self.known = np.frombuffer(codes, dtype="S32")
+            self.known_jac = np.frombuffer(jac, dtype=np.float64)
+            self.known_cont = np.frombuffer(cont, dtype=np.float64)
+        except ValueError:  # not whole items: not a snapshot this code wrote
+            self.known, self.known_jac, self.known_cont = np.empty(0, dtype="S32"), np.empty(0), np.empty(0)
+        if not (self.known.size == self.known_jac.size == self.known_cont.size):
+            self.known = self.known[:0]
+        self._seen: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def codes(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """One 32-byte code per pair: the smaller row id, then the other (a pair is unordered)."""
+        a, b = self.ids[np.asarray(i, dtype=np.int64)], self.ids[np.asarray(j, dtype=np.int64)]
+        swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
+        lo, hi = np.where(swap[:, None], b, a), np.where(swap[:, None], a, b)
+        return np.ascontiguousarray(np.concatenate([lo, hi], axis=1)).view("S32").ravel()
+
+    def lookup(self, codes: np.ndarray, jac: np.ndarray, cont: np.ndarray) -> np.ndarray:
+        """Fills ``jac``/``cont`` where the pair is known; returns which were."""
+        if not self.known.size or not codes.size:
+            return np.zeros(codes.size, dtype=bool)
+        pos = np.minimum(np.searchsorted(self.known, codes), self.known.size - 1)
+        hit = self.known[pos] == codes
+        jac[hit], cont[hit] = self.known_jac[pos[hit]], self.known_cont[pos[hit]]
+        return hit
+
+    def seen(self, codes: np.ndarray, jac: np.ndarray, cont: np.ndarray) -> None:
+        self._seen.append((codes, jac.copy(), cont.copy()))
+
+    def snapshot(self) -> tuple[bytes, bytes, bytes]:
+        """(codes, Jaccards, containments) of the pairs looked up, sorted by code: ``known`` for the next run."""
+        if not self._seen:
+            return b"", b"", b""
+        codes = np.concatenate([c for c, _, _ in self._seen])
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+        first = np.ones(codes.size, dtype=bool)
+        first[1:] = codes[1:] != codes[:-1]
+        pick = order[first]
+        jac = np.concatenate([v for _, v, _ in self._seen])[pick]
+        cont = np.concatenate([v for _, _, v in self._seen])[pick]
+        return codes[first].tobytes(), jac.tobytes(), cont.tobytes()

@@ -12,6 +12,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -90,10 +91,13 @@ def visit(page: str | os.PathLike[str], width: int = 1280, height: int = 900, ex
     if exe is None:
         raise FileNotFoundError("chromium is not installed (Debian: apt-get install chromium)")
     url = Path(page).resolve().as_uri()
-    with tempfile.TemporaryDirectory(prefix="cleaner-chromium-") as profile:
+    profile = tempfile.mkdtemp(prefix="cleaner-chromium-")
+    try:
+        # Own session: chromium's helper processes (zygote, crashpad) outlive the browser
+        # process and keep writing into the profile unless the whole group is stopped.
         proc = subprocess.Popen(
             [exe, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
         )
         try:
             ws_url = _devtools_url(proc)
@@ -132,12 +136,35 @@ def visit(page: str | os.PathLike[str], width: int = 1280, height: int = 900, ex
             finally:
                 session.ws.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _stop_group(proc)
+    finally:
+        _remove_profile(profile)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Stop chromium and every helper process it started (they share its process group)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _remove_profile(profile: str) -> None:
+    # A helper that was still exiting may create a file after the first pass; retry briefly.
+    for _ in range(20):
+        shutil.rmtree(profile, ignore_errors=True)
+        if not os.path.exists(profile):
+            return
+        time.sleep(0.1)
 
 
 def _devtools_url(proc: subprocess.Popen) -> str:

@@ -2,7 +2,7 @@
 # Only types: every decision is in the .py.
 cimport cython
 from cleaner.strip.segment cimport Line
-from cleaner.strip.hints cimport HintScan
+from cleaner.strip.hints cimport HintScan, PrefixDispatch
 
 cdef int _PROSE, _OTHER, _NOISE
 cdef Py_ssize_t _MEMO_LINES, _MAX_MEMOS
@@ -32,7 +32,7 @@ cdef class Analysis:
 
     @cython.locals(i=Py_ssize_t, n=Py_ssize_t, words=Py_ssize_t, cap=Py_ssize_t, min_words=Py_ssize_t,
                    min_unterminated=Py_ssize_t, limit=Py_ssize_t, line=Line, lines=list, cls=list, noise=list,
-                   memo=dict, short_counts=dict, caption_at=dict, entry=tuple, prose=bint, body=str, key=str,
+                   memo=dict, short_counts=dict, keys=list, caption_at=dict, entry=tuple, prose=bint, body=str, key=str,
                    rule_of=dict, repeated=dict, extracted=bint)
     cpdef _classify(self)
 
@@ -43,7 +43,7 @@ cdef class Analysis:
     cpdef object _find_core(self)
 
     @cython.locals(words=Py_ssize_t, ending=int, prose=bint, body=str, capped=str, low=str, hint_low=str,
-                   r=Py_ssize_t, scan=HintScan, search=tuple, entry=tuple, noise=list)
+                   r=Py_ssize_t, scan=HintScan, search=tuple, dispatch=PrefixDispatch, entry=tuple, noise=list)
     cpdef tuple _line_rules(self, Py_ssize_t i, Line line, Py_ssize_t cap, Py_ssize_t min_words,
                             Py_ssize_t min_unterminated)
 

@@ -269,8 +269,12 @@ class Analysis:
         paragraphs after them.  Each such gap costs the core search more than a short paragraph
         after it brings, so the search alone keeps the first section only.  The sections taken must
         hold more prose than the lines between them and a paragraph of article length (a footer of
-        widgets, tags and one-line prompts does not)."""
+        widgets, tags and one-line prompts does not).  Code, table and figure lines (neutral in the
+        core's scores) and the items of a list that a gap line ending in ":" announced do not count
+        towards the gap's length; a paragraph right after the body (the body ended on a list it
+        announced) is a section with an empty gap."""
         lines, cls, noise, barrier, repeated = self.lines, self.cls, self.noise, self.barrier, self.repeated
+        table = self.table_row
         n = len(lines)
         limit = self.options.max_section_gap
         words = self.options.max_section_line_words
@@ -283,15 +287,23 @@ class Analysis:
         i = end + 1
         while i < n:
             j = i
+            gap = 0  # the lines of the gap that count towards its limit ...
+            announced = False
             while j < n and cls[j] != _PROSE:
                 kind = noise[j]
-                if (barrier[j] or j in repeated or lines[j].words > words or j - i >= limit
+                if kind is None and j in table:  # ... not a code, table or figure line (free, as in the core's scores)
+                    j += 1
+                    continue
+                if (barrier[j] or j in repeated or lines[j].words > words or gap >= limit
                         or (kind is not None and kind[0] not in _INLINE_NOISE)):
                     return last
                 if kind is None:
                     balance -= lines[j].end - lines[j].start
+                # ... nor the items of a list a line ending in ":" announced ("You will need:")
+                gap += not (announced and lines[j].bullet)
+                announced = announced or lines[j].ending == 1 and lines[j].text[-1] == ":"
                 j += 1
-            if j >= n or j == i:
+            if j >= n:
                 return last
             balance += lines[j].end - lines[j].start
             paragraph = paragraph or lines[j].words >= paragraph_words
@@ -483,6 +495,7 @@ class Analysis:
         memo = _memo_for(self.rules, (cap, min_words, min_unterminated, opts.min_prose_words))
         rule_of = self.rules.rules
         short_counts: dict[str, int] = {}
+        keys: list[str] = []  # per line, its key in short_counts
         evidence = self.evidence
         cls, noise, site_key, caption_at = self.cls, self.noise, self.site_key, self.caption_at
         lines = self.lines
@@ -491,6 +504,7 @@ class Analysis:
             body = line.body
             words = line.words
             key = body.lower() if words <= 8 else body
+            keys.append(key)
             short_counts[key] = short_counts.get(key, 0) + 1
             entry = memo.get(line.text)
             if entry is None:
@@ -522,22 +536,50 @@ class Analysis:
         # short lines repeated within the document: template (menus, "Global Upfront" between headlines)
         limit = opts.repeat_in_document
         self.repeated: dict[int, int] = {}
-        for i, line in enumerate(self.lines):
-            if self.noise[i] is not None:
+        repeated = self.repeated
+        extracted = opts.extracted
+        for i in range(len(lines)):
+            if noise[i] is not None:
                 continue
+            line = lines[i]
             if line.words <= 8:
-                if self.cls[i] != _PROSE:
-                    count = short_counts.get(line.body.lower(), 0)
+                if cls[i] != _PROSE:
+                    count = short_counts.get(keys[i], 0)
                     if count >= limit:
-                        self.repeated[i] = count
-            elif not opts.extracted:  # an extractor already dropped the page's repeated blocks
-                count = short_counts.get(line.body, 0)
+                        repeated[i] = count
+            elif not extracted:  # an extractor already dropped the page's repeated blocks
+                count = short_counts.get(keys[i], 0)
                 if count >= 2:  # a whole paragraph twice: an author bio, a notice, a teaser ...
                     # ... or the recurring question of an interview: not prose for the core, removed
                     # only outside it
-                    self.repeated[i] = count
-                    self.cls[i] = _OTHER
+                    repeated[i] = count
+                    cls[i] = _OTHER
         self._find_headline_runs()
+        self._find_teaser_lists()
+
+    def _find_teaser_lists(self) -> None:
+        """A list of teasers: links to other stories, each a headline followed by its one-paragraph
+        summary ("* Headline" / "Summary sentence."), _TEASER_PAIRS or more in a row.  An article's
+        list items do not each carry a paragraph; a teaser box does.  Headlines that are not bullet
+        points need one pair more (an article's subheadings, each over a short paragraph, look alike)."""
+        lines, noise, cls = self.lines, self.noise, self.cls
+        n = len(lines)
+        limit = self.options.min_unterminated_prose_words * 2
+        i = 0
+        while i + 1 < n:
+            j = i
+            while (j + 1 < n and (lines[j].bullet or lines[j].ending == 0) and noise[j] is None and cls[j] != _PROSE
+                   and 4 <= lines[j].words <= 25 and not lines[j + 1].bullet and cls[j + 1] == _PROSE
+                   and noise[j + 1] is None and lines[j + 1].words <= limit):
+                j += 2
+            pairs = (j - i) // 2
+            if pairs >= _TEASER_PAIRS + (not all(lines[k].bullet for k in range(i, j, 2))):
+                reason = f"one of {pairs} teasers in a row (a headline and its summary: links to other stories)"
+                for k in range(i, j):
+                    noise[k] = ("headline_list", reason)
+                    cls[k] = _NOISE
+                    self.in_headline_run.add(k)
+            i = j + 1 if j > i else i + 1
 
     def _line_rules(self, i: int, line: Line, cap: int, min_words: int, min_unterminated: int) -> tuple:
         """What the rule table, a glued caption and a row of links make of line i: a function of
@@ -547,6 +589,8 @@ class Analysis:
         link row that is the whole line, the caption cut (offset, reason) or None, whether the line
         is a row of a numeric table)."""
         rules = self.rules
+        scan = rules.hint_scan  # (typed locals: compiled, their methods are called directly)
+        search = rules.search
         body = line.body
         words = line.words
         ending = line.ending
@@ -568,24 +612,26 @@ class Analysis:
         hint_low = hint_text(low)  # where hints are looked for
         hit = None
         start_key = dispatch_key(low)
-        starts = rules.start_dispatch.pattern_for(start_key)
+        dispatch = rules.start_dispatch
+        starts = dispatch.pattern_for(start_key)
         m = starts.match(low) if starts is not None else None
         if m is not None and len(body) > rules.line_max_chars and rules.rules[m.lastgroup].mode == "line":
             # no line rule can match a line this long (only its capped start)
-            prefixes = rules.prefix_dispatch.pattern_for(start_key)
+            dispatch = rules.prefix_dispatch
+            prefixes = dispatch.pattern_for(start_key)
             m = prefixes.match(low) if prefixes is not None else None
         if m is not None:
             hit = self._applicable(m.lastgroup, words, prose, capped)
-        if hit is None and (rules.search or rules.tail):
-            hits = rules.hint_scan.hits(hint_low)
+        if hit is None and (search or rules.tail):
+            hits = scan.hits(hint_low)
             search_mask = rules.search_mask_prose if prose else rules.search_mask
             if len(body) <= cap and not hits & (search_mask | rules.tail_mask):
                 hit = _NO_RULE  # no hint of any search or tail rule: neither can match
             elif hits & search_mask:
-                for r in range(len(rules.search)):
+                for r in range(len(search)):
                     if not (hits >> r) & 1:  # (not 1 << r: r is a C integer once compiled, hits may have more bits)
                         continue
-                    rule = rules.search[r]
+                    rule = search[r]
                     if (rule.max_words is not None and words > rule.max_words) or (rule.only_nonprose and prose):
                         continue
                     if rule.search_in(capped, low):
@@ -598,8 +644,8 @@ class Analysis:
         if hit is None and rules.tail:
             # (the hints in the line's last TAIL_WINDOW characters; in a line that short, the
             # whole line's, found above)
-            tail_hits = ((hits if len(hint_low) <= TAIL_WINDOW else rules.hint_scan.hits(hint_low, len(hint_low) - TAIL_WINDOW))
-                         if len(body) <= cap else rules.hint_scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
+            tail_hits = ((hits if len(hint_low) <= TAIL_WINDOW else scan.hits(hint_low, len(hint_low) - TAIL_WINDOW))
+                         if len(body) <= cap else scan.hits(hint_text(body[-TAIL_WINDOW:].lower())))
             if tail_hits & rules.tail_mask:
                 self._match_tail(i, line, hits if len(body) <= cap and len(body) <= TAIL_WINDOW else None)
         if noise[i] is None and not prose and words <= 15 and _ROW_SEPARATOR.search(body):
@@ -668,6 +714,8 @@ class Analysis:
                     if noise[k] is _MARKUP:
                         noise[k] = None
                         cls[k] = _OTHER
+                    if noise[k] is None and cls[k] != _PROSE:
+                        self.table_row.add(k)  # a code sample: neutral for the core, like code lines
             i = end + 1
 
     def _release_barriers_before_prose(self) -> None:
@@ -932,6 +980,7 @@ _MARKUP_LINE = re.compile(r"(?:\s*(?:<[!/?]?[A-Za-z\[][^<>]{0,300}>?|<!--[^<>]{0
 _MARKUP = ("markup", "stray HTML markup in the text (tags a scraper left)")
 _HAS_TAG = re.compile(r"<[!/?]?[A-Za-z][^<>]{0,300}>")
 _MARKUP_RUN = 3  # lines in a row that hold tags: a code sample
+_TEASER_PAIRS = 3  # bullet headlines, each followed by its summary, in a row: a teaser list
 
 # Separators between the items of a menu or share bar flattened into one line.
 _ROW_SEPARATOR = re.compile(r"\s[|·•]\s")

@@ -15,6 +15,10 @@ import threading
 
 import numpy as np
 
+_STREAMS = 4  # stretches of a text walked at once (FeatureWalk.features walks four)
+_WARMUP = 8  # bytes a stretch after the first is walked from before it starts
+_MIN_STRETCH = 64  # shorter stretches: one walk
+
 
 class FeatureWalk:
     """The automaton of one py3langid model, in flat integer arrays."""
@@ -30,18 +34,63 @@ class FeatureWalk:
 
     def features(self, text: bytes):
         """(feature indexes in first-seen order, their counts) of ``text``, or None when it has none."""
-        found = np.empty(len(text), dtype=np.intp)
-        found_view = found  # (compiled: typed views of the arrays)
+        data = text  # (compiled: a typed view of the bytes)
+        n = len(text)
+        states = np.empty(n, dtype=np.uint32)
+        states_view = states  # (compiled: typed views of the arrays)
+        found = np.empty(n, dtype=np.intp)
+        found_view = found
         nextmove = self.nextmove
         rowbase = self.rowbase
         output = self.output
+        # The automaton's state after each byte, walked in _STREAMS stretches at once: each byte's
+        # step reads a row of a 40 MB table, mostly a cache miss, and the stretches' misses overlap
+        # (one stretch's next step waits on its own miss only).  A stretch after the first starts
+        # _WARMUP bytes early from the start state (the model's states name at most its longest
+        # n-gram, 4 bytes, so that many bytes fix the state); its state where it begins is then
+        # checked against the stretch before, and the stretch walked again from the true state
+        # where they differ: the states are those of one walk from the text's start, whatever the
+        # automaton.
+        stretch = n // _STREAMS
+        if stretch < _MIN_STRETCH:
+            state = 0
+            for p in range(n):
+                state = nextmove[rowbase[state] + data[p]]
+                states_view[p] = state
+        else:
+            s1, s2, s3 = 0, 0, 0
+            for p in range(stretch - _WARMUP, stretch):
+                s1 = nextmove[rowbase[s1] + data[p]]
+                s2 = nextmove[rowbase[s2] + data[p + stretch]]
+                s3 = nextmove[rowbase[s3] + data[p + 2 * stretch]]
+            w1, w2, w3 = s1, s2, s3
+            s0 = 0
+            for p in range(stretch):
+                s0 = nextmove[rowbase[s0] + data[p]]
+                states_view[p] = s0
+                s1 = nextmove[rowbase[s1] + data[p + stretch]]
+                states_view[p + stretch] = s1
+                s2 = nextmove[rowbase[s2] + data[p + 2 * stretch]]
+                states_view[p + 2 * stretch] = s2
+                s3 = nextmove[rowbase[s3] + data[p + 3 * stretch]]
+                states_view[p + 3 * stretch] = s3
+            for p in range(4 * stretch, n):
+                s3 = nextmove[rowbase[s3] + data[p]]
+                states_view[p] = s3
+            for k in range(1, _STREAMS):
+                begin = k * stretch
+                state = states_view[begin - 1]
+                if state != (w1 if k == 1 else w2 if k == 2 else w3):
+                    for p in range(begin, n):  # walk again until the stretch's states agree
+                        state = nextmove[rowbase[state] + data[p]]
+                        if states_view[p] == state:
+                            break
+                        states_view[p] = state
         with self.lock:
             counts = self.counts
-            state = 0
             k = 0
-            for letter in text:
-                state = nextmove[rowbase[state] + letter]
-                feature = output[state]
+            for p in range(n):
+                feature = output[states_view[p]]
                 if feature >= 0:
                     if counts[feature] == 0:
                         found_view[k] = feature

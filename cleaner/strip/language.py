@@ -23,6 +23,7 @@ back to.
 from __future__ import annotations
 
 import math
+import threading
 from functools import lru_cache
 
 import numpy as np
@@ -51,6 +52,8 @@ class _Detector:
         self.prior = identifier.nb_pc
         self.classes = identifier.nb_classes
         self.aliases = identifier._alias_pairs  # (first, duplicate) columns of one label (srl -> sr)
+        self.rows = np.empty((0, self.table.shape[1]), dtype=self.table.dtype)  # a text's rows of the table
+        self.lock = threading.Lock()
 
     def classify(self, text: str) -> tuple[str, float]:
         """(language, normalised probability): py3langid's ``classify`` with ``norm_probs=True``."""
@@ -60,7 +63,12 @@ class _Detector:
             scores = np.zeros(len(self.classes), dtype=np.float32)
         else:
             indexes, counts = found
-            scores = np.log1p(counts.astype(np.float32)) @ self.table[indexes] + self.prior
+            with self.lock:  # (the rows are gathered into one buffer, reused: no new 250 kB array a text)
+                if len(self.rows) < len(indexes):
+                    self.rows = np.empty((2 * len(indexes), self.table.shape[1]), dtype=self.table.dtype)
+                rows = self.rows[:len(indexes)]
+                np.take(self.table, indexes, axis=0, out=rows)
+                scores = np.log1p(counts.astype(np.float32)) @ rows + self.prior
         scores *= 1.0 / math.sqrt(len(data) or 1)  # py3langid: T = sqrt(bytes) calibrates the softmax
         np.exp(scores - scores.max(), out=scores)
         scores /= scores.sum()
