@@ -21,7 +21,10 @@ records, replicated with the story words swapped per replica), once, in
 (``benchmarks/datatrove_minhash.py``) on the same corpus split into 2 x
 workers files (it parallelises by file). ``--dask N`` also runs the N corpus
 on a real ``dask scheduler`` + ``--workers`` ``dask worker`` processes on
-127.0.0.1 and reports the driver's own peak RSS.
+127.0.0.1: the tree's figures then count the scheduler and the workers too
+(their CPU as the change of their processes' CPU times over the run), and
+"driver" is the ``cleaner run`` process alone (its peak RSS, and its CPU
+seconds: there the run's own children, none with a scheduler).
 
 A run that de-duplicates streams (:func:`cleaner.pipeline.streams`: the
 streaming driver calls the steps of ``cleaner.neardup.dedup_documents``, same
@@ -54,37 +57,65 @@ def corpus(data: Path, n: int) -> Path:
     return path
 
 
+def _tree(pid: int) -> list[psutil.Process]:
+    try:
+        p = psutil.Process(pid)
+        return [p, *p.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def _cpu(processes) -> float:
+    """User + system CPU seconds of live processes (their own, not their children's)."""
+    total = 0.0
+    for p in processes:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
 def monitor(command: list[str], env: dict | None = None, extra_pids=()) -> dict:
-    """Run ``command``; wall, CPU of the tree, peak RSS/PSS sums of the tree (and of ``extra_pids``)."""
+    """Run ``command``; wall, CPU of the tree, peak RSS/PSS sums of the tree. ``extra_pids``
+    (a Dask scheduler and its workers, not children of the run): their process trees are counted
+    in the tree's peak RSS/PSS and CPU too (their CPU as the change of their live processes'
+    CPU times over the run), and their RSS on its own as ``extra_rss_mb``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    extras = {p.pid: p for pid in extra_pids for p in _tree(pid)}
+    extra_cpu_before = {pid: _cpu([p]) for pid, p in extras.items()}
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     root = psutil.Process(proc.pid)
     peak_rss = peak_pss = peak_root = peak_extra = 0
     polls = 0
+    timeline: list[tuple[float, int]] = []  # (seconds since the start, the run's own RSS)
     while proc.poll() is None:
         try:
             tree = [root, *root.children(recursive=True)]
         except psutil.NoSuchProcess:
             break
-        rss = pss = 0
-        for p in tree:
+        rss = pss = extra = 0
+        for pid in extra_pids:
+            for p in _tree(pid):
+                extras.setdefault(p.pid, p)
+        for p in tree + list(extras.values()):
             try:
-                rss += p.memory_info().rss
+                r = p.memory_info().rss
+                rss += r
+                if p.pid in extras:
+                    extra += r
                 if polls % 5 == 0:
                     pss += p.memory_full_info().pss
             except (psutil.NoSuchProcess, psutil.AccessDenied):
                 pass
         try:
-            peak_root = max(peak_root, root.memory_info().rss)
+            root_rss = root.memory_info().rss
+            peak_root = max(peak_root, root_rss)
+            timeline.append((time.perf_counter() - started, root_rss))
         except psutil.NoSuchProcess:
             pass
-        extra = 0
-        for pid in extra_pids:
-            try:
-                extra += psutil.Process(pid).memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
         peak_rss, peak_pss, peak_extra = max(peak_rss, rss), max(peak_pss, pss), max(peak_extra, extra)
         polls += 1
         time.sleep(0.2)
@@ -94,8 +125,10 @@ def monitor(command: list[str], env: dict | None = None, extra_pids=()) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({proc.returncode}):\n{err.decode()[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "peak_rss_mb": peak_rss / 2**20, "peak_pss_mb": peak_pss / 2**20,
-            "driver_rss_mb": peak_root / 2**20, "extra_rss_mb": peak_extra / 2**20}
+    driver_cpu = cpu
+    cpu += sum(_cpu([p]) - extra_cpu_before.get(pid, 0.0) for pid, p in extras.items())
+    return {"wall_s": wall, "cpu_s": cpu, "driver_cpu_s": driver_cpu, "peak_rss_mb": peak_rss / 2**20,
+            "peak_pss_mb": peak_pss / 2**20, "driver_rss_mb": peak_root / 2**20, "extra_rss_mb": peak_extra / 2**20, "timeline": timeline}
 
 
 def run_cleaner(path: Path, out: Path, workers: int, extra: list[str] = (), extra_pids=()) -> dict:
@@ -104,9 +137,28 @@ def run_cleaner(path: Path, out: Path, workers: int, extra: list[str] = (), extr
                 extra_pids=extra_pids)
     manifest = json.loads((out / "manifest.json").read_text())
     m["timings"] = manifest["timings_s"]
+    m["driver_rss_by_stage_mb"] = by_stage(m.pop("timeline"), m["wall_s"], m["timings"])
     m["records"] = manifest["counts"]["records"]
     m["inputs"] = manifest["counts"]["inputs"]
     return m
+
+
+STAGES = ("read", "evidence", "strip", "dedup", "write")  # in the order a run goes through them
+
+
+def by_stage(timeline: list[tuple[float, int]], wall: float, timings: dict) -> dict[str, float]:
+    """The run's own peak RSS (MB) in each stage: the stages' wall times laid end to end back from
+    the end of the run (what comes before the first one is start-up)."""
+    bounds, end = {}, wall
+    for stage in reversed(STAGES):
+        start = end - timings.get(stage, 0.0)
+        bounds[stage] = (start, end)
+        end = start
+    out = {"start-up": max((r for t, r in timeline if t < end), default=0) / 2**20}
+    for stage in STAGES:
+        lo, hi = bounds[stage]
+        out[stage] = max((r for t, r in timeline if lo <= t < hi), default=0) / 2**20
+    return {k: round(v) for k, v in out.items()}
 
 
 def run_datatrove(path: Path, work: Path, workers: int) -> dict:
@@ -120,6 +172,7 @@ def run_datatrove(path: Path, work: Path, workers: int) -> dict:
     for f in files:
         f.close()
     m = monitor([PY, str(ROOT / "benchmarks" / "datatrove_minhash.py"), str(split), str(work / "run"), str(workers)])
+    m.pop("timeline")
     import gzip
 
     output = work / "run" / "output"
@@ -175,12 +228,14 @@ def main() -> None:
         path = corpus(data, args.dask)
         address, procs = start_dask(args.workers, data / "dask-logs")
         try:
-            pids = [p.pid for p in procs[1:]]
+            pids = [p.pid for p in procs]  # the scheduler, the workers' nannies (and the workers under them)
             m = run_cleaner(path, data / f"out-dask-{args.dask}", args.workers, ["--engine", "dask", "--scheduler", address, *flags],
                             extra_pids=pids)
         finally:
-            for p in procs:
+            for p in reversed(procs):
                 p.terminate()
+            for p in procs:
+                p.wait(timeout=30)
         rows.append(("cleaner run --engine dask (real scheduler)", args.dask, m))
         print(json.dumps({"tool": "cleaner-dask", "n": args.dask, **m}), flush=True)
     if args.datatrove:
@@ -190,14 +245,16 @@ def main() -> None:
         print(json.dumps({"tool": "datatrove", "n": args.datatrove, **m}), flush=True)
 
     print(f"\nmachine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end; workers {args.workers}\n")
-    print("| run | docs | wall s | CPU s | docs/s per core (CPU) | peak RSS tree MB | peak PSS tree MB | driver RSS MB | records |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| run | docs | wall s | CPU s | docs/s per core (CPU) | peak RSS tree MB | peak PSS tree MB | driver RSS MB | "
+          "driver CPU s | records |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for name, n, m in rows:
         print(f"| {name} | {n:,} | {m['wall_s']:.1f} | {m['cpu_s']:.1f} | {n / m['cpu_s']:.0f} | {m['peak_rss_mb']:.0f} | "
-              f"{m['peak_pss_mb']:.0f} | {m['driver_rss_mb']:.0f} | {m.get('records')} |")
+              f"{m['peak_pss_mb']:.0f} | {m['driver_rss_mb']:.0f} | {m.get('driver_cpu_s', m['cpu_s']):.1f} | {m.get('records')} |")
     for name, n, m in rows:
         if "timings" in m:
-            print(f"\n{name} {n:,}: stage wall times {m['timings']}")
+            print(f"\n{name} {n:,}: stage wall times {m['timings']}; driver peak RSS MB by stage "
+                  f"{m['driver_rss_by_stage_mb']}")
 
 
 if __name__ == "__main__":

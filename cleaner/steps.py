@@ -12,8 +12,11 @@ never the documents themselves:
    documents (sorted by id within the shard), signed when the run
    de-duplicates (:func:`sign_shard`: :func:`cleaner.neardup.sign_batch`);
 3. :func:`place_step` - a shard's sketches into the run's memory-mapped
-   files, in founding order;
-4. :func:`verify_step` - a chunk of candidate pairs judged
+   files, in founding order; :func:`band_step` - its LSH band keys, cut into
+   parts by bucket (a shuffle through files of the work folder);
+4. :func:`pairs_step` - the candidate pairs of one bucket part;
+   :func:`anchor_step` - the anchor candidates, as one more part;
+   :func:`verify_step` - the candidate pairs in a range of pair codes judged
    (:func:`cleaner.neardup.judge_pairs`);
 5. :func:`choose_step` - the canonical copy of groups of copies
    (:func:`cleaner.neardup.choose_member`);
@@ -43,9 +46,11 @@ from .spill import (
     _dumps,
     _loads,
     iter_shard,
+    load_array,
     load_json,
     rejected_to_json,
     replace_file,
+    save_array,
     save_json,
 )
 
@@ -428,17 +433,76 @@ def edge_test(root: str, params: Any) -> Any:
     return EdgeTest(sk.sigs, sk.sizes, sites, params, sk)
 
 
-def verify_step(root: str, pairs: str, lo: int, hi: int, params: Any,
-                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, np.ndarray, int]:
-    """Candidate pairs ``lo..hi-1`` of the run's pair file judged (:func:`cleaner.neardup.judge_pairs`):
-    (passes, Jaccard, edges by containment)."""
-    from .neardup import judge_pairs
-
-    test = edge_test(root, params)
-    both = np.load(pairs, mmap_mode="r")
-    ok, jac = judge_pairs(test, np.asarray(both[0, lo:hi]), np.asarray(both[1, lo:hi]))
+def band_step(shard: str, founding: np.ndarray, out: str, params: Any, n: int, parts: int,
+              skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> list[int]:
+    """A signed shard's LSH band keys (:func:`cleaner.neardup.candidate_signatures`), row ``r`` as
+    document ``founding[r]`` (-1: left out) among ``n``, cut into ``parts`` by bucket
+    (:func:`cleaner.neardup.lsh.bucket_parts`) into ``out`` (.npy); returns the parts' bounds."""
+    from .neardup import candidate_signatures
+    from .neardup.lsh import band_keys, bucket_parts
+    keep = np.flatnonzero(founding >= 0)
+    with signed_arrays(shard) as data:
+        keys = [band_keys(data[name][keep], bands, rows) for name, bands, rows in candidate_signatures(params)]
+    entries, bounds = bucket_parts(keys, founding[keep], n, parts)
+    save_array(Path(out), entries)
     tick()
-    return ok, jac, test.by_containment
+    return bounds.tolist()
+
+
+def pairs_step(pieces: Sequence[tuple[str, int, int]], n: int, window: int, out: str, stride: int,
+               skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[int, np.ndarray]:
+    """The candidate pairs of one bucket part: its entries from every shard's :func:`band_step`
+    file (``(file, lo, hi)`` pieces) paired (:func:`cleaner.neardup.lsh.part_pairs`), written to
+    ``out`` (.npy, sorted pair codes ``i * n + j``). Returns their count and every ``stride``-th code
+    (where the driver cuts the verification tasks)."""
+    from .neardup.lsh import part_pairs
+
+    chunks = [np.asarray(load_array(Path(f), mmap=True)[:, lo:hi]) for f, lo, hi in pieces]
+    entries = np.concatenate(chunks, axis=1) if chunks else np.empty((2, 0), dtype=np.uint64)
+    del chunks
+    codes = part_pairs(entries, n, window)
+    del entries
+    save_array(Path(out), codes)
+    tick()
+    return int(codes.size), codes[::stride].copy()
+
+
+def anchor_step(root: str, n: int, window: int, out: str, stride: int,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[int, np.ndarray]:
+    """The anchor candidates (:func:`cleaner.neardup.sign.anchor_pairs`) of the run's spilled
+    sketches (their samples memory-mapped) as one more part for :func:`verify_step`: sorted pair
+    codes ``i * n + j`` written to ``out`` (.npy); returns what :func:`pairs_step` does."""
+    from .neardup.sign import anchor_pairs
+
+    sk, _ = open_sketches(root)
+    ai, aj = anchor_pairs(sk, window)
+    codes = ai * n + aj  # anchor_pairs gives distinct pairs in code order
+    save_array(Path(out), codes)
+    tick()
+    return int(codes.size), codes[::stride].copy()
+
+
+def verify_step(root: str, parts: Sequence[str], lo: int, hi: int, n: int, params: Any,
+                skip: dict[int, str] | None = None, tick: Callable[[], None] = _no_tick) -> tuple[np.ndarray, np.ndarray, dict]:
+    """The candidate pairs with codes in ``lo..hi-1`` of every part's :func:`pairs_step` file and the
+    :func:`anchor_step` file (a pair found in several counted once) judged (:func:`cleaner.neardup.judge_pairs`): the edges
+    ``(i, j)`` that pass, in code order, and :func:`cleaner.neardup.verification_counts`."""
+    from .neardup import judge_pairs, verification_counts
+    from .neardup.lsh import sorted_unique
+
+    chunks = []
+    for part in parts:
+        codes = load_array(Path(part), mmap=True)
+        a, b = np.searchsorted(codes, [lo, hi])
+        chunks.append(np.asarray(codes[a:b]))
+        del codes
+    codes = sorted_unique(np.concatenate(chunks)) if chunks else np.empty(0, dtype=np.int64)
+    del chunks
+    ci, cj = codes // n, codes % n
+    test = edge_test(root, params)
+    ok, jac = judge_pairs(test, ci, cj)
+    tick()
+    return ci[ok], cj[ok], verification_counts(ok, jac, test.by_containment)
 
 
 class SignedTexts:

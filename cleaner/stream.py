@@ -13,11 +13,13 @@
    over the spill (:func:`deduplicate`): the strip step has signed each shard
    (:func:`cleaner.steps.sign_shard`); the documents are put in founding order
    (an external merge of the shards' founding runs); the workers place their
-   shards' sketches into memory-mapped files in that order; candidates come
-   from the band keys (numpy arrays of integers); the workers verify chunks
-   of candidate pairs and choose the canonical copy of every component with
-   copies; the chaining guard runs here over the edge list; without
-   de-duplication every document is its own cluster;
+   shards' sketches into memory-mapped files in that order, and cut their
+   shards' band keys by bucket into parts (:func:`candidate_edges`: a
+   shuffle through files; one task per part makes its candidate pairs, the
+   workers verify ranges of them and return the edges); the workers choose
+   the canonical copy of every component with copies; the chaining guard
+   runs here over the edge list; without de-duplication every document is
+   its own cluster;
 6. the records are assembled on the workers into output parts (each
    cluster's members read back from the shards); the parts are
    concatenated, and the per-document rows merged in id order, into the
@@ -25,8 +27,8 @@
 
 What this process holds per document is a few integers (its shard and row, its
 numbers in id and founding order, site code, shingle counts, rank, cluster),
-never its text; the signatures, leads and shingle samples are memory-mapped
-spill files.
+never its text, and the verified edges (never the candidate pairs); the
+signatures, leads and shingle samples are memory-mapped spill files.
 The work folder records the shards that are done; the same command after a
 ``kill -9`` continues from there and gives byte-identical output. It is
 removed after a successful run.
@@ -345,7 +347,7 @@ def _run(inputs, out, options, progress, folder, driver, batch):
     documents -= len(table.duplicates)
     if options.dedup:
         left_out = sum(folder.summary(name).get("left_out_lines", 0) for name in stripped)
-        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out)
+        stats, clusters = deduplicate(folder, stripped, table, options, driver, left_out, timings)
     else:
         stats, clusters = {"documents": documents, "clusters": documents, "dedup": False}, singleton_clusters(table)
     if progress:
@@ -502,6 +504,7 @@ def merged_member_rows(parts: Sequence[str]) -> Iterator[bytes]:
 # -- de-duplication over the spill: the steps of cleaner.neardup.dedup_documents ----------------
 
 VERIFY_PAIRS = 50_000  # candidate pairs per verification task
+BUCKET_ENTRIES = 1 << 21  # band keys per bucket part (16 bytes each in the shuffle files)
 CHOOSE_MEMBERS = 2_000  # members of groups per canonical-choice task
 
 
@@ -558,13 +561,71 @@ def founding_order(folder: WorkFolder, stripped: Sequence[str], table: DocumentT
     return where, number, sites, founding_of_row
 
 
+def bucket_part_count(n: int, params: Any) -> int:
+    """Bucket parts of the candidate search: about ``BUCKET_ENTRIES`` band keys in each."""
+    from .neardup import candidate_signatures
+
+    entries = n * sum(bands for _, bands, _ in candidate_signatures(params))
+    return max(1, -(-entries // BUCKET_ENTRIES))
+
+
+def candidate_edges(folder: WorkFolder, band_files: Sequence[tuple[str, Sequence[int]]], n: int, parts: int,
+                    params: Any, driver: Any) -> tuple[np.ndarray, np.ndarray, list[dict[str, Any]]]:
+    """The verified edges ``(i, j)`` among the candidate pairs (in pair order, as
+    :func:`cleaner.neardup.candidates` + :func:`~cleaner.neardup.verify_pairs` give them in memory),
+    and the :func:`~cleaner.neardup.verification_counts` of the pieces, the candidates never held here.
+
+    The shards' band keys (``band_files``: each :func:`cleaner.steps.band_step` file with its parts'
+    bounds) are shuffled by bucket: one :func:`~cleaner.steps.pairs_step` task per part pairs the
+    members of its buckets into a file of sorted pair codes, and (with ``anchor_candidates``) one
+    :func:`~cleaner.steps.anchor_step` task writes the anchor pairs (from the memory-mapped samples,
+    as :func:`cleaner.neardup.candidates` finds them) as one more such file; the codes are then cut
+    into ranges of about ``VERIFY_PAIRS`` (at quantiles of the parts' samples), each judged by a
+    :func:`~cleaner.steps.verify_step` task across all the parts' files (a pair found in two parts
+    judged once)."""
+    pair_files = [str(folder.path(f"dedup-pairs-{p:06d}.npy")) for p in range(parts)]
+    if params.anchor_candidates:
+        pair_files.append(str(folder.path("dedup-pairs-anchors.npy")))
+    stride = max(1, VERIFY_PAIRS // 64)
+
+    def pair_tasks():
+        if params.anchor_candidates:  # the longest task first
+            yield parts, steps.anchor_step, (str(folder.root), n, params.bucket_window, pair_files[parts], stride)
+        for p in range(parts):
+            pieces = [(path, bounds[p], bounds[p + 1]) for path, bounds in band_files if bounds[p + 1] > bounds[p]]
+            yield p, steps.pairs_step, (pieces, n, params.bucket_window, pair_files[p], stride)
+
+    total = 0
+    samples: list[np.ndarray] = []
+    for _, (count, sample) in driver.map(pair_tasks()):
+        total += count
+        samples.append(sample)
+    if total == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, []
+    sample = np.sort(np.concatenate(samples))
+    del samples
+    ranges = -(-total // VERIFY_PAIRS)
+    cuts = np.unique(sample[(np.arange(1, ranges) * sample.size) // ranges]).tolist()
+    del sample
+    limits = [0, *cuts, n * n]
+    judged: dict[int, tuple] = {}
+    for k, result in driver.map((k, steps.verify_step, (str(folder.root), pair_files, lo, hi, n, params))
+                                for k, (lo, hi) in enumerate(zip(limits[:-1], limits[1:]))):
+        judged[k] = result
+    ei = np.concatenate([judged[k][0] for k in range(len(judged))])
+    ej = np.concatenate([judged[k][1] for k in range(len(judged))])
+    return ei, ej, [judged[k][2] for k in range(len(judged))]
+
+
 def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTable, options: Any,
-                driver: Any, left_out: int) -> tuple[dict[str, Any], Any]:
+                driver: Any, left_out: int, timings: dict[str, float] | None = None) -> tuple[dict[str, Any], Any]:
     """The steps of :func:`cleaner.neardup.dedup_documents` over the spilled shards: founding
     order, the sketches placed in founding order (memory-mapped files), candidates, verification on
     the workers, ranks, the guarded clusters (canonical choices on the workers), and the clusters for
-    :func:`assemble`. Returns the stage's statistics so far and the clusters."""
-    from .neardup import candidates, chain_guard, dedup_documents, linked_rows, record_verification
+    :func:`assemble`. Returns the stage's statistics so far and the clusters; the wall time of its
+    phases goes to ``timings`` (``dedup_sketches``, ``dedup_candidates``, ``dedup_clusters``)."""
+    from .neardup import chain_guard, dedup_documents, linked_rows, record_verification
     from .neardup.canonical import rank_rows
     from .neardup.clusters import components, guarded_clusters
 
@@ -572,6 +633,8 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     n = table.n
     if n == 0:
         return dedup_documents([], params).stats, ()  # complete: nothing to assemble
+    timings = {} if timings is None else timings
+    t0 = time.perf_counter()
     where, number, sites, founding_of_row = founding_order(folder, stripped, table)
 
     # the per-document numbers in founding order; the sketch files filled on the workers
@@ -597,36 +660,36 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
     for name, values in (("sizes", sizes), ("distinct", distinct), ("sample_starts", starts), ("sites", sites)):
         save_array(folder.path(steps.SKETCH_FILES[name]), values)
 
+    parts = bucket_part_count(n, params)
+    band_files = [str(folder.path(f"dedup-bands-{k:06d}.npy")) for k in range(len(stripped))]
+
     def place_tasks():
         for k, name in enumerate(stripped):
             rows = founding_of_row[k]
             if rows.size:
                 offsets = np.where(rows >= 0, starts[np.maximum(rows, 0)], 0)
-                yield k, steps.place_step, (str(folder.path(name + ".jsonl")), rows, offsets, root)
+                yield ("place", k), steps.place_step, (str(folder.path(name + ".jsonl")), rows, offsets, root)
+                yield ("bands", k), steps.band_step, (str(folder.path(name + ".jsonl")), rows, band_files[k], params, n, parts)
 
-    for _ in driver.map(place_tasks()):
-        pass
+    band_bounds: dict[int, list[int]] = {}
+    for (what, k), result in driver.map(place_tasks()):
+        if what == "bands":
+            band_bounds[k] = result
 
+    timings["dedup_sketches"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     stats: dict[str, Any] = {"lines_left_out_of_shingles": left_out}
-    sk, _ = steps.open_sketches(root)
-    ci, cj = candidates(sk, params)
-    pairs = str(folder.path("dedup-pairs.npy"))
-    save_array(Path(pairs), np.stack([ci, cj]) if ci.size else np.empty((2, 0), dtype=np.int64))
-    chunks = list(range(0, ci.size, VERIFY_PAIRS))
-    judged: dict[int, tuple] = {}
-    for k, result in driver.map((k, steps.verify_step, (root, pairs, lo, min(ci.size, lo + VERIFY_PAIRS), params))
-                                for k, lo in enumerate(chunks)):
-        judged[k] = result
-    ok = np.concatenate([judged[k][0] for k in range(len(chunks))]) if chunks else np.zeros(0, dtype=bool)
-    jac = np.concatenate([judged[k][1] for k in range(len(chunks))]) if chunks else np.zeros(0)
-    record_verification(stats, ok, jac, sum(judged[k][2] for k in judged), params.verify == "exact")
-    ei, ej = ci[ok], cj[ok]
-    del ci, cj, ok, jac, judged
+    ei, ej, pieces = candidate_edges(folder, [(band_files[k], band_bounds[k]) for k in sorted(band_bounds)], n, parts,
+                                     params, driver)
+    record_verification(stats, pieces, params.verify == "exact")
+    del pieces
+    timings["dedup_candidates"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
 
     rank = rank_rows(np.where(linked_rows(n, ei, ej), scores, 0), np.arange(n, dtype=np.int64))
     del scores
     test = steps.edge_test(root, params)
-    guard = chain_guard(test, sk, steps.open_sketches(root)[1], params)
+    guard = chain_guard(test, *steps.open_sketches(root), params)
     paths = [str(folder.path(name + ".jsonl")) for name in stripped]
 
     def group(members: np.ndarray):
@@ -670,4 +733,5 @@ def deduplicate(folder: WorkFolder, stripped: Sequence[str], table: DocumentTabl
         return int(pick)
 
     cluster_set = guarded_clusters(n, ei, ej, rank, guard, choose, guard.bridge)
+    timings["dedup_clusters"] = time.perf_counter() - t0
     return stats, StreamClusters(cluster_set, guard, sizes, where, number)

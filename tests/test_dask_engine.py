@@ -85,6 +85,7 @@ def test_real_scheduler_on_a_split_jsonl_file(tmp_path: Path, samples: Path, sch
     monkeypatch.setattr(stream, "PARTITION_BYTES", 6000)
     monkeypatch.setattr(stream, "VERIFY_PAIRS", 50)
     monkeypatch.setattr(stream, "CHOOSE_MEMBERS", 10)
+    monkeypatch.setattr(stream, "BUCKET_ENTRIES", 100)  # band keys shuffled into several bucket parts
     run_paths([str(corpus)], tmp_path / "local", RunOptions(dedup=dedup, streaming=False))
     run_paths([str(corpus)], tmp_path / "dask", RunOptions(engine="dask", scheduler=scheduler, dedup=dedup))
     for name in TABLES:
@@ -108,3 +109,46 @@ def test_unknown_engine_is_a_config_error(samples: Path, tmp_path: Path) -> None
         run_paths([str(samples)], None, RunOptions(engine="spark"))
     with pytest.raises(ConfigError, match="unknown engine"):
         run_paths([str(samples)], tmp_path / "out", RunOptions(engine="spark"))
+
+
+def test_a_port_that_is_no_dask_scheduler_is_a_quick_error_naming_it(tmp_path: Path, samples: Path) -> None:
+    """A service that accepts the connection but never speaks Dask (the client alone would wait for ever)."""
+    from cleaner.errors import ConfigError
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(4)
+        address = f"tcp://127.0.0.1:{silent.getsockname()[1]}"
+        started = time.monotonic()
+        with pytest.raises(ConfigError, match=f"no Dask scheduler answers at {address}"):
+            run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=address))
+        assert time.monotonic() - started < 20
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_scheduler_without_workers_is_an_error_naming_it(tmp_path: Path, samples: Path, monkeypatch) -> None:
+    """Tasks given to a scheduler that has no worker would wait for ever: refused before any work."""
+    from cleaner.engines import dask as engine
+    from cleaner.errors import ConfigError
+
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    proc = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port", str(port),
+                             "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the scheduler did not start"
+                time.sleep(0.3)
+        monkeypatch.setattr(engine, "WORKER_WAIT", 1.0)
+        for dedup in (True, False):
+            with pytest.raises(ConfigError, match=f"the Dask scheduler at {address} has no workers"):
+                run_paths([str(samples)], tmp_path / "out", RunOptions(engine="dask", scheduler=address, dedup=dedup))
+        assert not (tmp_path / "out").exists()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

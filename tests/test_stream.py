@@ -160,6 +160,8 @@ def test_streaming_de_duplication_of_copies_previews_and_chains(tmp_path: Path, 
     monkeypatch.setattr(stream, "PART_DOCUMENTS", 7)
     monkeypatch.setattr(stream, "VERIFY_PAIRS", 13)
     monkeypatch.setattr(stream, "CHOOSE_MEMBERS", 5)
+    monkeypatch.setattr(stream, "BUCKET_ENTRIES", 40)  # the band keys shuffled into many bucket parts
+    assert stream.bucket_part_count(30, RunOptions().dedup_params) > 5
     for driver, out in ((stream.InlineDriver(), "inline"), (PartitionDriver(), "partitions"), (None, "pool")):
         stream.run_streaming([str(corpus)], tmp_path / out, RunOptions(workers=2), driver=driver, batch=11)
         _same_run(tmp_path / out, memory)

@@ -9,10 +9,11 @@ files) and submits the same steps a local run uses (:mod:`cleaner.steps`):
   (:class:`cleaner.steps.TreeReducer`, the same tree a local run uses);
 * workers strip and sign their shards, and place the sketches in founding
   order into memory-mapped files of the work folder;
-* the driver computes the candidate pairs from the band keys (numpy arrays
-  of integers over the memory-mapped signatures: not yet shuffled to the
-  workers); chunks of candidate pairs are verified on the workers, and the
-  canonical copy of every component is chosen there;
+* workers compute the LSH band keys of their shards and cut them by bucket
+  into parts (a shuffle through the work folder); one task per part pairs
+  the members of its buckets; ranges of candidate pairs are verified on the
+  workers, which return only the edges; the canonical copy of every
+  component is chosen there;
 * connected components with the chaining guard run on the driver over the
   edge list (memory O(edges) plus a few numbers per document);
 * canonical records are assembled on the workers as output parts, which the
@@ -23,12 +24,15 @@ These are the steps of :mod:`cleaner.steps`, called by :func:`cleaner.stream.ded
 as for the local pool.
 
 Workers and driver share the work folder, so they must see one file system
-(one machine, or a shared mount). The scheduler address is checked before
-any work starts.
+(one machine, or a shared mount). The scheduler is checked before any work
+starts: its address reachable, a Dask scheduler answering there, a worker
+connected to it (:func:`check_scheduler`).
 """
 from __future__ import annotations
 
+import asyncio
 import socket
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,10 +40,15 @@ from urllib.parse import urlsplit
 from ..errors import ConfigError
 
 CONNECT_TIMEOUT = 5.0
+WORKER_WAIT = 30.0  # seconds a scheduler may take to have its first worker
 
 
-def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
-    """Raise a ConfigError naming ``address`` unless a TCP connection to it opens within ``timeout``."""
+def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT, worker_wait: float | None = None) -> None:
+    """Raise a ConfigError naming ``address`` unless a Dask scheduler answers there: a TCP
+    connection opens within ``timeout``, the scheduler answers a Dask handshake within
+    ``timeout`` (a port of another service would leave the client waiting for ever), and it has a
+    worker within ``worker_wait`` seconds (default ``WORKER_WAIT``; the run's tasks would wait for
+    ever otherwise)."""
     text = address if "://" in address else f"tcp://{address}"
     parts = urlsplit(text)
     if parts.scheme not in ("tcp", "tls", "ws", "wss") or not parts.hostname:
@@ -53,6 +62,42 @@ def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
             pass
     except OSError as exc:
         raise ConfigError(f"cannot reach the Dask scheduler at {address}: {exc.strerror or exc}") from exc
+    if parts.scheme != "tcp":
+        return  # tls/ws need the client's security settings: the client checks those itself
+    deadline = time.monotonic() + (WORKER_WAIT if worker_wait is None else worker_wait)
+    while True:
+        try:
+            who = _identity(f"tcp://{parts.hostname}:{port}", timeout)
+        except (OSError, asyncio.TimeoutError, ValueError, TypeError) as exc:
+            raise ConfigError(f"no Dask scheduler answers at {address} (is it another service?): "
+                              f"{type(exc).__name__} {exc}".rstrip()) from exc
+        if not isinstance(who, dict) or who.get("type") != "Scheduler":
+            kind = who.get("type") if isinstance(who, dict) else type(who).__name__
+            raise ConfigError(f"{address} is not a Dask scheduler (it says it is a {kind})")
+        if who.get("n_workers", len(who.get("workers") or ())):
+            return
+        if time.monotonic() >= deadline:
+            raise ConfigError(f"the Dask scheduler at {address} has no workers (start some: dask worker {address})")
+        time.sleep(0.5)
+
+
+def _identity(address: str, timeout: float) -> Any:
+    """The scheduler's answer to ``identity``, asked from an event loop of its own (in a thread:
+    the caller may be inside one), every step within ``timeout`` seconds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from distributed.comm import connect
+
+    async def ask() -> Any:
+        comm = await asyncio.wait_for(connect(address, timeout=timeout), timeout)
+        try:
+            await asyncio.wait_for(comm.write({"op": "identity", "reply": True}), timeout)
+            return await asyncio.wait_for(comm.read(), timeout)
+        finally:
+            comm.abort()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, ask()).result()
 
 
 def _call(fn, *args):

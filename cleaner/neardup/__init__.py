@@ -298,11 +298,19 @@ def site_codes(docs: Sequence[Document]) -> np.ndarray:
     return out
 
 
+def candidate_signatures(params: DedupParams) -> list[tuple[str, int, int]]:
+    """The signatures whose LSH bands make candidates: (the :class:`~cleaner.neardup.sign.Sketches`
+    field, bands, rows) - the signature, and with ``lead_candidates`` the lead signature."""
+    bands, rows = params.band_rows
+    return [("sigs", bands, rows)] + ([("lead", LEAD_BANDS, LEAD_ROWS)] if params.lead_candidates else [])
+
+
 def candidates(sketches: Sketches, params: DedupParams, new_from: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Candidate pairs ``(i, j)``, ``i < j``: a band of the signature in common, or (with
     ``lead_candidates``) a band of the lead signature, or (with ``anchor_candidates``) enough
     anchors (:func:`~cleaner.neardup.sign.anchor_pairs`). ``new_from``: only pairs with a
-    document from that row on."""
+    document from that row on. (A streaming run finds the band pairs part by part:
+    :func:`cleaner.neardup.lsh.bucket_parts`, :func:`~cleaner.neardup.lsh.part_pairs`.)"""
     bands, rows = params.band_rows
     ci, cj = candidate_pairs(band_keys(sketches.sigs, bands, rows), params.bucket_window, new_from=new_from)
     return containment_candidates(sketches, params, ci, cj, new_from)
@@ -333,25 +341,34 @@ def judge_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray) -> tuple[np.ndar
     return ok, jac
 
 
-def record_verification(stats: dict[str, Any], ok: np.ndarray, jac: np.ndarray, by_containment: int, exact: bool) -> None:
-    """The verification's counts and similarity histogram in ``stats`` (``ok``, ``jac``: every candidate's)."""
-    passed = int(np.count_nonzero(ok))
-    stats["candidate_pairs"] = int(ok.size)
+def verification_counts(ok: np.ndarray, jac: np.ndarray, by_containment: int) -> dict[str, Any]:
+    """What :func:`record_verification` needs of one piece of the verification (``ok``, ``jac``: its
+    candidates'), summable over pieces."""
+    return {"candidates": int(ok.size), "passed": int(np.count_nonzero(ok)), "by_containment": int(by_containment),
+            "verified": histogram(jac[ok]), "rejected": histogram(jac[~ok])}
+
+
+def record_verification(stats: dict[str, Any], pieces: Sequence[dict[str, Any]], exact: bool) -> None:
+    """The verification's counts and similarity histogram in ``stats``, from the
+    :func:`verification_counts` of all its pieces."""
+    bins = len(HISTOGRAM_BINS) - 1
+    candidates_, passed = sum(p["candidates"] for p in pieces), sum(p["passed"] for p in pieces)
+    stats["candidate_pairs"] = candidates_
     stats["verified_edges"] = passed
-    stats["rejected_at_verification"] = int(ok.size - passed)
-    stats["containment_edges"] = int(by_containment)
+    stats["rejected_at_verification"] = candidates_ - passed
+    stats["containment_edges"] = sum(p["by_containment"] for p in pieces)
     stats["similarity_histogram"] = {
         "measure": "exact shingle Jaccard" if exact else "estimated Jaccard (MinHash)",
         "bins": [round(b, 1) for b in HISTOGRAM_BINS[:-1]],
-        "verified_edges": histogram(jac[ok]),
-        "rejected_candidates": histogram(jac[~ok]),
+        "verified_edges": [sum(p["verified"][k] for p in pieces) for k in range(bins)],
+        "rejected_candidates": [sum(p["rejected"][k] for p in pieces) for k in range(bins)],
     }
 
 
 def verify_pairs(test: EdgeTest, ci: np.ndarray, cj: np.ndarray, stats: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
     """The verified edges among candidate pairs; counts and the similarity histogram go to ``stats``."""
     ok, jac = judge_pairs(test, ci, cj)
-    record_verification(stats, ok, jac, test.by_containment, test.sketches is not None)
+    record_verification(stats, [verification_counts(ok, jac, test.by_containment)], test.sketches is not None)
     return ci[ok], cj[ok]
 
 

@@ -155,13 +155,11 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
     canon_of = np.empty(n_groups, dtype=np.int64)
     is_best = rank == best[labels]
     canon_of[labels[is_best]] = np.flatnonzero(is_best)
+    by_label = np.argsort(labels, kind="stable")  # each component's members, in document order
+    bounds = np.concatenate(([0], np.cumsum(sizes)))
     if choose is not None:
-        multi_groups = np.flatnonzero(sizes > 1)
-        if multi_groups.size:
-            by_label = np.argsort(labels, kind="stable")
-            bounds = np.concatenate(([0], np.cumsum(sizes)))
-            for g in multi_groups:
-                canon_of[g] = choose(by_label[bounds[g] : bounds[g + 1]])
+        for g in np.flatnonzero(sizes > 1):
+            canon_of[g] = choose(by_label[bounds[g] : bounds[g + 1]])
     passes = np.ones(n, dtype=bool)
     multi = np.flatnonzero(sizes[labels] > 1)
     if multi.size:
@@ -178,7 +176,7 @@ def guarded_clusters(n: int, ei: np.ndarray, ej: np.ndarray, rank: np.ndarray, c
         edge_order = np.argsort(edge_label, kind="stable")
         edge_sorted = edge_label[edge_order]
         for lab in failing:
-            members = np.flatnonzero(labels == lab)
+            members = by_label[bounds[lab] : bounds[lab + 1]]  # (not labels == lab: n per failing component)
             lo, hi = np.searchsorted(edge_sorted, [lab, lab + 1])
             idx = edge_order[lo:hi]
             parts: list = []

@@ -85,19 +85,35 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[keep]
 
 
-def _bucket_order(col: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(documents sorted by key, their keys) for one band.
+MAX_INDEX_BITS = 40  # document numbers packed into the low bits of a sort key (bucket_entries)
 
-    Sorting the key with the document number packed into its low bits is
-    about twice as fast as an argsort; the key keeps its top 64 - index_bits
-    bits (40 at a million documents: a chance collision only adds a candidate,
-    which verification rejects).
-    """
-    if index_bits <= 40:
-        low = np.uint64((1 << index_bits) - 1)
-        packed = (col & ~low) | np.arange(col.size, dtype=np.uint64)
-        packed.sort()
-        return (packed & low).astype(np.int64), packed & ~low
+
+def index_bits_for(n: int) -> int:
+    """Bits of a document number among ``n``."""
+    return max(1, (n - 1).bit_length())
+
+
+def bucket_entries(col: np.ndarray, documents: np.ndarray, index_bits: int) -> np.ndarray:
+    """One band's keys as sortable uint64 entries: the key's top ``64 - index_bits`` bits (its
+    bucket) over the document's number. Sorted, a bucket's entries are adjacent and in document
+    order; sorting these is about twice as fast as an argsort of the keys (40 bits of key at a
+    million documents: a chance collision only adds a candidate, which verification rejects)."""
+    low = np.uint64((1 << index_bits) - 1)
+    return (col & ~low) | documents.astype(np.uint64)
+
+
+def split_entries(entries: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(documents, bucket keys) of sorted :func:`bucket_entries`."""
+    low = np.uint64((1 << index_bits) - 1)
+    return (entries & low).astype(np.int64), entries & ~low
+
+
+def _bucket_order(col: np.ndarray, index_bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(documents sorted by key, their keys) for one band."""
+    if index_bits <= MAX_INDEX_BITS:
+        entries = bucket_entries(col, np.arange(col.size, dtype=np.uint64), index_bits)
+        entries.sort()
+        return split_entries(entries, index_bits)
     order = np.argsort(col)
     return order, col[order]
 
@@ -130,8 +146,8 @@ def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = N
     run) are returned - old pairs were verified before.
     """
     n = keys.shape[1]
-    index_bits = max(1, (n - 1).bit_length())
-    found = []
+    index_bits = index_bits_for(n)
+    found: list[np.ndarray] = []
     for col in keys:
         # equal keys end up adjacent; which of several equal keys comes first
         # only matters for buckets larger than the window
@@ -142,6 +158,49 @@ def candidate_pairs(keys: np.ndarray, window: int = 64, new_from: int | None = N
         return empty, empty
     codes = sorted_unique(np.concatenate(found))
     return codes // n, codes % n
+
+
+# -- the same pairs from bucket parts: band keys shuffled so that each bucket is in one part --------
+
+def bucket_parts(key_sets: list[np.ndarray], documents: np.ndarray, n: int, parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Some documents' :func:`bucket_entries`, cut into ``parts`` by bucket: every entry of a
+    bucket (a band's key) falls in the same part, whichever documents it is computed from.
+
+    ``key_sets``: band-major keys (:func:`band_keys`) of the documents numbered ``documents``
+    (among ``n``), one array per signature; their bands are numbered on across the arrays.
+    Returns ``(entries, bounds)``: a (2, m) uint64 array of (band, entry) rows, part ``p``'s
+    at columns ``bounds[p]:bounds[p + 1]``.
+    """
+    index_bits = index_bits_for(n)
+    if index_bits > MAX_INDEX_BITS:
+        raise ValueError(f"bucket parts hold at most 2**{MAX_INDEX_BITS} documents, not {n}")
+    columns = [col for keys in key_sets for col in keys]
+    m = documents.size
+    band = np.repeat(np.arange(len(columns), dtype=np.uint64), m)
+    entry = np.concatenate([bucket_entries(col, documents, index_bits) for col in columns]) if columns else np.empty(0, np.uint64)
+    part = (entry >> np.uint64(MAX_INDEX_BITS)) % np.uint64(parts)  # key bits only: the bucket decides
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1, dtype=np.uint64))
+    return np.stack([band[order], entry[order]]), bounds.astype(np.int64)
+
+
+def part_pairs(entries: np.ndarray, n: int, window: int = 64) -> np.ndarray:
+    """The sorted distinct pair codes ``i * n + j`` of one bucket part (the (band, entry) columns
+    of :func:`bucket_parts` from any number of shards, in any order): what :func:`candidate_pairs`
+    pairs within these buckets."""
+    index_bits = index_bits_for(n)
+    band, entry = entries
+    order = np.argsort(band, kind="stable")
+    band, entry = band[order], entry[order]
+    edges = np.flatnonzero(np.diff(band)) + 1
+    found: list[np.ndarray] = []
+    for lo, hi in zip(np.concatenate(([0], edges)), np.concatenate((edges, [band.size]))):
+        sorted_entries = np.sort(entry[lo:hi])
+        documents, keys = split_entries(sorted_entries, index_bits)
+        found.extend(bucket_pairs(documents, keys, n, window))
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    return sorted_unique(np.concatenate(found))
 
 
 def pair_jaccard(sigs: np.ndarray, i: np.ndarray, j: np.ndarray, chunk: int = 1 << 16) -> np.ndarray:
