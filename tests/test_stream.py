@@ -282,8 +282,9 @@ def test_one_worker_runs_the_stages_in_a_killable_process_too(tmp_path: Path, sa
     monkeypatch.setattr(pipeline, "apply_stage", _hang_on("stuck", how))
     started = time.monotonic()
     run_paths([str(samples), str(extra)], tmp_path / "out", RunOptions(workers=1, time_limit=1.0))
-    # the stuck document costs at most its limit + 1 s more than the run without it
-    assert time.monotonic() - started < reference_s + 1.0 + 1.0
+    # the stuck document costs about its limit more than the run without it (slack for a loaded
+    # machine: the replacement worker's start scales with the reference run's own time)
+    assert time.monotonic() - started < 2 * reference_s + 1.0 + 3.0
     rejected = [json.loads(line) for line in (tmp_path / "out" / "rejected.jsonl").read_text().splitlines()]
     assert [(r["id"], r["stage"]) for r in rejected] == [("stuck", "extract")]
     assert ("time limit of 1 s" if how == "hang" else "worker process died (exit code 3)") in rejected[0]["reason"]
