@@ -160,3 +160,13 @@ def test_short_lines_need_a_story_neighbour_the_other_sites_share() -> None:
     assert not build_canonical([canonical, *others], [1.0] * 3, texts=CopyTexts(None, 2)).restored
     canonical = _doc("a", "A", [*story, caption], {2: "photo_credit"})
     assert build_canonical([canonical, *others], [1.0] * 3, texts=CopyTexts(None, 2)).restored
+
+
+def test_restored_spans_are_in_the_parquet_output_too(tmp_path: Path) -> None:
+    pq = __import__("pytest").importorskip("pyarrow.parquet")
+    corpus = make_tail_corpus(tmp_path / "c.jsonl")
+    run_paths([str(corpus)], tmp_path / "out", RunOptions(formats=("jsonl", "parquet")))
+    from_jsonl = {r["id"]: r.get("restored") for r in map(json.loads, (tmp_path / "out" / "documents.jsonl").open())}
+    from_parquet = {r["id"]: r["restored"] for r in pq.read_table(tmp_path / "out" / "documents.parquet").to_pylist()}
+    assert any(from_jsonl.values())
+    assert from_parquet == from_jsonl

@@ -156,6 +156,7 @@ def schemas() -> dict[str, Any]:
         ("members", strings),
         ("provenance", pa.list_(member)),
         ("removed", pa.list_(span)),
+        ("restored", pa.list_(span)),  # null when cross-site agreement put nothing back
         ("origin", pa.struct([("path", string), ("line", int64), ("sha256", string)])),
         ("standfirst", string),
         ("notes", strings),
