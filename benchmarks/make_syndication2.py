@@ -216,26 +216,37 @@ _PLAIN_THOUSANDS = re.compile(r"(?<![\d.,])(\d{4,7})(?![\d.,])")
 _MONEY = re.compile(r"([$£€])(\d+(?:\.\d+)?)\s?(million|billion|m|bn|mn|b)\b")
 
 
-def edit_numbers(paras: list[str], rng: random.Random) -> bool:
-    pct = rng.choice(["%", " percent", " per cent"])
+# (percent pattern, written-with-separator pattern, plain-number pattern, money pattern)
+NUMBER_PATTERNS = (_PERCENT, _THOUSANDS, _PLAIN_THOUSANDS, _MONEY)
+_UNITS = {"m": "million", "mn": "million", "million": "million", "b": "billion", "bn": "billion", "billion": "billion"}
+
+
+def edit_numbers(paras: list[str], rng: random.Random, percents: tuple[str, ...] = ("%", " percent", " per cent"),
+                 moneys: tuple[str, ...] = ("long", "short", "mn"), patterns: tuple = NUMBER_PATTERNS) -> bool:
+    """Numbers written another way: one percent form, thousands with or without the separator and
+    one money form (``long`` "$5 million", ``short`` "$5m", ``mn`` "$5mn", ``us`` "US$5 million"), drawn."""
+    percent, thousands, plain_thousands, money_pattern = patterns
+    pct = rng.choice(list(percents))
     sep = rng.random() < 0.5  # write thousands with or without the separator
-    money = rng.choice(["long", "short", "mn"])
+    money = rng.choice(list(moneys))
     changed = False
     for k, p in enumerate(paras):
-        q = _PERCENT.sub(lambda m: m.group(1) + pct, p)
+        q = percent.sub(lambda m: m.group(1) + pct, p)
         if sep:
-            q = _PLAIN_THOUSANDS.sub(lambda m: f"{int(m.group(1)):,}" if not (1900 <= int(m.group(1)) <= 2100) else m.group(1), q)
+            q = plain_thousands.sub(lambda m: f"{int(m.group(1)):,}" if not (1900 <= int(m.group(1)) <= 2100) else m.group(1), q)
         else:
-            q = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), q)
+            q = thousands.sub(lambda m: m.group(0).replace(",", ""), q)
 
         def cash(m: re.Match) -> str:
-            unit = {"m": "million", "mn": "million", "million": "million", "b": "billion", "bn": "billion", "billion": "billion"}[m.group(3)]
-            if money == "long":
-                return f"{m.group(1)}{m.group(2)} {unit}"
+            unit, sym = _UNITS[m.group(3)], m.group(1)
+            if money == "us" and sym in ("$", "US$"):
+                return f"US${m.group(2)} {unit}"
+            if money in ("long", "us"):
+                return f"{sym}{m.group(2)} {unit}"
             short = {"million": "m", "billion": "bn"}[unit] if money == "short" else {"million": "mn", "billion": "bn"}[unit]
-            return f"{m.group(1)}{m.group(2)}{short}"
+            return f"{sym}{m.group(2)}{short}"
 
-        q = _MONEY.sub(cash, q)
+        q = money_pattern.sub(cash, q)
         changed |= q != p
         paras[k] = q
     return changed

@@ -95,6 +95,7 @@ from make_syndication2 import (  # noqa: E402
     hash_int,
     write_docs,
 )
+from make_syndication2 import edit_numbers as edit_numbers_like_set2  # noqa: E402
 
 _WORDS = re.compile(r"\w+")
 N_SITES = 48
@@ -263,31 +264,10 @@ _MONEY = re.compile(r"(US\$|[$£€])(\d+(?:\.\d+)?)\s?(million|billion|m|bn|mn)
 
 
 def edit_numbers(paras: list[str], rng: random.Random) -> bool:
-    pct = rng.choice(["%", " percent", " per cent", "pc"])
-    sep = rng.random() < 0.5
-    money = rng.choice(["long", "short", "mn", "us"])
-    changed = False
-    for k, p in enumerate(paras):
-        q = _PERCENT.sub(lambda m: m.group(1) + pct, p)
-        if sep:
-            q = _PLAIN_THOUSANDS.sub(lambda m: f"{int(m.group(1)):,}", q)
-        else:
-            q = _THOUSANDS.sub(lambda m: m.group(0).replace(",", ""), q)
-
-        def cash(m: re.Match) -> str:
-            unit = {"m": "million", "mn": "million", "million": "million", "bn": "billion", "billion": "billion"}[m.group(3)]
-            sym = m.group(1)
-            if money == "us" and sym in ("$", "US$"):
-                return f"US${m.group(2)} {unit}"
-            if money in ("long", "us"):
-                return f"{sym}{m.group(2)} {unit}"
-            short = {"million": "m", "billion": "bn"}[unit] if money == "short" else {"million": "mn", "billion": "bn"}[unit]
-            return f"{sym}{m.group(2)}{short}"
-
-        q = _MONEY.sub(cash, q)
-        changed |= q != p
-        paras[k] = q
-    return changed
+    """syndication2's number edit, with more forms: "5pc" and "US$5 million"."""
+    return edit_numbers_like_set2(paras, rng, percents=("%", " percent", " per cent", "pc"),
+                                  moneys=("long", "short", "mn", "us"),
+                                  patterns=(_PERCENT, _THOUSANDS, _PLAIN_THOUSANDS, _MONEY))
 
 
 def edit_truncate(paras: list[str], rng: random.Random) -> bool:
