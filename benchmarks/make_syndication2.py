@@ -252,6 +252,20 @@ def edit_numbers(paras: list[str], rng: random.Random, percents: tuple[str, ...]
     return changed
 
 
+def draw_main_edits(rng: random.Random, kinds: list[str], second_share: float) -> list[str]:
+    """One main edit of ``kinds`` for a copy, and with ``second_share`` a second, different one."""
+    main = [rng.choice(kinds)]
+    if rng.random() < second_share:
+        main.append(rng.choice([e for e in kinds if e not in main and e != "none"]))
+    return main
+
+
+def keep_preview(paras: list[str], preview: int) -> list[str]:
+    """The first ``preview`` paragraphs of prose (headings and list items do not count) and what precedes them."""
+    prose = [k for k, p in enumerate(paras) if len(p.split()) >= PROSE_WORDS]
+    return paras[: prose[preview - 1] + 1] if len(prose) >= preview else paras[:preview]
+
+
 def edit_spelling(paras: list[str], rng: random.Random, pairs: list[tuple[str, str]] = SPELLING) -> bool:
     """Every word of ``pairs`` (British, American) written the other way, in one direction drawn."""
     to_american = rng.random() < 0.5
@@ -355,10 +369,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
             wrap = None
             preview = None
             if not origin_copy:
-                main = [rng.choice(MAIN_EDITS)]
-                if rng.random() < 0.25:
-                    main.append(rng.choice([e for e in MAIN_EDITS if e not in main and e != "none"]))
-                for e in main:
+                for e in draw_main_edits(rng, MAIN_EDITS, 0.25):
                     done = False
                     if e == "hard_wrap":
                         wrap = rng.randint(72, 80)
@@ -385,9 +396,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     paras[0] = prefix + paras[0]
                     edits["dateline"] = prefix.strip()
             if preview:
-                # the first `preview` paragraphs of prose (headings and list items do not count)
-                prose = [k for k, p in enumerate(paras) if len(p.split()) >= PROSE_WORDS]
-                paras = paras[: prose[preview - 1] + 1] if len(prose) >= preview else paras[:preview]
+                paras = keep_preview(paras, preview)
             if not edits:
                 edits["none"] = True
             title, tkind = title_variant(st["title"], site, rng, origin_copy)

@@ -87,12 +87,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from make_syndication2 import (  # noqa: E402
     cli,
+    draw_main_edits,
     edit_drop_sentence,
     edit_spelling,
     edit_swap,
     edit_typography,
     grams,
     hash_int,
+    keep_preview,
     write_docs,
 )
 from make_syndication2 import edit_numbers as edit_numbers_like_set2  # noqa: E402
@@ -387,10 +389,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                     paras.append(rng.choice(NOTES))
                     edits["editor_note"] = "end"
             elif not origin_copy:
-                main = [rng.choice(MAIN_EDITS)]
-                if rng.random() < 0.3:
-                    main.append(rng.choice([e for e in MAIN_EDITS if e not in main and e != "none"]))
-                for e in main:
+                for e in draw_main_edits(rng, MAIN_EDITS, 0.3):
                     done = True
                     if e == "hard_wrap":
                         wrap = rng.randint(72, 80)
@@ -425,8 +424,7 @@ def make(eval_dir: Path, out: Path, seed: int) -> dict:
                 if rng.random() < 0.25:
                     edits["dateline"] = edit_dateline(paras, rng)
             if preview:
-                prose = [k for k, p in enumerate(paras) if len(p.split()) >= PROSE_WORDS]
-                paras = paras[: prose[preview - 1] + 1] if len(prose) >= preview else paras[:preview]
+                paras = keep_preview(paras, preview)
             if not edits:
                 edits["none"] = True
             title, tkind = title_variant(st["title"], site, paras, rng, origin_copy)
